@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace TechLink.Delivery.Model;
+
+/// <summary>The engine's tables. The host's DbContext applies these with <see cref="DeliveryModel.Apply"/>.</summary>
+public static class DeliveryModel
+{
+    public static ModelBuilder Apply(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfiguration(new OutboxMessageConfiguration());
+        modelBuilder.ApplyConfiguration(new DeliveryRecordConfiguration());
+        modelBuilder.ApplyConfiguration(new DeliveryAttemptConfiguration());
+        return modelBuilder;
+    }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> builder)
+    {
+        builder.ToTable("outbox_messages");
+        builder.HasKey(m => m.Id);
+        builder.Property(m => m.EventType).HasMaxLength(100);
+        builder.Property(m => m.Subject).HasMaxLength(100);
+        builder.HasIndex(m => new { m.TenantId, m.Id });
+        builder.HasIndex(m => new { m.TenantId, m.Subject });
+    }
+}
+
+internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<DeliveryRecord>
+{
+    public void Configure(EntityTypeBuilder<DeliveryRecord> builder)
+    {
+        builder.ToTable("deliveries");
+        builder.HasKey(d => d.Id);
+        builder.Property(d => d.WebhookId).HasMaxLength(64);
+        builder.Property(d => d.LeaseOwner).HasMaxLength(100);
+        builder.Property(d => d.Status).HasConversion<int>();
+        builder.HasOne(d => d.Message).WithMany().HasForeignKey(d => d.MessageId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(d => d.Attempts).WithOne().HasForeignKey(a => a.DeliveryId).OnDelete(DeleteBehavior.Cascade);
+        // The claim query walks this index: pending work by due time.
+        builder.HasIndex(d => new { d.Status, d.NextAttemptAt });
+        builder.HasIndex(d => new { d.TenantId, d.Id });
+        builder.HasIndex(d => new { d.EndpointId, d.Id });
+    }
+}
+
+internal sealed class DeliveryAttemptConfiguration : IEntityTypeConfiguration<DeliveryAttempt>
+{
+    public void Configure(EntityTypeBuilder<DeliveryAttempt> builder)
+    {
+        builder.ToTable("delivery_attempts");
+        builder.HasKey(a => a.Id);
+        builder.HasIndex(a => new { a.DeliveryId, a.Attempt });
+        builder.HasIndex(a => a.StartedAt);
+    }
+}

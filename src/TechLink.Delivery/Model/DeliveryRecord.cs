@@ -1,0 +1,32 @@
+namespace TechLink.Delivery.Model;
+
+public enum DeliveryStatus
+{
+    Pending = 0,
+    Succeeded = 1,
+    Failed = 2,
+}
+
+/// <summary>
+/// One message to one endpoint. Created in the same transaction as its message, so no crash between the
+/// change and the send can lose it. <see cref="WebhookId"/> is stable across attempts (the receiver's
+/// idempotency key); a redelivery is a new record with a new attempt series but the same webhook id.
+/// </summary>
+public sealed class DeliveryRecord
+{
+    public long Id { get; set; }
+    public long MessageId { get; set; }
+    public OutboxMessage? Message { get; set; }
+    public long EndpointId { get; set; }
+    public long TenantId { get; set; }
+    public required string WebhookId { get; set; }
+    public DeliveryStatus Status { get; set; }
+    public int AttemptCount { get; set; }
+    public DateTime NextAttemptAt { get; set; }
+    public string? LeaseOwner { get; set; }
+    public DateTime? LeaseExpiresAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public string? LastError { get; set; }
+    public List<DeliveryAttempt> Attempts { get; set; } = [];
+}

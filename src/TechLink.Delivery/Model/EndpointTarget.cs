@@ -1,0 +1,14 @@
+namespace TechLink.Delivery.Model;
+
+/// <summary>Where and how to send a delivery, as the host knows it at the moment of the attempt.</summary>
+/// <param name="Url">Absolute http(s) URL.</param>
+/// <param name="Token">Sent as <c>X-Token</c> when not null.</param>
+/// <param name="SigningSecrets">Every <c>whsec_</c> secret that signs now (more than one during rotation).</param>
+/// <param name="Enabled">A disabled endpoint's pending deliveries are not sent.</param>
+public sealed record EndpointTarget(Uri Url, string? Token, IReadOnlyList<string> SigningSecrets, bool Enabled);
+
+/// <summary>Implemented by the host: resolves an endpoint id to its current target.</summary>
+public interface IEndpointDirectory
+{
+    ValueTask<EndpointTarget?> FindAsync(long endpointId, CancellationToken cancellationToken);
+}

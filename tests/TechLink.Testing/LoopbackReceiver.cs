@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+namespace TechLink.Testing;
+
+/// <summary>A request as the receiver saw it.</summary>
+public sealed record ReceivedRequest(string Path, string Method, IReadOnlyDictionary<string, string> Headers, string Body, DateTime ReceivedAt);
+
+/// <summary>
+/// A real Kestrel server on 127.0.0.1 with a free port, recording every request. The answer is chosen by
+/// <see cref="Respond"/> (default 200). Tests wait on <see cref="WaitForAsync"/>, which is signalled by each
+/// arrival rather than polled with sleeps.
+/// </summary>
+public sealed class LoopbackReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<ReceivedRequest> _received = new();
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    private LoopbackReceiver(WebApplication app) => _app = app;
+
+    public Func<ReceivedRequest, Task<(int Status, string Body)>> Respond { get; set; } = _ => Task.FromResult((200, "ok"));
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public Uri Url(string path = "/hook") => new(BaseUrl, path);
+
+    public IReadOnlyList<ReceivedRequest> Received => [.. _received];
+
+    public static async Task<LoopbackReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http1));
+        var app = builder.Build();
+        var receiver = new LoopbackReceiver(app);
+        app.Run(receiver.HandleAsync);
+        await app.StartAsync();
+        var address = app.Urls.First();
+        receiver.BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+        return receiver;
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> requests matched, or throws after the timeout.</summary>
+    public async Task<IReadOnlyList<ReceivedRequest>> WaitForAsync(int count, TimeSpan timeout, Func<ReceivedRequest, bool>? where = null)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var matching = _received.Where(r => where is null || where(r)).ToList();
+            if (matching.Count >= count) return matching;
+            try
+            {
+                await _arrived.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"expected {count} requests, got {matching.Count} within {timeout}");
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync();
+        var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+        var request = new ReceivedRequest(context.Request.Path, context.Request.Method, headers, body, DateTime.UtcNow);
+        _received.Enqueue(request);
+        _arrived.Release();
+        var (status, answer) = await Respond(request);
+        context.Response.StatusCode = status;
+        await context.Response.WriteAsync(answer);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _arrived.Dispose();
+    }
+}
