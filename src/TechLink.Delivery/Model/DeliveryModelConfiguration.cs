@@ -43,6 +43,7 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
         builder.HasIndex(d => new { d.Status, d.NextAttemptAt });
         builder.HasIndex(d => new { d.TenantId, d.Id });
         builder.HasIndex(d => new { d.EndpointId, d.Id });
+        builder.HasIndex(d => d.RedeliveryOfId);
     }
 }
 

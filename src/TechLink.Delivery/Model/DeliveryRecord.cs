@@ -28,5 +28,7 @@ public sealed class DeliveryRecord
     public DateTime CreatedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
     public string? LastError { get; set; }
+    /// <summary>The finished delivery this one repeats (see <see cref="DeliveryCommands.Redeliver"/>), if any.</summary>
+    public long? RedeliveryOfId { get; set; }
     public List<DeliveryAttempt> Attempts { get; set; } = [];
 }

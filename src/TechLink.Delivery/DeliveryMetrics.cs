@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Sending;
+
+namespace TechLink.Delivery;
+
+/// <summary>Meter <c>TechLink.Delivery</c>: attempts and finished deliveries by outcome, attempt latency, backlog.</summary>
+public sealed class DeliveryMetrics
+{
+    public const string MeterName = "TechLink.Delivery";
+
+    private readonly Counter<long> _attempts;
+    private readonly Counter<long> _deliveries;
+    private readonly Histogram<double> _duration;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private long? _backlog;
+    private DateTime? _oldestPending;
+
+    public DeliveryMetrics(IMeterFactory meterFactory, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _time = time;
+        var meter = meterFactory.Create(MeterName);
+        _attempts = meter.CreateCounter<long>("techlink.delivery.attempts", "{attempt}", "Webhook POSTs, tagged with outcome (success or the failure kind).");
+        _deliveries = meter.CreateCounter<long>("techlink.delivery.deliveries", "{delivery}", "Deliveries that reached a final status, tagged with outcome (succeeded, failed).");
+        _duration = meter.CreateHistogram<double>("techlink.delivery.attempt.duration", "ms", "Duration of one webhook POST.");
+        meter.CreateObservableGauge("techlink.delivery.backlog", ObserveBacklog, "{delivery}", "Pending deliveries (sampled by dispatcher nodes).");
+        meter.CreateObservableGauge("techlink.delivery.oldest_pending_age", ObserveOldestAge, "s", "Age of the oldest pending delivery (sampled by dispatcher nodes).");
+    }
+
+    internal void AttemptFinished(AttemptOutcome outcome)
+    {
+        var tag = new KeyValuePair<string, object?>("outcome", outcome.Failure is { } kind ? kind.ToString() : "success");
+        _attempts.Add(1, tag);
+        _duration.Record(outcome.Duration.TotalMilliseconds, tag);
+    }
+
+    internal void DeliveryFinished(DeliveryStatus status) =>
+        _deliveries.Add(1, new KeyValuePair<string, object?>("outcome", status == DeliveryStatus.Succeeded ? "succeeded" : "failed"));
+
+    internal void SetBacklog(long count, DateTime? oldestPending)
+    {
+        lock (_gate)
+        {
+            _backlog = count;
+            _oldestPending = oldestPending;
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveBacklog()
+    {
+        lock (_gate)
+        {
+            return _backlog is { } value ? [new Measurement<long>(value)] : [];
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObserveOldestAge()
+    {
+        lock (_gate)
+        {
+            if (_backlog is null) return [];
+            var age = _oldestPending is { } oldest ? Math.Max(0, (_time.GetUtcNow().UtcDateTime - oldest).TotalSeconds) : 0;
+            return [new Measurement<double>(age)];
+        }
+    }
+}

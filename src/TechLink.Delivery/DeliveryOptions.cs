@@ -1,0 +1,84 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+
+namespace TechLink.Delivery;
+
+/// <summary>Settings of the delivery engine, section <c>TechLink:Delivery</c>.</summary>
+public sealed class DeliveryOptions : IValidatableObject
+{
+    public const string SectionName = "TechLink:Delivery";
+
+    /// <summary>Margin by which the lease must outlast one attempt, so a slow attempt is never taken over while it runs.</summary>
+    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(15);
+
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 3;
+
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RetryDelayMin { get; set; } = TimeSpan.FromMinutes(1);
+
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RetryDelayMax { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Per-attempt HTTP timeout: connect, headers and the response excerpt together.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>CIDR ranges that webhook URLs may reach although they are not public (e.g. <c>127.0.0.0/8</c>).</summary>
+    public List<string> AllowedNetworks { get; set; } = [];
+
+    /// <summary>How long a claimed delivery belongs to its node; an expired lease is claimable again (the sweeper).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(90);
+
+    [Range(1, 4096)]
+    public int MaxConcurrency { get; set; } = 64;
+
+    [Range(1, 1024)]
+    public int MaxConcurrencyPerEndpoint { get; set; } = 8;
+
+    [Range(1, 1000)]
+    public int ClaimBatchSize { get; set; } = 64;
+
+    /// <summary>Attempt results written per transaction at most.</summary>
+    [Range(1, 1000)]
+    public int ResultBatchSize { get; set; } = 64;
+
+    [Range(0, 1024 * 1024)]
+    public int MaxResponseExcerptBytes { get; set; } = 4096;
+
+    /// <summary>Safety net only: commits wake the dispatcher (in process, and by NOTIFY on PostgreSQL).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the backlog gauges are refreshed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Lease owner written on claimed rows; unique per process when not set.</summary>
+    [MaxLength(100)]
+    public string? NodeId { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (RetryDelayMin > RetryDelayMax)
+        {
+            yield return new ValidationResult("RetryDelayMin must not exceed RetryDelayMax.", [nameof(RetryDelayMin), nameof(RetryDelayMax)]);
+        }
+
+        if (Lease < Timeout + LeaseMargin)
+        {
+            yield return new ValidationResult(
+                $"Lease ({Lease}) must be at least Timeout ({Timeout}) + {LeaseMargin.TotalSeconds:0} s, or a slow attempt could be claimed twice.",
+                [nameof(Lease), nameof(Timeout)]);
+        }
+
+        foreach (var cidr in AllowedNetworks)
+        {
+            if (!IPNetwork.TryParse(cidr.Trim(), out _))
+            {
+                yield return new ValidationResult($"AllowedNetworks: '{cidr}' is not a CIDR range (e.g. 127.0.0.0/8).", [nameof(AllowedNetworks)]);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TechLink.Delivery.Dispatching;
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Network;
+using TechLink.Delivery.Sending;
+
+namespace TechLink.Delivery;
+
+public static class DeliveryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Everything every node needs: options (<c>TechLink:Delivery</c>, validated at start-up), the sender, the
+    /// network guard, metrics, the in-process signal and <see cref="DeliveryWakeInterceptor"/> (add it to the
+    /// DbContext options). The host also registers <see cref="IEndpointDirectory"/> and
+    /// <c>AddDbContextFactory&lt;TContext&gt;</c>.
+    /// </summary>
+    public static IServiceCollection AddTechLinkDelivery<TContext>(this IServiceCollection services, IConfiguration? configuration = null)
+        where TContext : DbContext
+    {
+        var options = services.AddOptions<DeliveryOptions>();
+        if (configuration is null) options.BindConfiguration(DeliveryOptions.SectionName);
+        else options.Bind(configuration.GetSection(DeliveryOptions.SectionName));
+        options.ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IDnsResolver, SystemDnsResolver>();
+        services.TryAddSingleton(sp => NetworkGuard.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowedNetworks));
+        services.TryAddSingleton<WebhookSender>();
+        services.TryAddSingleton<DeliverySignal>();
+        services.TryAddSingleton<DeliveryWakeInterceptor>();
+        services.TryAddSingleton<DeliveryMetrics>();
+        services.TryAddSingleton(sp => new DeliveryNode(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.NodeId ?? DefaultNodeId()));
+        services.TryAddSingleton<IDeliveryStore, DeliveryStore<TContext>>();
+        return services;
+    }
+
+    /// <summary>The background dispatcher (dispatcher nodes only). Calls <see cref="AddTechLinkDelivery{TContext}"/> if not yet done.</summary>
+    public static IServiceCollection AddTechLinkDispatcher<TContext>(this IServiceCollection services)
+        where TContext : DbContext
+    {
+        if (!services.Any(d => d.ServiceType == typeof(IDeliveryStore))) services.AddTechLinkDelivery<TContext>();
+        services.AddHostedService(sp => new DeliveryDispatcher(
+            sp.GetRequiredService<IDeliveryStore>(),
+            sp.GetRequiredService<WebhookSender>(),
+            sp.GetRequiredService<IEndpointDirectory>(),
+            sp.GetRequiredService<DeliverySignal>(),
+            sp.GetRequiredService<DeliveryMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<DeliveryOptions>>().Value,
+            sp.GetRequiredService<DeliveryNode>(),
+            sp.GetRequiredService<ILogger<DeliveryDispatcher>>()));
+        return services;
+    }
+
+    private static string DefaultNodeId()
+    {
+        var machine = Environment.MachineName;
+        if (machine.Length > 50) machine = machine[..50];
+        return $"{machine}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+    }
+}

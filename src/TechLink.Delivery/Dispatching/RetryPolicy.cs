@@ -1,0 +1,40 @@
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Sending;
+
+namespace TechLink.Delivery.Dispatching;
+
+/// <summary>What an attempt's outcome means for its delivery: done, failed for good, or due again later.</summary>
+internal static class RetryPolicy
+{
+    public static DeliveryResult Decide(ClaimedDelivery claim, AttemptOutcome outcome, DeliveryOptions options, DateTime now, Random random)
+    {
+        var number = claim.AttemptCount + 1;
+        var attempt = new DeliveryAttempt
+        {
+            DeliveryId = claim.Id,
+            Attempt = number,
+            StartedAt = outcome.StartedAt,
+            StatusCode = outcome.StatusCode,
+            DurationMs = (int)Math.Min(int.MaxValue, Math.Round(outcome.Duration.TotalMilliseconds)),
+            Error = outcome.Error,
+            ResponseExcerpt = outcome.ResponseExcerpt,
+            RequestHeaders = outcome.RequestHeaders,
+        };
+        if (outcome.Succeeded) return new DeliveryResult(claim, DeliveryStatus.Succeeded, number, claim.NextAttemptAt, now, null, attempt);
+        if (number >= options.MaxAttempts) return new DeliveryResult(claim, DeliveryStatus.Failed, number, claim.NextAttemptAt, now, outcome.Error, attempt);
+        return new DeliveryResult(claim, DeliveryStatus.Pending, number, now + NextDelay(outcome, options, random), null, outcome.Error, attempt);
+    }
+
+    /// <summary>Uniform in [RetryDelayMin, RetryDelayMax]; a longer Retry-After (429/503) is honoured up to twice RetryDelayMax.</summary>
+    public static TimeSpan NextDelay(AttemptOutcome outcome, DeliveryOptions options, Random random)
+    {
+        var delay = options.RetryDelayMin + (options.RetryDelayMax - options.RetryDelayMin) * random.NextDouble();
+        if (outcome.RetryAfter is { } retryAfter && retryAfter > delay)
+        {
+            var cap = options.RetryDelayMax * 2;
+            delay = retryAfter < cap ? retryAfter : cap;
+        }
+
+        return delay;
+    }
+}

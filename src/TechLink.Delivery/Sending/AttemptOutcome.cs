@@ -1,0 +1,40 @@
+namespace TechLink.Delivery.Sending;
+
+/// <summary>Why an attempt failed; the delivery log shows <see cref="AttemptOutcome.Error"/> beside it.</summary>
+public enum FailureKind
+{
+    /// <summary>The receiver answered with a non-2xx, non-3xx status.</summary>
+    HttpStatus,
+    /// <summary>A 3xx answer: never followed (Standard Webhooks treats it as failure).</summary>
+    Redirect,
+    Timeout,
+    ConnectionRefused,
+    /// <summary>Every address of the host is non-public and outside the allowed networks.</summary>
+    NetworkGuard,
+    Dns,
+    Tls,
+    /// <summary>The connection broke (reset, closed early, unreachable network).</summary>
+    Connection,
+    /// <summary>The URL itself is not acceptable (scheme, user info, loopback name).</summary>
+    InvalidUrl,
+    Other,
+}
+
+/// <summary>What one POST did. A success carries no <see cref="Failure"/>.</summary>
+public sealed record AttemptOutcome
+{
+    public required DateTime StartedAt { get; init; }
+    public required TimeSpan Duration { get; init; }
+    public FailureKind? Failure { get; init; }
+    public int? StatusCode { get; init; }
+    /// <summary>Human-readable reason of a failure ("connection refused", "timed out after 15 s", ...).</summary>
+    public string? Error { get; init; }
+    /// <summary>At most <c>MaxResponseExcerptBytes</c> of the answer, decoded as UTF-8.</summary>
+    public string? ResponseExcerpt { get; init; }
+    /// <summary>The request headers as sent (JSON object), X-Token masked.</summary>
+    public required string RequestHeaders { get; init; }
+    /// <summary>The receiver's Retry-After on 429/503, when it gave one.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    public bool Succeeded => Failure is null;
+}

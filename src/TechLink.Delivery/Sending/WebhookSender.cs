@@ -1,0 +1,276 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Authentication;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Network;
+using TechLink.Delivery.Signing;
+
+namespace TechLink.Delivery.Sending;
+
+/// <summary>
+/// Sends one signed webhook POST and reports what happened. Used by the dispatcher for every attempt and by the
+/// host's "test" button. Connections go only to addresses the <see cref="NetworkGuard"/> accepts, checked on the
+/// address the socket actually connects to; no proxy, no redirects, one timeout over the whole attempt.
+/// </summary>
+public sealed partial class WebhookSender : IDisposable
+{
+    public const string MaskedToken = "********";
+
+    public static readonly string UserAgent = "TechLink-Webhooks/" + (typeof(WebhookSender).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+
+    private readonly HttpClient _client;
+    private readonly SocketsHttpHandler _handler;
+    private readonly NetworkGuard _guard;
+    private readonly IDnsResolver _resolver;
+    private readonly TimeProvider _time;
+    private readonly DeliveryOptions _options;
+    private readonly ILogger<WebhookSender> _logger;
+
+    public WebhookSender(IOptions<DeliveryOptions> options, NetworkGuard guard, IDnsResolver resolver, TimeProvider time, ILogger<WebhookSender> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _guard = guard;
+        _resolver = resolver;
+        _time = time;
+        _logger = logger;
+        _handler = new SocketsHttpHandler
+        {
+            // A proxy would make ConnectCallback connect to the proxy, not the receiver; HTTP(S)_PROXY must not matter.
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = _options.Timeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            MaxConnectionsPerServer = Math.Max(_options.MaxConcurrencyPerEndpoint, 2),
+            MaxResponseHeadersLength = 64,
+            ConnectCallback = ConnectAsync,
+        };
+        _client = new HttpClient(_handler, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>Only for tests: proves the handler ignores the environment's proxy settings.</summary>
+    internal SocketsHttpHandler Handler => _handler;
+
+    public async Task<AttemptOutcome> SendAsync(EndpointTarget target, string webhookId, string payload, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(webhookId);
+        ArgumentNullException.ThrowIfNull(payload);
+        var started = _time.GetUtcNow();
+        var startTicks = _time.GetTimestamp();
+        var body = Encoding.UTF8.GetBytes(payload);
+        var timestamp = started.ToUnixTimeSeconds();
+        var signature = WebhookSigner.Sign(webhookId, timestamp, body, target.SigningSecrets);
+        var recorded = RecordHeaders(target, webhookId, timestamp, signature);
+
+        AttemptOutcome Fail(FailureKind kind, string error, int? status = null, string? excerpt = null, TimeSpan? retryAfter = null) => new()
+        {
+            StartedAt = started.UtcDateTime,
+            Duration = _time.GetElapsedTime(startTicks),
+            Failure = kind,
+            Error = error,
+            StatusCode = status,
+            ResponseExcerpt = excerpt,
+            RequestHeaders = recorded,
+            RetryAfter = retryAfter,
+        };
+
+        var invalid = UrlPolicy.Validate(target.Url, _guard);
+        if (invalid is not null) return Fail(invalid.StartsWith("address", StringComparison.Ordinal) ? FailureKind.NetworkGuard : FailureKind.InvalidUrl, invalid);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        if (target.Token is not null) request.Headers.TryAddWithoutValidation("X-Token", target.Token);
+        request.Headers.TryAddWithoutValidation("webhook-id", webhookId);
+        request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation("webhook-signature", signature);
+
+        using var timeout = new CancellationTokenSource(_options.Timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            var status = (int)response.StatusCode;
+            var excerpt = await ReadExcerptAsync(response, linked.Token);
+            if (status is >= 200 and < 300)
+            {
+                return new AttemptOutcome
+                {
+                    StartedAt = started.UtcDateTime,
+                    Duration = _time.GetElapsedTime(startTicks),
+                    StatusCode = status,
+                    ResponseExcerpt = excerpt,
+                    RequestHeaders = recorded,
+                };
+            }
+
+            if (status is >= 300 and < 400) return Fail(FailureKind.Redirect, $"redirect ({status}) not followed", status, excerpt);
+            var retryAfter = status is 429 or 503 ? RetryAfter(response, started) : null;
+            return Fail(FailureKind.HttpStatus, $"HTTP {status} {response.ReasonPhrase}".TrimEnd(), status, excerpt, retryAfter);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return Fail(FailureKind.Timeout, $"timed out after {FormatSeconds(_options.Timeout)}");
+        }
+        catch (HttpRequestException ex)
+        {
+            var (kind, error) = Classify(ex, target.Url);
+            return Fail(kind, error);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogUnexpectedSendError(ex.GetType().Name);
+            return Fail(FailureKind.Other, ex.Message);
+        }
+    }
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var endpoint = context.DnsEndPoint;
+        var host = endpoint.Host.Trim('[', ']');
+        IPAddress[] addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await _resolver.ResolveAsync(host, cancellationToken);
+        if (addresses.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
+
+        string? refusal = null;
+        SocketException? lastError = null;
+        foreach (var address in addresses)
+        {
+            var reason = _guard.Check(address);
+            if (reason is not null)
+            {
+                refusal ??= reason;
+                continue;
+            }
+
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                lastError = ex;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        if (lastError is not null) throw lastError;
+        throw new NetworkGuardException(refusal ?? $"host {host} has no acceptable address");
+    }
+
+    private static (FailureKind Kind, string Error) Classify(HttpRequestException ex, Uri url)
+    {
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case NetworkGuardException guard:
+                    return (FailureKind.NetworkGuard, guard.Message);
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
+                    return (FailureKind.ConnectionRefused, "connection refused");
+                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain }:
+                    return (FailureKind.Dns, $"host {url.Host} could not be resolved");
+                case SocketException { SocketErrorCode: SocketError.NetworkUnreachable or SocketError.HostUnreachable } socket:
+                    return (FailureKind.Connection, socket.SocketErrorCode == SocketError.NetworkUnreachable ? "network unreachable" : "host unreachable");
+                case SocketException { SocketErrorCode: SocketError.ConnectionReset }:
+                    return (FailureKind.Connection, "connection reset");
+                case AuthenticationException auth:
+                    return (FailureKind.Tls, "TLS handshake failed: " + auth.Message);
+            }
+        }
+
+        return ex.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => (FailureKind.Dns, $"host {url.Host} could not be resolved"),
+            HttpRequestError.SecureConnectionError => (FailureKind.Tls, "TLS handshake failed"),
+            HttpRequestError.ConnectionError => (FailureKind.Connection, "connection failed"),
+            HttpRequestError.ResponseEnded => (FailureKind.Connection, "connection closed before a complete answer"),
+            HttpRequestError.InvalidResponse => (FailureKind.Other, "invalid HTTP answer"),
+            HttpRequestError.ConfigurationLimitExceeded => (FailureKind.Other, "answer headers too large"),
+            _ => (FailureKind.Other, ex.Message),
+        };
+    }
+
+    private async Task<string?> ReadExcerptAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var max = _options.MaxResponseExcerptBytes;
+        if (max == 0) return null;
+        var buffer = ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var read = 0;
+            while (read < max)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read, max - read), cancellationToken);
+                if (n == 0) break;
+                read += n;
+            }
+
+            return Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            // The status is what counts; a body cut short leaves the excerpt empty.
+            return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset started)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta;
+        if (header?.Date is { } date) return date - started;
+        return null;
+    }
+
+    private static string RecordHeaders(EndpointTarget target, string webhookId, long timestamp, string signature)
+    {
+        var headers = new Dictionary<string, string>
+        {
+            ["Content-Type"] = "application/json",
+            ["User-Agent"] = UserAgent,
+        };
+        if (target.Token is not null) headers["X-Token"] = MaskedToken;
+        headers["webhook-id"] = webhookId;
+        headers["webhook-timestamp"] = timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers["webhook-signature"] = signature;
+        return JsonSerializer.Serialize(headers);
+    }
+
+    internal static string FormatSeconds(TimeSpan span) =>
+        span.TotalSeconds >= 1 && span.TotalSeconds % 1 == 0 ? $"{span.TotalSeconds:0} s" : $"{span.TotalMilliseconds:0} ms";
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Unexpected {ExceptionType} while sending a webhook")]
+    private partial void LogUnexpectedSendError(string exceptionType);
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _handler.Dispose();
+    }
+}
+
+/// <summary>Thrown inside the connect step when no resolved address may be reached.</summary>
+public sealed class NetworkGuardException(string message) : IOException(message);
