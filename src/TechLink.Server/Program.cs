@@ -1,6 +1,11 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/", () => "TechLink");
-app.Run();
+using TechLink.Server;
 
+var builder = WebApplication.CreateBuilder(args);
+builder.AddTechLink();
+var app = builder.Build();
+await app.InitializeTechLinkAsync();
+app.MapTechLink();
+await app.RunAsync();
+
+/// <summary>The host; public so that functional tests can start it with WebApplicationFactory.</summary>
 public partial class Program;

@@ -1,0 +1,140 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using TechLink.Server.Data;
+using TechLink.Server.Infrastructure;
+using TechLink.Server.Webhooks;
+
+namespace TechLink.Server.Accounts;
+
+public static class UserEndpoints
+{
+    public static RouteGroupBuilder MapUsers(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/users").WithTags("Accounts");
+        group.MapGet("/", ListAsync).WithSummary("Get Client Users");
+        group.MapGet("/{user_id}", GetAsync);
+        group.MapPost("/", CreateAsync);
+        group.MapPatch("/{user_id}", UpdateAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
+        var query = db.Users.AsNoTracking().Where(u => !u.IsStaff && u.Id > page.After);
+        if (caller.IsStaff)
+        {
+            if (company_id is not null)
+            {
+                if (!Formats.TryParseId(company_id, out var filter)) return Problems.Validation("company_id", "'company_id' must be an id.");
+                query = query.Where(u => u.CompanyId == filter);
+            }
+        }
+        else
+        {
+            query = query.Where(u => u.CompanyId == caller.CompanyId);
+        }
+
+        var rows = await query.OrderBy(u => u.Id).Take(page.Limit + 1).ToListAsync(ct);
+        return TypedResults.Ok(page.Build(rows, u => u.Id, UserResponse.From));
+    }
+
+    private static async Task<IResult> GetAsync(string user_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        var user = await FindAsync(user_id, Caller.From(http.User), db, ct);
+        return user is null ? Problems.NotFound("user") : TypedResults.Ok(UserResponse.From(user));
+    }
+
+    private static async Task<User?> FindAsync(string userId, Caller caller, TechLinkDbContext db, CancellationToken ct)
+    {
+        if (!Formats.TryParseId(userId, out var id)) return null;
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id && !u.IsStaff, ct);
+        return user is not null && user.CompanyId is { } c && caller.CanSee(c) ? user : null;
+    }
+
+    private static async Task<IResult> CreateAsync(CreateUserRequest request, HttpContext http, TechLinkDbContext db, UserManager<User> users,
+        EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        var v = new Validator();
+        long companyId;
+        if (caller.IsStaff)
+        {
+            companyId = v.Id("company_id", request.CompanyId);
+        }
+        else
+        {
+            companyId = caller.CompanyId!.Value;
+        }
+
+        var username = v.Text("username", request.Username, 100, required: true);
+        var first = v.Text("first_name", request.FirstName, 100) ?? "";
+        var last = v.Text("last_name", request.LastName, 100) ?? "";
+        var email = v.Text("email", request.Email, 256) ?? "";
+        var phone = v.Text("phone", request.Phone, 50) ?? "";
+        if (email.Length > 0 && !IsEmail(email)) v.Add("email", "'email' is not an e-mail address.");
+        if (username is not null && username.Any(char.IsWhiteSpace)) v.Add("username", "'username' may not contain spaces.");
+        if (v.Failed) return v.Problem();
+        if (caller.IsStaff && !await db.Companies.AnyAsync(c => c.Id == companyId, ct)) return Problems.Validation("company_id", "No such company.");
+        if (await users.FindByNameAsync(username!) is not null) return Problems.Conflict($"The username '{username}' is taken.");
+
+        var now = Formats.Now(clock);
+        var user = new User
+        {
+            UserName = username, CompanyId = companyId, FirstName = first, LastName = last, Email = email, PhoneNumber = phone,
+            CreatedAt = now, UpdatedAt = now, LockoutEnabled = true,
+        };
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            var result = request.Password is { Length: > 0 } password ? await users.CreateAsync(user, password) : await users.CreateAsync(user);
+            if (!result.Succeeded) return IdentityProblem(result);
+            var body = UserResponse.From(user);
+            await outbox.AddAsync(db, companyId, EventCatalog.AccountCreated, null, new DataEvent(EventCatalog.AccountCreated, body), ct);
+            return TypedResults.Created($"/api/v1/users/{user.Id}", body);
+        }, ct);
+    }
+
+    private static async Task<IResult> UpdateAsync(string user_id, UpdateUserRequest request, HttpContext http, TechLinkDbContext db,
+        UserManager<User> users, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var user = await FindAsync(user_id, Caller.From(http.User), db, ct);
+        if (user is null) return Problems.NotFound("user");
+        var v = new Validator();
+        var first = v.Text("first_name", request.FirstName, 100);
+        var last = v.Text("last_name", request.LastName, 100);
+        var email = v.Text("email", request.Email, 256);
+        var phone = v.Text("phone", request.Phone, 50);
+        if (email is { Length: > 0 } && !IsEmail(email)) v.Add("email", "'email' is not an e-mail address.");
+        if (v.Failed) return v.Problem();
+
+        user.FirstName = first ?? user.FirstName;
+        user.LastName = last ?? user.LastName;
+        if (email is not null) user.Email = email;
+        if (phone is not null) user.PhoneNumber = phone;
+        if (request.IsActive is { } active) user.IsActive = active;
+        user.UpdatedAt = Formats.Now(clock);
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            if (request.Password is { Length: > 0 } password)
+            {
+                if (await users.HasPasswordAsync(user)) await users.RemovePasswordAsync(user);
+                var set = await users.AddPasswordAsync(user, password);
+                if (!set.Succeeded) return IdentityProblem(set);
+            }
+
+            var result = await users.UpdateAsync(user);
+            if (!result.Succeeded) return IdentityProblem(result);
+            var body = UserResponse.From(user);
+            await outbox.AddAsync(db, user.CompanyId!.Value, EventCatalog.AccountUpdated, null, new DataEvent(EventCatalog.AccountUpdated, body), ct);
+            return TypedResults.Ok(body);
+        }, ct);
+    }
+
+    private static bool IsEmail(string email) => System.Net.Mail.MailAddress.TryCreate(email, out var parsed) && parsed.Address == email;
+
+    private static IResult IdentityProblem(IdentityResult result) =>
+        TypedResults.ValidationProblem(result.Errors
+            .GroupBy(e => e.Code.Contains("Password", StringComparison.Ordinal) ? "password" : e.Code.Contains("UserName", StringComparison.Ordinal) ? "username" : e.Code.Contains("Email", StringComparison.Ordinal) ? "email" : "body")
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+}

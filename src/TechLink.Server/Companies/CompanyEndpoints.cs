@@ -1,0 +1,100 @@
+using Microsoft.EntityFrameworkCore;
+using TechLink.Server.Data;
+using TechLink.Server.Infrastructure;
+
+namespace TechLink.Server.Companies;
+
+public sealed record CompanyResponse(string CompanyId, string Name, string CreatedAt, string UpdatedAt)
+{
+    public static CompanyResponse From(Company c) => new(Formats.Id(c.Id), c.Name, Formats.Instant(c.CreatedAt), Formats.Instant(c.UpdatedAt));
+}
+
+public sealed record CompanyRequest(string? Name);
+
+public sealed record ApiKeyRequest(string? Name);
+
+public sealed record ApiKeyCreatedResponse(string ApiKeyId, string Key, string Name, string Prefix, string CreatedAt);
+
+public sealed record ApiKeyResponse(string ApiKeyId, string? CompanyId, string Name, string Prefix, string CreatedAt, string? LastUsedAt, string? RevokedAt)
+{
+    public static ApiKeyResponse From(ApiKey k) => new(
+        Formats.Id(k.Id), Formats.Id(k.CompanyId), k.Name, k.Prefix, Formats.Instant(k.CreatedAt), Formats.Instant(k.LastUsedAt), Formats.Instant(k.RevokedAt));
+}
+
+public static class CompanyEndpoints
+{
+    public static RouteGroupBuilder MapCompanies(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/companies").WithTags("Companies");
+        group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Staff);
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.Staff);
+        group.MapGet("/{company_id}", GetAsync);
+        group.MapPost("/{company_id}/api-keys", CreateKeyAsync).RequireAuthorization(Policies.Staff);
+        group.MapGet("/{company_id}/api-keys", ListKeysAsync).RequireAuthorization(Policies.Staff);
+        group.MapDelete("/{company_id}/api-keys/{api_key_id}", RevokeKeyAsync).RequireAuthorization(Policies.Staff);
+        return api;
+    }
+
+    private static async Task<IResult> CreateAsync(CompanyRequest request, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var v = new Validator();
+        var name = v.Text("name", request.Name, 200, required: true);
+        if (v.Failed) return v.Problem();
+        var now = Formats.Now(clock);
+        var company = new Company { Name = name!, CreatedAt = now, UpdatedAt = now };
+        db.Companies.Add(company);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/companies/{company.Id}", CompanyResponse.From(company));
+    }
+
+    private static async Task<IResult> ListAsync(int? limit, string? cursor, TechLinkDbContext db, CancellationToken ct)
+    {
+        if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
+        var rows = await db.Companies.AsNoTracking().Where(c => c.Id > page.After).OrderBy(c => c.Id).Take(page.Limit + 1).ToListAsync(ct);
+        return TypedResults.Ok(page.Build(rows, c => c.Id, CompanyResponse.From));
+    }
+
+    private static async Task<IResult> GetAsync(string company_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        if (!Formats.TryParseId(company_id, out var id) || !caller.CanSee(id)) return Problems.NotFound("company");
+        var company = await db.Companies.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        return company is null ? Problems.NotFound("company") : TypedResults.Ok(CompanyResponse.From(company));
+    }
+
+    private static async Task<IResult> CreateKeyAsync(string company_id, ApiKeyRequest request, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (!Formats.TryParseId(company_id, out var id) || !await db.Companies.AnyAsync(c => c.Id == id, ct)) return Problems.NotFound("company");
+        var v = new Validator();
+        var name = v.Text("name", request.Name, 200, required: true);
+        if (v.Failed) return v.Problem();
+        var (apiKey, key) = NewKey(id, name!, Formats.Now(clock));
+        db.ApiKeys.Add(apiKey);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/companies/{id}/api-keys/{apiKey.Id}",
+            new ApiKeyCreatedResponse(Formats.Id(apiKey.Id), key, apiKey.Name, apiKey.Prefix, Formats.Instant(apiKey.CreatedAt)));
+    }
+
+    internal static (ApiKey Row, string Key) NewKey(long? companyId, string name, DateTime now)
+    {
+        var key = ApiKey.NewKey();
+        return (new ApiKey { CompanyId = companyId, Name = name, Prefix = ApiKey.PrefixOf(key), Hash = ApiKey.HashOf(key), CreatedAt = now }, key);
+    }
+
+    private static async Task<IResult> ListKeysAsync(string company_id, TechLinkDbContext db, CancellationToken ct)
+    {
+        if (!Formats.TryParseId(company_id, out var id) || !await db.Companies.AnyAsync(c => c.Id == id, ct)) return Problems.NotFound("company");
+        var keys = await db.ApiKeys.AsNoTracking().Where(k => k.CompanyId == id).OrderBy(k => k.Id).ToListAsync(ct);
+        return TypedResults.Ok(new Page<ApiKeyResponse>([.. keys.Select(ApiKeyResponse.From)], null));
+    }
+
+    private static async Task<IResult> RevokeKeyAsync(string company_id, string api_key_id, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (!Formats.TryParseId(company_id, out var companyId) || !Formats.TryParseId(api_key_id, out var keyId)) return Problems.NotFound("API key");
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.CompanyId == companyId, ct);
+        if (key is null) return Problems.NotFound("API key");
+        key.RevokedAt ??= Formats.Now(clock);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+}

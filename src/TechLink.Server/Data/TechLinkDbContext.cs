@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using TechLink.Delivery.Model;
+using TechLink.Server.Accounts;
+using TechLink.Server.Companies;
+using TechLink.Server.Sites;
+using TechLink.Server.Webhooks;
+using TechLink.Server.WorkOrders;
+
+namespace TechLink.Server.Data;
+
+/// <summary>
+/// The one DbContext. Each provider has a thin subclass only so that each keeps its own migrations
+/// (<see cref="SqliteTechLinkDbContext"/>, <see cref="PostgresTechLinkDbContext"/>); code depends on this type.
+/// </summary>
+public abstract class TechLinkDbContext(DbContextOptions options) : IdentityDbContext<User, IdentityRole<long>, long>(options)
+{
+    public DbSet<Company> Companies => Set<Company>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Site> Sites => Set<Site>();
+    public DbSet<WorkOrder> WorkOrders => Set<WorkOrder>();
+    public DbSet<WorkOrderStatusChange> WorkOrderStatusChanges => Set<WorkOrderStatusChange>();
+    public DbSet<Note> Notes => Set<Note>();
+    public DbSet<WorkOrderFile> Files => Set<WorkOrderFile>();
+    public DbSet<Question> Questions => Set<Question>();
+    public DbSet<WorkTask> Tasks => Set<WorkTask>();
+    public DbSet<WebhookRegistration> WebhookRegistrations => Set<WebhookRegistration>();
+    public DbSet<OutboxMessage> Events => Set<OutboxMessage>();
+    public DbSet<DeliveryRecord> Deliveries => Set<DeliveryRecord>();
+    public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
+    public DbSet<SystemSetting> SystemSettings => Set<SystemSetting>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(TechLinkDbContext).Assembly);
+        DeliveryModel.Apply(builder);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    /// <summary>SQLite hands DateTimes back unspecified; everything we store is UTC.</summary>
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : DateTime.SpecifyKind(v.ToUniversalTime(), DateTimeKind.Utc),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}
+
+public sealed class SqliteTechLinkDbContext(DbContextOptions<SqliteTechLinkDbContext> options) : TechLinkDbContext(options);
+
+public sealed class PostgresTechLinkDbContext(DbContextOptions<PostgresTechLinkDbContext> options) : TechLinkDbContext(options);
+
+/// <summary>Facts a database keeps about itself (which environment it belongs to, when the sandbox was refreshed).</summary>
+public sealed class SystemSetting
+{
+    public required string Key { get; set; }
+    public required string Value { get; set; }
+}
+
+internal sealed class SystemSettingConfiguration : IEntityTypeConfiguration<SystemSetting>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<SystemSetting> builder)
+    {
+        builder.ToTable("system_settings");
+        builder.HasKey(s => s.Key);
+        builder.Property(s => s.Key).HasMaxLength(100);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace TechLink.Server.Infrastructure;
+
+/// <summary>
+/// Turns a bad request that the framework rejected (malformed JSON, a value of the wrong type, a body too
+/// large) into problem details naming the field. Anything else is a 500 without a stack trace.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is BadHttpRequestException bad)
+        {
+            httpContext.Response.StatusCode = bad.StatusCode;
+            var json = FindJsonException(exception);
+            var details = new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = bad.StatusCode switch
+                {
+                    413 => "Payload Too Large",
+                    415 => "Unsupported Media Type",
+                    _ => "Bad Request",
+                },
+                Detail = json is not null ? "The request body is not valid JSON for this operation." : Sanitize(bad.Message),
+            };
+            if (json is not null)
+            {
+                var field = FieldOf(json.Path);
+                details.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [json.Path is null or "$" ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or is malformed."] };
+            }
+
+            return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = null });
+        }
+
+        LogUnhandled(logger, httpContext.Request.Path, exception);
+        httpContext.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 500, Title = "Internal Server Error", Detail = "Something went wrong on our side; it has been logged." },
+        });
+    }
+
+    private static JsonException? FindJsonException(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is JsonException j) return j;
+        }
+
+        return null;
+    }
+
+    /// <summary>"$.tech_name" → "tech_name"; "$" → "body".</summary>
+    private static string FieldOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$") return "body";
+        var p = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return p.Length == 0 ? "body" : p;
+    }
+
+    private static string Sanitize(string message) => message.Split('\n')[0];
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
+    private static partial void LogUnhandled(ILogger logger, string path, Exception exception);
+}

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using TechLink.Server.WorkOrders;
+
+namespace TechLink.Server.Infrastructure;
+
+/// <summary>
+/// Photos and documents on disk under DataPath/files, and the time-limited URLs that reach them without an
+/// API key: a Data Protection token that names the file and expires (the spec: "the URL provided may be time-limited").
+/// </summary>
+public sealed class FileStore(IOptions<TechLinkOptions> options, IDataProtectionProvider dataProtection, TimeProvider clock, IHttpContextAccessor http)
+{
+    private readonly ITimeLimitedDataProtector _protector = dataProtection.CreateProtector("TechLink.FileUrls").ToTimeLimitedDataProtector();
+
+    private string Root => Path.Combine(options.Value.FullDataPath, "files");
+
+    public async Task<string> SaveAsync(long companyId, Stream content, CancellationToken cancellationToken)
+    {
+        var relative = Path.Combine(companyId.ToString(System.Globalization.CultureInfo.InvariantCulture), Guid.NewGuid().ToString("N"));
+        var full = Path.Combine(Root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        await using var file = File.Create(full);
+        await content.CopyToAsync(file, cancellationToken);
+        return relative;
+    }
+
+    public Stream OpenRead(WorkOrderFile file) => File.OpenRead(Path.Combine(Root, file.StoragePath));
+
+    public bool Exists(WorkOrderFile file) => File.Exists(Path.Combine(Root, file.StoragePath));
+
+    public void Delete(string relativePath)
+    {
+        var full = Path.Combine(Root, relativePath);
+        if (File.Exists(full)) File.Delete(full);
+    }
+
+    /// <summary>A signed URL that works until the answer's <c>url_expires_at</c>.</summary>
+    public (string Url, DateTime ExpiresAt) SignedUrl(WorkOrderFile file)
+    {
+        var expires = Formats.Now(clock).Add(options.Value.Files.UrlLifetime);
+        var token = _protector.Protect(file.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), new DateTimeOffset(expires));
+        return ($"{BaseUrl()}files/{token}", expires);
+    }
+
+    /// <summary>The file id a URL token names, if it is genuine and not expired.</summary>
+    public long? ReadToken(string token)
+    {
+        try
+        {
+            var text = _protector.Unprotect(token, out var expiration);
+            if (expiration < clock.GetUtcNow()) return null;
+            return long.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    public string BaseUrl()
+    {
+        if (options.Value.PublicBaseUrl is { Length: > 0 } configured)
+        {
+            return configured.EndsWith('/') ? configured : configured + "/";
+        }
+
+        var request = http.HttpContext?.Request;
+        return request is null ? "http://localhost/" : $"{request.Scheme}://{request.Host}{request.PathBase}/";
+    }
+}

@@ -1,0 +1,131 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Scalar.AspNetCore;
+using TechLink.Server.Accounts;
+using TechLink.Server.Companies;
+using TechLink.Server.Data;
+using TechLink.Server.Demo;
+using TechLink.Server.Infrastructure;
+using TechLink.Server.Sites;
+using TechLink.Server.Webhooks;
+using TechLink.Server.WorkOrders;
+
+namespace TechLink.Server;
+
+/// <summary>The host's wiring, in the order data flows: storage, identity, the API, webhooks, the portal.</summary>
+internal static class ServerSetup
+{
+    public static WebApplicationBuilder AddTechLink(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddOptions<TechLinkOptions>().BindConfiguration(TechLinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var options = configuration.GetSection(TechLinkOptions.SectionName).Get<TechLinkOptions>() ?? new TechLinkOptions();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddTechLinkDatabase(configuration);
+        services.AddDataProtection()
+            .SetApplicationName("TechLink")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.FullDataPath, "keys")));
+
+        services.AddIdentityCore<User>(o =>
+            {
+                o.User.RequireUniqueEmail = false;
+                o.Password.RequiredLength = 8;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddRoles<IdentityRole<long>>()
+            .AddEntityFrameworkStores<TechLinkDbContext>()
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<UserClaimsFactory>()
+            .AddDefaultTokenProviders();
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = "TechLink";
+                o.DefaultChallengeScheme = "TechLink";
+            })
+            .AddPolicyScheme("TechLink", "API key for /api, cookie for the portal", o =>
+                o.ForwardDefaultSelector = ctx => ctx.Request.Path.StartsWithSegments("/api") ? ApiKeyAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/login";
+            o.LogoutPath = "/logout";
+            o.AccessDeniedPath = "/login";
+            o.Cookie.Name = "techlink.auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.SlidingExpiration = true;
+            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Api, p => p.RequireAuthenticatedUser())
+            .AddPolicy(Policies.Staff, p => p.RequireAuthenticatedUser().RequireRole(Caller.StaffRole));
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>());
+        services.AddHealthChecks().AddDbContextCheck<TechLinkDbContext>("database", tags: ["ready"]);
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("TechLink.Delivery").AddMeter("Microsoft.AspNetCore.Hosting"));
+
+        services.AddSingleton<EventOutbox>();
+        services.AddScoped<FileStore>();
+        services.AddScoped<DemoData>();
+        services.AddScoped<DatabaseInitializer>();
+        services.AddTechLinkWebhooks(configuration, options);
+        return builder;
+    }
+
+    public static async Task InitializeTechLinkAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync(app.Lifetime.ApplicationStopping);
+    }
+
+    public static WebApplication MapTechLink(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey"));
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+
+        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Api);
+        api.MapCompanies();
+        api.MapUsers();
+        api.MapSites();
+        api.MapWorkOrders();
+        api.MapWebhooks();
+        api.MapEventFeed();
+        app.MapFileLinks();
+        app.MapGet("/", (IOptions<TechLinkOptions> o) => TypedResults.Ok(new { service = "TechLink Services", environment = o.Value.Environment.ToString(), api = "/api/v1", docs = "/docs" }))
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>The time-limited links that photo and document objects carry; the token is the credential.</summary>
+    private static void MapFileLinks(this WebApplication app) =>
+        app.MapGet("/files/{token}", async (string token, FileStore files, TechLinkDbContext db, CancellationToken ct) =>
+        {
+            if (files.ReadToken(token) is not { } id) return Problems.NotFound("file (the link may have expired)");
+            var file = await db.Files.FindAsync([id], ct);
+            return file is null || !files.Exists(file) ? Problems.NotFound("file") : TypedResults.Stream(files.OpenRead(file), file.ContentType, file.FileName);
+        }).AllowAnonymous().ExcludeFromDescription();
+}

@@ -1,0 +1,109 @@
+using Microsoft.EntityFrameworkCore;
+using TechLink.Server.Data;
+using TechLink.Server.Infrastructure;
+using TechLink.Server.Webhooks;
+
+namespace TechLink.Server.Sites;
+
+public static class SiteEndpoints
+{
+    public static RouteGroupBuilder MapSites(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/sites").WithTags("Sites");
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{site_id}", GetAsync).WithSummary("Get Site Details");
+        group.MapPost("/", CreateAsync);
+        group.MapPatch("/{site_id}", UpdateAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
+        var query = db.Sites.AsNoTracking().Where(s => s.Id > page.After);
+        if (!caller.IsStaff) query = query.Where(s => s.CompanyId == caller.CompanyId);
+        else if (company_id is not null)
+        {
+            if (!Formats.TryParseId(company_id, out var filter)) return Problems.Validation("company_id", "'company_id' must be an id.");
+            query = query.Where(s => s.CompanyId == filter);
+        }
+
+        var rows = await query.OrderBy(s => s.Id).Take(page.Limit + 1).ToListAsync(ct);
+        return TypedResults.Ok(page.Build(rows, s => s.Id, SiteResponse.From));
+    }
+
+    internal static async Task<Site?> FindAsync(string siteId, Caller caller, TechLinkDbContext db, CancellationToken ct)
+    {
+        if (!Formats.TryParseId(siteId, out var id)) return null;
+        var site = await db.Sites.FirstOrDefaultAsync(s => s.Id == id, ct);
+        return site is not null && caller.CanSee(site.CompanyId) ? site : null;
+    }
+
+    private static async Task<IResult> GetAsync(string site_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        var site = await FindAsync(site_id, Caller.From(http.User), db, ct);
+        return site is null ? Problems.NotFound("site") : TypedResults.Ok(SiteResponse.From(site));
+    }
+
+    private static async Task<IResult> CreateAsync(SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        var v = new Validator();
+        var companyId = caller.IsStaff ? v.Id("company_id", request.CompanyId) : caller.CompanyId!.Value;
+        if (request.Timezone is null) v.Add("timezone", "'timezone' is required (an IANA name such as 'America/Los_Angeles').");
+        var now = Formats.Now(clock);
+        var site = new Site { CompanyId = companyId, Name = "", TimeZone = "UTC", CreatedAt = now, UpdatedAt = now };
+        Apply(site, request, v, required: true);
+        if (v.Failed) return v.Problem();
+        if (caller.IsStaff && !await db.Companies.AnyAsync(c => c.Id == companyId, ct)) return Problems.Validation("company_id", "No such company.");
+
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            db.Sites.Add(site);
+            await db.SaveChangesAsync(ct);
+            var body = SiteResponse.From(site);
+            await outbox.AddAsync(db, companyId, EventCatalog.SiteCreated, null, new DataEvent(EventCatalog.SiteCreated, body), ct);
+            return TypedResults.Created($"/api/v1/sites/{site.Id}", body);
+        }, ct);
+    }
+
+    private static async Task<IResult> UpdateAsync(string site_id, SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var site = await FindAsync(site_id, Caller.From(http.User), db, ct);
+        if (site is null) return Problems.NotFound("site");
+        var v = new Validator();
+        if (request.CompanyId is not null) v.Add("company_id", "A site cannot move to another company.");
+        Apply(site, request, v, required: false);
+        if (v.Failed) return v.Problem();
+        site.UpdatedAt = Formats.Now(clock);
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            var body = SiteResponse.From(site);
+            await outbox.AddAsync(db, site.CompanyId, EventCatalog.SiteUpdated, null, new DataEvent(EventCatalog.SiteUpdated, body), ct);
+            return TypedResults.Ok(body);
+        }, ct);
+    }
+
+    /// <summary>Validates and applies the fields given; on create, name and timezone are required.</summary>
+    private static void Apply(Site site, SiteRequest r, Validator v, bool required)
+    {
+        if (v.Text("name", r.Name, 200, required) is { } name) site.Name = name;
+        if (v.Text("site_number", r.SiteNumber, 50) is { } number) site.SiteNumber = number;
+        if (v.Text("address1", r.Address1, 200) is { } a1) site.Address1 = a1;
+        if (v.Text("address2", r.Address2, 200) is { } a2) site.Address2 = a2;
+        if (v.Text("city", r.City, 100) is { } city) site.City = city;
+        if (v.Text("state", r.State, 100) is { } state) site.State = state;
+        if (v.Text("postal_code", r.PostalCode, 20) is { } postal) site.PostalCode = postal;
+        if (v.Text("country", r.Country, 100) is { } country) site.Country = country;
+        if (v.Text("phone", r.Phone, 50) is { } phone) site.Phone = phone;
+        if (v.Text("contact_name", r.ContactName, 200) is { } contact) site.ContactName = contact;
+        if (r.Timezone is not null)
+        {
+            if (SiteTime.IsValidZone(r.Timezone)) site.TimeZone = r.Timezone;
+            else v.Add("timezone", $"'{Truncate(r.Timezone)}' is not an IANA time zone (e.g. 'America/Los_Angeles').");
+        }
+    }
+
+    private static string Truncate(string s) => s.Length > 64 ? s[..64] + "…" : s;
+}

@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using TechLink.Delivery.Model;
+using TechLink.Server.Data;
+
+namespace TechLink.Server.Webhooks;
+
+/// <summary>
+/// Tells the delivery engine where a registration points now, with its token and every secret that signs
+/// (two during a rotation). Cached for a few seconds so a burst does not read the same row thousands of times;
+/// an edit takes effect within that time.
+/// </summary>
+internal sealed class EndpointDirectory(IDbContextFactory<TechLinkDbContext> contexts, WebhookSecrets secrets, TimeProvider clock) : IEndpointDirectory
+{
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
+    private readonly ConcurrentDictionary<long, (EndpointTarget? Target, DateTimeOffset Until)> _cache = new();
+
+    public async ValueTask<EndpointTarget?> FindAsync(long endpointId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (_cache.TryGetValue(endpointId, out var hit) && hit.Until > now) return hit.Target;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var registration = await db.WebhookRegistrations.AsNoTracking().FirstOrDefaultAsync(r => r.Id == endpointId, cancellationToken);
+        var target = registration is null ? null : ToTarget(registration, secrets, clock);
+        _cache[endpointId] = (target, now + CacheFor);
+        return target;
+    }
+
+    internal static EndpointTarget ToTarget(WebhookRegistration r, WebhookSecrets secrets, TimeProvider clock)
+    {
+        var signing = new List<string> { secrets.Unprotect(r.SecretProtected) };
+        if (r.PreviousSecretProtected is { } previous && r.PreviousSecretExpiresAt > clock.GetUtcNow().UtcDateTime)
+        {
+            signing.Add(secrets.Unprotect(previous));
+        }
+
+        return new EndpointTarget(new Uri(r.Url), secrets.UnprotectOrNull(r.TokenProtected), signing, r.Enabled);
+    }
+}

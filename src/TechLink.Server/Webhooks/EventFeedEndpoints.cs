@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TechLink.Server.Data;
+using TechLink.Server.Infrastructure;
+
+namespace TechLink.Server.Webhooks;
+
+/// <summary>One event of the feed: the exact webhook JSON in <c>payload</c>.</summary>
+public sealed record EventResponse(string EventId, string? CompanyId, string Type, string? WorkorderId, string CreatedAt, JsonElement Payload);
+
+public static class EventFeedEndpoints
+{
+    public static RouteGroupBuilder MapEventFeed(this RouteGroupBuilder api)
+    {
+        api.MapGet("/events", FeedAsync).WithTags("Webhooks")
+            .WithSummary("The company's event feed, oldest first")
+            .WithDescription("Every event ever written for the company, with the exact webhook JSON. Use 'since' (an event id, exclusive) to catch up after missed deliveries.");
+        return api;
+    }
+
+    private static async Task<IResult> FeedAsync(string? since, string? type, string? workorder_id, string? company_id, int? limit, string? cursor,
+        HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
+        var v = new Validator();
+        var after = page.After;
+        if (since is not null)
+        {
+            var s = v.Id("since", since);
+            after = Math.Max(after, s);
+        }
+
+        var query = db.Events.AsNoTracking().Where(e => e.Id > after);
+        if (!caller.IsStaff) query = query.Where(e => e.TenantId == caller.CompanyId);
+        else if (company_id is not null)
+        {
+            var c = v.Id("company_id", company_id);
+            query = query.Where(e => e.TenantId == c);
+        }
+
+        if (type is not null)
+        {
+            if (!EventCatalog.IsEventType(type)) v.Add("type", $"'{type}' is not an event type (see GET /api/v1/webhooks/event-types).");
+            query = query.Where(e => e.EventType == type);
+        }
+
+        if (workorder_id is not null)
+        {
+            v.Id("workorder_id", workorder_id);
+            query = query.Where(e => e.Subject == workorder_id);
+        }
+
+        if (v.Failed) return v.Problem();
+        var rows = await query.OrderBy(e => e.Id).Take(page.Limit + 1).ToListAsync(ct);
+        return TypedResults.Ok(page.Build(rows, e => e.Id, e => new EventResponse(
+            Formats.Id(e.Id), Formats.Id(e.TenantId), e.EventType, e.Subject, Formats.Instant(e.CreatedAt), JsonDocument.Parse(e.Payload).RootElement.Clone())));
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using TechLink.Delivery.Model;
+using TechLink.Server.Infrastructure;
+
+namespace TechLink.Server.Webhooks;
+
+public sealed record WebhookRequest(string? CompanyId, string? Type, string? Url, string? Token, bool? Enabled);
+
+public sealed record WebhookResponse(
+    string WebhookId, string CompanyId, string Type, string Url, string? Token, bool Enabled, IReadOnlyList<string> EventTypes,
+    string CreatedAt, string UpdatedAt, string? SigningSecret = null)
+{
+    public static WebhookResponse From(WebhookRegistration r, string? clearToken, string? signingSecret = null) => new(
+        Formats.Id(r.Id), Formats.Id(r.CompanyId), r.Type, r.Url, WebhookSecrets.Mask(clearToken), r.Enabled, r.EventTypeList,
+        Formats.Instant(r.CreatedAt), Formats.Instant(r.UpdatedAt), signingSecret);
+}
+
+public sealed record SecretResponse(string WebhookId, string SigningSecret, string? PreviousSecretExpiresAt);
+
+public sealed record EventTypeResponse(string Type, string Description, bool Special, JsonElement? Sample);
+
+public sealed record TestRequest(string? Event);
+
+public sealed record TestResponse(bool Success, int? StatusCode, long DurationMs, string? Error, string? ResponseBody, string Event, string WebhookId);
+
+public sealed record AttemptResponse(int Attempt, string StartedAt, int? StatusCode, long DurationMs, string? Error, string? ResponseExcerpt);
+
+public sealed record DeliveryResponse(
+    string DeliveryId, string WebhookId, string MessageId, string EventId, string Event, string? WorkorderId, string Status, int AttemptCount,
+    string? NextAttemptAt, string CreatedAt, string? CompletedAt, string? LastError, string? RedeliveryOf, IReadOnlyList<AttemptResponse> Attempts,
+    JsonElement? Payload = null, JsonElement? RequestHeaders = null)
+{
+    public static string StatusName(DeliveryStatus s) => s switch
+    {
+        DeliveryStatus.Pending => "pending",
+        DeliveryStatus.Succeeded => "succeeded",
+        _ => "failed",
+    };
+
+    public static DeliveryResponse From(DeliveryRecord d, OutboxMessage m, bool withPayload)
+    {
+        var attempts = d.Attempts.OrderBy(a => a.Attempt).ToList();
+        JsonElement? headers = withPayload && attempts.LastOrDefault()?.RequestHeaders is { } h ? JsonDocument.Parse(h).RootElement.Clone() : null;
+        return new(
+            Formats.Id(d.Id), Formats.Id(d.EndpointId), d.WebhookId, Formats.Id(m.Id), m.EventType, m.Subject, StatusName(d.Status), d.AttemptCount,
+            d.Status == DeliveryStatus.Pending ? Formats.Instant(d.NextAttemptAt) : null, Formats.Instant(d.CreatedAt), Formats.Instant(d.CompletedAt),
+            d.LastError, Formats.Id(d.RedeliveryOfId),
+            [.. attempts.Select(a => new AttemptResponse(a.Attempt, Formats.Instant(a.StartedAt), a.StatusCode, a.DurationMs, a.Error, withPayload ? a.ResponseExcerpt : null))],
+            withPayload ? JsonDocument.Parse(m.Payload).RootElement.Clone() : null, headers);
+    }
+}

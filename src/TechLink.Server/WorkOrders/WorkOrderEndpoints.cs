@@ -1,0 +1,300 @@
+using Microsoft.EntityFrameworkCore;
+using TechLink.Server.Data;
+using TechLink.Server.Webhooks;
+using TechLink.Server.Infrastructure;
+using TechLink.Server.Sites;
+
+namespace TechLink.Server.WorkOrders;
+
+/// <summary>Work orders and their life cycle: every mutation writes the spec's event(s) in its own transaction.</summary>
+public static class WorkOrderEndpoints
+{
+    public static RouteGroupBuilder MapWorkOrders(this RouteGroupBuilder api)
+    {
+        api.MapGet("/statuses", () => TypedResults.Ok(new Page<StatusResponse>([.. WorkOrderStatuses.All.Select(StatusResponse.From)], null)))
+            .WithTags("Work orders");
+        var group = api.MapGroup("/workorders").WithTags("Work orders");
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{workorder_id}", GetAsync).WithSummary("Get Work Order Details");
+        group.MapGet("/{workorder_id}/timeline", TimelineAsync);
+        group.MapPost("/", CreateAsync);
+        group.MapPatch("/{workorder_id}", UpdateAsync);
+        group.MapPost("/{workorder_id}/status", SetStatusAsync).RequireAuthorization(Policies.Staff);
+        group.MapPost("/{workorder_id}/schedule", ScheduleAsync).RequireAuthorization(Policies.Staff);
+        group.MapPost("/{workorder_id}/assign", AssignAsync).RequireAuthorization(Policies.Staff);
+        group.MapPost("/{workorder_id}/check-in", CheckInAsync).RequireAuthorization(Policies.Staff);
+        group.MapPost("/{workorder_id}/check-out", CheckOutAsync).RequireAuthorization(Policies.Staff);
+        group.MapPost("/{workorder_id}/close", CloseAsync).RequireAuthorization(Policies.Staff);
+        group.MapPost("/{workorder_id}/cancel", CancelAsync);
+        group.MapWorkOrderAttachments();
+        return api;
+    }
+
+    /// <summary>A work order the caller may see, with its site; null answers 404.</summary>
+    internal static async Task<WorkOrder?> FindAsync(string workOrderId, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        if (!Formats.TryParseId(workOrderId, out var id)) return null;
+        var caller = Caller.From(http.User);
+        var workOrder = await db.WorkOrders.Include(w => w.Site).FirstOrDefaultAsync(w => w.Id == id, ct);
+        return workOrder is not null && caller.CanSee(workOrder.CompanyId) ? workOrder : null;
+    }
+
+    internal static WorkOrderResponse Body(WorkOrder w) => WorkOrderResponse.From(w, w.Site!.TimeZone);
+
+    private static async Task<IResult> ListAsync(string? status_code, string? site_id, string? updated_since, string? company_id, int? limit, string? cursor,
+        HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
+        var query = db.WorkOrders.AsNoTracking().Include(w => w.Site).Where(w => w.Id > page.After);
+        if (!caller.IsStaff) query = query.Where(w => w.CompanyId == caller.CompanyId);
+        var v = new Validator();
+        if (caller.IsStaff && company_id is not null)
+        {
+            var companyId = v.Id("company_id", company_id);
+            query = query.Where(w => w.CompanyId == companyId);
+        }
+
+        if (status_code is not null)
+        {
+            var codes = new List<int>();
+            foreach (var part in status_code.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (int.TryParse(part, System.Globalization.CultureInfo.InvariantCulture, out var code) && WorkOrderStatuses.TryGet(code, out _)) codes.Add(code);
+                else v.Add("status_code", $"'{part}' is not a status code (see GET /api/v1/statuses).");
+            }
+
+            query = query.Where(w => codes.Contains(w.StatusCode));
+        }
+
+        if (site_id is not null)
+        {
+            var siteId = v.Id("site_id", site_id);
+            query = query.Where(w => w.SiteId == siteId);
+        }
+
+        if (updated_since is not null)
+        {
+            if (Formats.TryParseInstant(updated_since, out var since)) query = query.Where(w => w.UpdatedAt >= since);
+            else v.Add("updated_since", "'updated_since' must be an ISO 8601 instant, e.g. 2026-11-28T12:00:00Z.");
+        }
+
+        if (v.Failed) return v.Problem();
+        var rows = await query.OrderBy(w => w.Id).Take(page.Limit + 1).ToListAsync(ct);
+        return TypedResults.Ok(page.Build(rows, w => w.Id, Body));
+    }
+
+    private static async Task<IResult> GetAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        var w = await FindAsync(workorder_id, http, db, ct);
+        return w is null ? Problems.NotFound("work order") : TypedResults.Ok(Body(w));
+    }
+
+    private static async Task<IResult> TimelineAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    {
+        var w = await FindAsync(workorder_id, http, db, ct);
+        if (w is null) return Problems.NotFound("work order");
+        var steps = await db.WorkOrderStatusChanges.AsNoTracking().Where(c => c.WorkOrderId == w.Id).OrderBy(c => c.Id).ToListAsync(ct);
+        return TypedResults.Ok(new Page<TimelineEntry>([.. steps.Select(s => new TimelineEntry(
+            Formats.Id(s.OldStatusCode), s.OldStatusCode is { } o ? WorkOrderStatuses.Get(o).Name : null,
+            Formats.Id(s.NewStatusCode), WorkOrderStatuses.Get(s.NewStatusCode).Name, s.ChangedBy, Formats.Instant(s.ChangedAt)))], null));
+    }
+
+    private static async Task<IResult> CreateAsync(CreateWorkOrderRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var caller = Caller.From(http.User);
+        var v = new Validator();
+        v.Id("site_id", request.SiteId);
+        var title = v.Text("title", request.Title, 300, required: true);
+        var reference = v.Text("client_reference", request.ClientReference, 100) ?? "";
+        var description = v.Text("description", request.Description, 20_000) ?? "";
+        var priority = v.OneOf("priority", request.Priority, WorkOrder.Priorities) ?? "normal";
+        if (v.Failed) return v.Problem();
+        var site = await SiteEndpoints.FindAsync(request.SiteId!, caller, db, ct);
+        if (site is null) return Problems.Validation("site_id", "No such site.");
+
+        var now = Formats.Now(clock);
+        var workOrder = new WorkOrder
+        {
+            CompanyId = site.CompanyId, SiteId = site.Id, Site = site, Title = title!, ClientReference = reference, Description = description,
+            Priority = priority, StatusCode = WorkOrderStatuses.Created, CreatedAt = now, UpdatedAt = now,
+        };
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            db.WorkOrders.Add(workOrder);
+            await db.SaveChangesAsync(ct);
+            db.WorkOrderStatusChanges.Add(new WorkOrderStatusChange { WorkOrderId = workOrder.Id, NewStatusCode = workOrder.StatusCode, ChangedBy = caller.Name, ChangedAt = now });
+            var body = Body(workOrder);
+            await outbox.AddAsync(db, workOrder.CompanyId, EventCatalog.WorkOrderCreated, workOrder.Id,
+                new WorkOrderDataEvent(EventCatalog.WorkOrderCreated, body.WorkorderId, body), ct);
+            return TypedResults.Created($"/api/v1/workorders/{workOrder.Id}", body);
+        }, ct);
+    }
+
+    private static async Task<IResult> UpdateAsync(string workorder_id, UpdateWorkOrderRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var w = await FindAsync(workorder_id, http, db, ct);
+        if (w is null) return Problems.NotFound("work order");
+        var v = new Validator();
+        if (v.Text("title", request.Title, 300) is { } title)
+        {
+            if (title.Length == 0) v.Add("title", "'title' may not be empty.");
+            w.Title = title;
+        }
+
+        if (v.Text("client_reference", request.ClientReference, 100) is { } reference) w.ClientReference = reference;
+        if (v.Text("description", request.Description, 20_000) is { } description) w.Description = description;
+        if (v.OneOf("priority", request.Priority, WorkOrder.Priorities) is { } priority) w.Priority = priority;
+        if (v.Failed) return v.Problem();
+        w.UpdatedAt = Formats.Now(clock);
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            var body = Body(w);
+            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderUpdated, w.Id, new WorkOrderDataEvent(EventCatalog.WorkOrderUpdated, body.WorkorderId, body), ct);
+            return TypedResults.Ok(body);
+        }, ct);
+    }
+
+    private static async Task<IResult> SetStatusAsync(string workorder_id, StatusRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var w = await FindAsync(workorder_id, http, db, ct);
+        if (w is null) return Problems.NotFound("work order");
+        if (request.StatusCode is null || !int.TryParse(request.StatusCode, System.Globalization.CultureInfo.InvariantCulture, out var code) || !WorkOrderStatuses.TryGet(code, out _))
+        {
+            return Problems.Validation("status_code", "'status_code' must be one of the codes of GET /api/v1/statuses, as a string (e.g. \"60\").");
+        }
+
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            await ChangeStatusAsync(w, code, Caller.From(http.User), db, outbox, clock, ct);
+            return TypedResults.Ok(Body(w));
+        }, ct);
+    }
+
+    /// <summary>
+    /// Moves a work order to a status and writes "work order status change" (plus "closed" at 100 and
+    /// "cancelled" at 105). Setting the status it already has changes nothing and writes nothing.
+    /// </summary>
+    internal static async Task ChangeStatusAsync(WorkOrder w, int code, Caller caller, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        if (w.StatusCode == code) return;
+        var old = WorkOrderStatuses.Get(w.StatusCode);
+        var now = Formats.Now(clock);
+        w.StatusCode = code;
+        w.UpdatedAt = now;
+        db.WorkOrderStatusChanges.Add(new WorkOrderStatusChange { WorkOrderId = w.Id, OldStatusCode = old.Code, NewStatusCode = code, ChangedBy = caller.Name, ChangedAt = now });
+        var id = Formats.Id(w.Id);
+        var next = WorkOrderStatuses.Get(code);
+        await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderStatusChange, w.Id,
+            new StatusChangeEvent(EventCatalog.WorkOrderStatusChange, id, Formats.Id(old.Code), old.Name, Formats.Id(next.Code), next.Name), ct);
+        if (code == WorkOrderStatuses.Closed)
+        {
+            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderClosed, w.Id, new WorkOrderOnlyEvent(EventCatalog.WorkOrderClosed, id), ct);
+        }
+        else if (code == WorkOrderStatuses.Cancelled)
+        {
+            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderCancelled, w.Id, new WorkOrderOnlyEvent(EventCatalog.WorkOrderCancelled, id), ct);
+        }
+    }
+
+    private static async Task<IResult> ScheduleAsync(string workorder_id, ScheduleRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var w = await FindAsync(workorder_id, http, db, ct);
+        if (w is null) return Problems.NotFound("work order");
+        if (!SiteTime.TryParseLocal(request.Start, w.Site!.TimeZone, out var start))
+        {
+            return Problems.Validation("start", "'start' must be the site-local time \"YYYY-MM-DD HH:MM:SS\".");
+        }
+
+        w.ScheduledStart = start;
+        w.UpdatedAt = Formats.Now(clock);
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderScheduled, w.Id,
+                new ScheduledEvent(EventCatalog.WorkOrderScheduled, Formats.Id(w.Id), SiteTime.Local(start, w.Site.TimeZone)), ct);
+            return TypedResults.Ok(Body(w));
+        }, ct);
+    }
+
+    private static async Task<IResult> AssignAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var w = await FindAsync(workorder_id, http, db, ct);
+        if (w is null) return Problems.NotFound("work order");
+        var v = new Validator();
+        var name = v.Text("tech_name", request.TechName, 200) ?? "";
+        var phone = v.Text("tech_phone", request.TechPhone, 50) ?? "";
+        if (name.Length == 0 && phone.Length > 0) v.Add("tech_name", "'tech_name' is required with a phone; send both empty to unassign.");
+        if (v.Failed) return v.Problem();
+        w.PlannedTechName = name;
+        w.PlannedTechPhone = phone;
+        w.UpdatedAt = Formats.Now(clock);
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderAssigned, w.Id, new AssignedEvent(EventCatalog.WorkOrderAssigned, Formats.Id(w.Id), name, phone), ct);
+            return TypedResults.Ok(Body(w));
+        }, ct);
+    }
+
+    private static async Task<IResult> CheckInAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var w = await FindAsync(workorder_id, http, db, ct);
+        if (w is null) return Problems.NotFound("work order");
+        var v = new Validator();
+        var name = v.Text("tech_name", request.TechName, 200, required: true);
+        var phone = v.Text("tech_phone", request.TechPhone, 50) ?? "";
+        if (v.Failed) return v.Problem();
+        var now = Formats.Now(clock);
+        w.TechName = name!;
+        w.TechPhone = phone;
+        w.CheckInAt = now;
+        w.CheckOutAt = null;
+        w.CheckOutDisposition = null;
+        w.UpdatedAt = now;
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTechOnSite, w.Id,
+                new TechOnSiteEvent(EventCatalog.WorkOrderTechOnSite, Formats.Id(w.Id), w.TechName, w.TechPhone, SiteTime.LocalWithZone(now, w.Site!.TimeZone)), ct);
+            await ChangeStatusAsync(w, WorkOrderStatuses.TechOnSite, Caller.From(http.User), db, outbox, clock, ct);
+            return TypedResults.Ok(Body(w));
+        }, ct);
+    }
+
+    private static async Task<IResult> CheckOutAsync(string workorder_id, CheckOutRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var w = await FindAsync(workorder_id, http, db, ct);
+        if (w is null) return Problems.NotFound("work order");
+        var v = new Validator();
+        var disposition = v.OneOf("disposition", request.Disposition, ["complete", "return"], required: true);
+        if (v.Failed) return v.Problem();
+        var now = Formats.Now(clock);
+        w.CheckOutAt = now;
+        w.CheckOutDisposition = disposition;
+        w.UpdatedAt = now;
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTechOffSite, w.Id,
+                new TechOffSiteEvent(EventCatalog.WorkOrderTechOffSite, Formats.Id(w.Id), disposition!, SiteTime.LocalWithZone(now, w.Site!.TimeZone)), ct);
+            var status = disposition == "complete" ? WorkOrderStatuses.OffSiteComplete : WorkOrderStatuses.OffSiteReturnTrip;
+            await ChangeStatusAsync(w, status, Caller.From(http.User), db, outbox, clock, ct);
+            return TypedResults.Ok(Body(w));
+        }, ct);
+    }
+
+    private static Task<IResult> CloseAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        MoveToAsync(workorder_id, WorkOrderStatuses.Closed, http, db, outbox, clock, ct);
+
+    private static Task<IResult> CancelAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        MoveToAsync(workorder_id, WorkOrderStatuses.Cancelled, http, db, outbox, clock, ct);
+
+    private static async Task<IResult> MoveToAsync(string workorderId, int code, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    {
+        var w = await FindAsync(workorderId, http, db, ct);
+        if (w is null) return Problems.NotFound("work order");
+        if (w.StatusCode == code) return Problems.Conflict($"The work order is already {WorkOrderStatuses.Get(code).Name}.");
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            await ChangeStatusAsync(w, code, Caller.From(http.User), db, outbox, clock, ct);
+            return TypedResults.Ok(Body(w));
+        }, ct);
+    }
+}
