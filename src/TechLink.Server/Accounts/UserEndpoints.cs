@@ -18,7 +18,7 @@ public static class UserEndpoints
         return api;
     }
 
-    private static async Task<IResult> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
@@ -40,7 +40,7 @@ public static class UserEndpoints
         return TypedResults.Ok(page.Build(rows, u => u.Id, UserResponse.From));
     }
 
-    private static async Task<IResult> GetAsync(string user_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(string user_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var user = await FindAsync(user_id, Caller.From(http.User), db, ct);
         return user is null ? Problems.NotFound("user") : TypedResults.Ok(UserResponse.From(user));
@@ -53,7 +53,7 @@ public static class UserEndpoints
         return user is not null && user.CompanyId is { } c && caller.CanSee(c) ? user : null;
     }
 
-    private static async Task<IResult> CreateAsync(CreateUserRequest request, HttpContext http, TechLinkDbContext db, UserManager<User> users,
+    internal static async Task<IResult> CreateAsync(CreateUserRequest request, HttpContext http, TechLinkDbContext db, UserManager<User> users,
         EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
@@ -95,7 +95,7 @@ public static class UserEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> UpdateAsync(string user_id, UpdateUserRequest request, HttpContext http, TechLinkDbContext db,
+    internal static async Task<IResult> UpdateAsync(string user_id, UpdateUserRequest request, HttpContext http, TechLinkDbContext db,
         UserManager<User> users, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var user = await FindAsync(user_id, Caller.From(http.User), db, ct);

@@ -35,7 +35,7 @@ public static class CompanyEndpoints
         return api;
     }
 
-    private static async Task<IResult> CreateAsync(CompanyRequest request, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> CreateAsync(CompanyRequest request, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var v = new Validator();
         var name = v.Text("name", request.Name, 200, required: true);
@@ -47,14 +47,14 @@ public static class CompanyEndpoints
         return TypedResults.Created($"/api/v1/companies/{company.Id}", CompanyResponse.From(company));
     }
 
-    private static async Task<IResult> ListAsync(int? limit, string? cursor, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(int? limit, string? cursor, TechLinkDbContext db, CancellationToken ct)
     {
         if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
         var rows = await db.Companies.AsNoTracking().Where(c => c.Id > page.After).OrderBy(c => c.Id).Take(page.Limit + 1).ToListAsync(ct);
         return TypedResults.Ok(page.Build(rows, c => c.Id, CompanyResponse.From));
     }
 
-    private static async Task<IResult> GetAsync(string company_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(string company_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         if (!Formats.TryParseId(company_id, out var id) || !caller.CanSee(id)) return Problems.NotFound("company");
@@ -62,7 +62,7 @@ public static class CompanyEndpoints
         return company is null ? Problems.NotFound("company") : TypedResults.Ok(CompanyResponse.From(company));
     }
 
-    private static async Task<IResult> CreateKeyAsync(string company_id, ApiKeyRequest request, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> CreateKeyAsync(string company_id, ApiKeyRequest request, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         if (!Formats.TryParseId(company_id, out var id) || !await db.Companies.AnyAsync(c => c.Id == id, ct)) return Problems.NotFound("company");
         var v = new Validator();
@@ -81,14 +81,14 @@ public static class CompanyEndpoints
         return (new ApiKey { CompanyId = companyId, Name = name, Prefix = ApiKey.PrefixOf(key), Hash = ApiKey.HashOf(key), CreatedAt = now }, key);
     }
 
-    private static async Task<IResult> ListKeysAsync(string company_id, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> ListKeysAsync(string company_id, TechLinkDbContext db, CancellationToken ct)
     {
         if (!Formats.TryParseId(company_id, out var id) || !await db.Companies.AnyAsync(c => c.Id == id, ct)) return Problems.NotFound("company");
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.CompanyId == id).OrderBy(k => k.Id).ToListAsync(ct);
         return TypedResults.Ok(new Page<ApiKeyResponse>([.. keys.Select(ApiKeyResponse.From)], null));
     }
 
-    private static async Task<IResult> RevokeKeyAsync(string company_id, string api_key_id, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> RevokeKeyAsync(string company_id, string api_key_id, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         if (!Formats.TryParseId(company_id, out var companyId) || !Formats.TryParseId(api_key_id, out var keyId)) return Problems.NotFound("API key");
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.CompanyId == companyId, ct);

@@ -17,7 +17,7 @@ public static class SiteEndpoints
         return api;
     }
 
-    private static async Task<IResult> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
@@ -40,13 +40,13 @@ public static class SiteEndpoints
         return site is not null && caller.CanSee(site.CompanyId) ? site : null;
     }
 
-    private static async Task<IResult> GetAsync(string site_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(string site_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var site = await FindAsync(site_id, Caller.From(http.User), db, ct);
         return site is null ? Problems.NotFound("site") : TypedResults.Ok(SiteResponse.From(site));
     }
 
-    private static async Task<IResult> CreateAsync(SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> CreateAsync(SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var v = new Validator();
@@ -68,7 +68,7 @@ public static class SiteEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> UpdateAsync(string site_id, SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> UpdateAsync(string site_id, SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var site = await FindAsync(site_id, Caller.From(http.User), db, ct);
         if (site is null) return Problems.NotFound("site");

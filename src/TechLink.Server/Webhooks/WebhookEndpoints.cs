@@ -49,7 +49,7 @@ public static class WebhookEndpoints
         return r is not null && Caller.From(http.User).CanSee(r.CompanyId) ? r : null;
     }
 
-    private static async Task<IResult> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
@@ -65,13 +65,13 @@ public static class WebhookEndpoints
         return TypedResults.Ok(page.Build(rows, r => r.Id, r => WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected))));
     }
 
-    private static async Task<IResult> GetAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
         return r is null ? Problems.NotFound("webhook registration") : TypedResults.Ok(WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected)));
     }
 
-    private static async Task<IResult> CreateAsync(WebhookRequest request, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets,
+    internal static async Task<IResult> CreateAsync(WebhookRequest request, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets,
         IOptions<DeliveryOptions> delivery, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
@@ -95,7 +95,7 @@ public static class WebhookEndpoints
         return TypedResults.Created($"/api/v1/webhooks/{registration.Id}", WebhookResponse.From(registration, request.Token is { Length: > 0 } ? request.Token : null, secret));
     }
 
-    private static async Task<IResult> UpdateAsync(string webhookId, WebhookRequest request, bool replace, HttpContext http, TechLinkDbContext db,
+    internal static async Task<IResult> UpdateAsync(string webhookId, WebhookRequest request, bool replace, HttpContext http, TechLinkDbContext db,
         WebhookSecrets secrets, IOptions<DeliveryOptions> delivery, TimeProvider clock, CancellationToken ct)
     {
         var r = await FindAsync(webhookId, http, db, ct);
@@ -157,7 +157,7 @@ public static class WebhookEndpoints
         return builder.Uri.AbsoluteUri;
     }
 
-    private static async Task<IResult> DeleteAsync(string webhook_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> DeleteAsync(string webhook_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
         if (r is null) return Problems.NotFound("webhook registration");
@@ -166,14 +166,14 @@ public static class WebhookEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> GetSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
+    internal static async Task<IResult> GetSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
         return r is null ? Problems.NotFound("webhook registration")
             : TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secrets.Unprotect(r.SecretProtected), Formats.Instant(r.PreviousSecretExpiresAt)));
     }
 
-    private static async Task<IResult> RotateSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> RotateSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, TimeProvider clock, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
         if (r is null) return Problems.NotFound("webhook registration");
@@ -187,7 +187,7 @@ public static class WebhookEndpoints
         return TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secret, Formats.Instant(r.PreviousSecretExpiresAt)));
     }
 
-    private static async Task<IResult> TestAsync(string webhook_id, TestRequest? request, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets,
+    internal static async Task<IResult> TestAsync(string webhook_id, TestRequest? request, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets,
         WebhookSender sender, TimeProvider clock, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
@@ -202,7 +202,7 @@ public static class WebhookEndpoints
         return TypedResults.Ok(new TestResponse(outcome.Succeeded, outcome.StatusCode, (long)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, type, webhookId));
     }
 
-    private static async Task<IResult> ListDeliveriesAsync(string? webhook_id, string? status, string? @event, string? workorder_id, string? company_id,
+    internal static async Task<IResult> ListDeliveriesAsync(string? webhook_id, string? status, string? @event, string? workorder_id, string? company_id,
         int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
@@ -250,13 +250,13 @@ public static class WebhookEndpoints
         return d is not null && Caller.From(http.User).CanSee(d.TenantId) ? d : null;
     }
 
-    private static async Task<IResult> GetDeliveryAsync(string delivery_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> GetDeliveryAsync(string delivery_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var d = await FindDeliveryAsync(delivery_id, http, db, ct);
         return d is null ? Problems.NotFound("delivery") : TypedResults.Ok(DeliveryResponse.From(d, d.Message!, withPayload: true));
     }
 
-    private static async Task<IResult> RedeliverAsync(string delivery_id, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> RedeliverAsync(string delivery_id, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var d = await FindDeliveryAsync(delivery_id, http, db, ct);
         if (d is null) return Problems.NotFound("delivery");

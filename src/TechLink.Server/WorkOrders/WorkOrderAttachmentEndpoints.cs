@@ -55,7 +55,7 @@ public static class WorkOrderAttachmentEndpoints
         return group;
     }
 
-    private static async Task<IResult> ListNotesAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> ListNotesAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -63,7 +63,7 @@ public static class WorkOrderAttachmentEndpoints
         return TypedResults.Ok(new Page<NoteResponse>([.. notes.Select(NoteResponse.From)], null));
     }
 
-    private static async Task<IResult> AddNoteAsync(string workorder_id, NoteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> AddNoteAsync(string workorder_id, NoteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -81,7 +81,7 @@ public static class WorkOrderAttachmentEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> ListFilesAsync<T>(string workorderId, FileKind kind, Func<WorkOrderFile, T> map, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> ListFilesAsync<T>(string workorderId, FileKind kind, Func<WorkOrderFile, T> map, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorderId, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -89,7 +89,7 @@ public static class WorkOrderAttachmentEndpoints
         return TypedResults.Ok(new Page<T>([.. files.Select(map)], null));
     }
 
-    private static async Task<IResult> RawAsync(string workorderId, string fileId, FileKind kind, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct)
+    internal static async Task<IResult> RawAsync(string workorderId, string fileId, FileKind kind, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorderId, http, db, ct);
         if (w is null || !Formats.TryParseId(fileId, out var id)) return Problems.NotFound(kind == FileKind.Photo ? "photo" : "document");
@@ -98,7 +98,7 @@ public static class WorkOrderAttachmentEndpoints
         return TypedResults.Stream(files.OpenRead(file), file.ContentType, file.FileName);
     }
 
-    private static async Task<IResult> UploadAsync(string workorderId, FileKind kind, HttpContext http, TechLinkDbContext db, FileStore files,
+    internal static async Task<IResult> UploadAsync(string workorderId, FileKind kind, HttpContext http, TechLinkDbContext db, FileStore files,
         EventOutbox outbox, TimeProvider clock, TechLinkOptions options, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorderId, http, db, ct);
@@ -171,7 +171,7 @@ public static class WorkOrderAttachmentEndpoints
     private static IResult TooLarge(long max) =>
         TypedResults.Problem(statusCode: 413, title: "Payload Too Large", detail: $"Files may be at most {max} bytes.");
 
-    private static async Task<IResult> ListQuestionsAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> ListQuestionsAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -179,7 +179,7 @@ public static class WorkOrderAttachmentEndpoints
         return TypedResults.Ok(new Page<QuestionResponse>([.. questions.Select(QuestionResponse.From)], null));
     }
 
-    private static async Task<IResult> AddQuestionAsync(string workorder_id, QuestionRequest request, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> AddQuestionAsync(string workorder_id, QuestionRequest request, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -192,7 +192,7 @@ public static class WorkOrderAttachmentEndpoints
         return TypedResults.Created($"/api/v1/workorders/{w.Id}/questions/{question.Id}", QuestionResponse.From(question));
     }
 
-    private static async Task<IResult> AnswerAsync(string workorder_id, string question_id, AnswerRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> AnswerAsync(string workorder_id, string question_id, AnswerRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
         if (w is null || !Formats.TryParseId(question_id, out var id)) return Problems.NotFound("question");
@@ -212,7 +212,7 @@ public static class WorkOrderAttachmentEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> ListTasksAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> ListTasksAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -220,7 +220,7 @@ public static class WorkOrderAttachmentEndpoints
         return TypedResults.Ok(new Page<TaskResponse>([.. tasks.Select(TaskResponse.From)], null));
     }
 
-    private static async Task<IResult> AddTaskAsync(string workorder_id, TaskRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> AddTaskAsync(string workorder_id, TaskRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -242,7 +242,7 @@ public static class WorkOrderAttachmentEndpoints
     private static async Task<WorkTask?> FindTaskAsync(WorkOrder w, string taskId, TechLinkDbContext db, CancellationToken ct) =>
         Formats.TryParseId(taskId, out var id) ? await db.Tasks.FirstOrDefaultAsync(t => t.Id == id && t.WorkOrderId == w.Id, ct) : null;
 
-    private static async Task<IResult> UpdateTaskAsync(string workorder_id, string task_id, TaskRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> UpdateTaskAsync(string workorder_id, string task_id, TaskRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
         var task = w is null ? null : await FindTaskAsync(w, task_id, db, ct);
@@ -260,7 +260,7 @@ public static class WorkOrderAttachmentEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> DeleteTaskAsync(string workorder_id, string task_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, CancellationToken ct)
+    internal static async Task<IResult> DeleteTaskAsync(string workorder_id, string task_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, CancellationToken ct)
     {
         var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
         var task = w is null ? null : await FindTaskAsync(w, task_id, db, ct);

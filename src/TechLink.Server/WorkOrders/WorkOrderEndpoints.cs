@@ -41,7 +41,7 @@ public static class WorkOrderEndpoints
 
     internal static WorkOrderResponse Body(WorkOrder w) => WorkOrderResponse.From(w, w.Site!.TimeZone);
 
-    private static async Task<IResult> ListAsync(string? status_code, string? site_id, string? updated_since, string? company_id, int? limit, string? cursor,
+    internal static async Task<IResult> ListAsync(string? status_code, string? site_id, string? updated_since, string? company_id, int? limit, string? cursor,
         HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
@@ -84,13 +84,13 @@ public static class WorkOrderEndpoints
         return TypedResults.Ok(page.Build(rows, w => w.Id, Body));
     }
 
-    private static async Task<IResult> GetAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var w = await FindAsync(workorder_id, http, db, ct);
         return w is null ? Problems.NotFound("work order") : TypedResults.Ok(Body(w));
     }
 
-    private static async Task<IResult> TimelineAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> TimelineAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var w = await FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -100,7 +100,7 @@ public static class WorkOrderEndpoints
             Formats.Id(s.NewStatusCode), WorkOrderStatuses.Get(s.NewStatusCode).Name, s.ChangedBy, Formats.Instant(s.ChangedAt)))], null));
     }
 
-    private static async Task<IResult> CreateAsync(CreateWorkOrderRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> CreateAsync(CreateWorkOrderRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var v = new Validator();
@@ -131,7 +131,7 @@ public static class WorkOrderEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> UpdateAsync(string workorder_id, UpdateWorkOrderRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> UpdateAsync(string workorder_id, UpdateWorkOrderRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -155,7 +155,7 @@ public static class WorkOrderEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> SetStatusAsync(string workorder_id, StatusRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> SetStatusAsync(string workorder_id, StatusRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -197,7 +197,7 @@ public static class WorkOrderEndpoints
         }
     }
 
-    private static async Task<IResult> ScheduleAsync(string workorder_id, ScheduleRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> ScheduleAsync(string workorder_id, ScheduleRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -216,7 +216,7 @@ public static class WorkOrderEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> AssignAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> AssignAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -235,7 +235,7 @@ public static class WorkOrderEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> CheckInAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> CheckInAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -259,7 +259,7 @@ public static class WorkOrderEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> CheckOutAsync(string workorder_id, CheckOutRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> CheckOutAsync(string workorder_id, CheckOutRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await FindAsync(workorder_id, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
@@ -280,13 +280,13 @@ public static class WorkOrderEndpoints
         }, ct);
     }
 
-    private static Task<IResult> CloseAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+    internal static Task<IResult> CloseAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
         MoveToAsync(workorder_id, WorkOrderStatuses.Closed, http, db, outbox, clock, ct);
 
-    private static Task<IResult> CancelAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+    internal static Task<IResult> CancelAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
         MoveToAsync(workorder_id, WorkOrderStatuses.Cancelled, http, db, outbox, clock, ct);
 
-    private static async Task<IResult> MoveToAsync(string workorderId, int code, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> MoveToAsync(string workorderId, int code, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var w = await FindAsync(workorderId, http, db, ct);
         if (w is null) return Problems.NotFound("work order");
