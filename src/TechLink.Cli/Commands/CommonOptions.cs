@@ -28,13 +28,13 @@ internal static class ApiOptions
         var key = parseResult.GetValue(apiKey) ?? Environment.GetEnvironmentVariable(KeyVariable);
         if (string.IsNullOrWhiteSpace(baseUrl) || !Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            io.Error.WriteLine($"error: --url (or ${UrlVariable}) must be an absolute http(s) address.");
+            io.Error.WriteLine($"error: --url (or ${UrlVariable}) must be an absolute http(s) address. See --help.");
             return null;
         }
 
         if (string.IsNullOrWhiteSpace(key))
         {
-            io.Error.WriteLine($"error: --api-key (or ${KeyVariable}) is required.");
+            io.Error.WriteLine($"error: --api-key (or ${KeyVariable}) is required. See --help.");
             return null;
         }
 

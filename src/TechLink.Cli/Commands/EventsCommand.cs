@@ -16,10 +16,6 @@ internal static class EventsCommand
         var workOrder = new Option<string>("--workorder-id") { Description = "Only events of this work order.", HelpName = "ID" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep polling for new events until Ctrl+C." };
         var interval = new Option<int>("--interval") { Description = "Seconds between polls with --follow.", DefaultValueFactory = _ => 5 };
-        interval.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError("--interval must be at least 1 second.");
-        });
 
         var tail = new Command("tail",
             "Print the company's event feed (GET /api/v1/events), oldest first, one line per event; with --follow keep " +
@@ -34,6 +30,12 @@ internal static class EventsCommand
 
         tail.SetAction(async (parseResult, cancellationToken) =>
         {
+            if (parseResult.GetValue(interval) < 1)
+            {
+                await io.Error.WriteLineAsync("error: --interval must be at least 1 second.");
+                return ExitCodes.Usage;
+            }
+
             var client = ApiOptions.CreateClient(parseResult, url, apiKey, io);
             if (client is null) return ExitCodes.Usage;
             return await ApiOptions.RunAsync(io, cancellationToken, () => TailAsync(

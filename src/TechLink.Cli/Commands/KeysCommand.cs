@@ -72,6 +72,7 @@ internal static class KeysCommand
                     Out = new AnsiConsoleOutput(io.Out),
                     Interactive = InteractionSupport.No,
                 });
+                console.Profile.Width = 200;
                 console.Write(table);
                 await io.Out.WriteLineAsync($"{list.Count} key(s)");
                 return ExitCodes.Ok;

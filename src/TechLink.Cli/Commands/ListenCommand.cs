@@ -33,14 +33,6 @@ internal static class ListenCommand
         };
         var status = new Option<int?>("--status") { Description = "HTTP status to answer (default 200; with --forward, the forward target's status)." };
         var forward = new Option<string>("--forward") { Description = "Also POST each webhook (body and headers) to this URL.", HelpName = "URL" };
-        status.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is { } code && (code < 100 || code > 599)) r.AddError("--status must be an HTTP status code (100-599).");
-        });
-        port.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError("--port must be 0-65535.");
-        });
         forward.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<string>() is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
@@ -72,6 +64,19 @@ internal static class ListenCommand
 
     private static async Task<int> RunAsync(CliIo io, int port, string? token, string[] secrets, int? status, Uri? forward, CancellationToken cancellationToken)
     {
+        // Range checks here rather than in option validators: those run even when the value did not parse as a number.
+        if (port is < 0 or > 65535)
+        {
+            await io.Error.WriteLineAsync("error: --port must be 0-65535. Run 'techlink listen --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        if (status is < 100 or > 599)
+        {
+            await io.Error.WriteLineAsync("error: --status must be an HTTP status code (100-599). Run 'techlink listen --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
         WebhookVerifier? verifier;
         try
         {
@@ -79,7 +84,7 @@ internal static class ListenCommand
         }
         catch (FormatException ex)
         {
-            await io.Error.WriteLineAsync("error: --secret: " + ex.Message);
+            await io.Error.WriteLineAsync("error: --secret: " + ex.Message + " Run 'techlink listen --help' for usage.");
             return ExitCodes.Usage;
         }
 

@@ -65,13 +65,13 @@ internal static class TriggerCommand
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
         {
-            await io.Error.WriteLineAsync("error: --url must be an absolute http(s) URL.");
+            await io.Error.WriteLineAsync("error: --url must be an absolute http(s) URL. See --help.");
             return ExitCodes.Usage;
         }
 
         if (secret is not null && !WebhookSecret.TryGetKey(secret, out _))
         {
-            await io.Error.WriteLineAsync("error: --secret must be whsec_ followed by base64.");
+            await io.Error.WriteLineAsync("error: --secret must be whsec_ followed by base64. See --help.");
             return ExitCodes.Usage;
         }
 
