@@ -11,6 +11,7 @@ using TechLink.Server.Companies;
 using TechLink.Server.Data;
 using TechLink.Server.Demo;
 using TechLink.Server.Infrastructure;
+using TechLink.Server.Portal;
 using TechLink.Server.Sites;
 using TechLink.Server.Webhooks;
 using TechLink.Server.WorkOrders;
@@ -86,6 +87,7 @@ internal static class ServerSetup
         services.AddScoped<DemoData>();
         services.AddScoped<DatabaseInitializer>();
         services.AddTechLinkWebhooks(configuration, options);
+        services.AddTechLinkPortal();
         return builder;
     }
 
@@ -99,6 +101,7 @@ internal static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -115,6 +118,7 @@ internal static class ServerSetup
         api.MapWebhooks();
         api.MapEventFeed();
         app.MapFileLinks();
+        app.MapTechLinkPortal();
         app.MapGet("/", (IOptions<TechLinkOptions> o) => TypedResults.Ok(new { service = "TechLink Services", environment = o.Value.Environment.ToString(), api = "/api/v1", docs = "/docs" }))
             .ExcludeFromDescription();
         return app;

@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using TechLink.Server.Companies;
+using TechLink.Server.Data;
+using TechLink.Server.Infrastructure;
+
+namespace TechLink.Server.Portal;
+
+/// <summary>
+/// A page of one company (<c>/companies/{companyId}/...</c>). Tenancy is the API's: staff see every company,
+/// a client user only its own; anything else answers 404, exactly like a company that does not exist.
+/// </summary>
+public abstract class CompanyPage(TechLinkDbContext db) : PageModel
+{
+    protected TechLinkDbContext Db => db;
+
+    public Company Company { get; private set; } = null!;
+
+    public Caller Caller { get; private set; } = null!;
+
+    /// <summary>The company id as the API spells it, for the handlers' <c>company_id</c>.</summary>
+    public string CompanyKey => Formats.Id(Company.Id);
+
+    public FormErrors Errors { get; } = new();
+
+    [TempData]
+    public string? Flash { get; set; }
+
+    public abstract string Tab { get; }
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        Caller = Caller.From(User);
+        var company = Formats.TryParseId(RouteData.Values["companyId"] as string, out var id) && Caller.CanSee(id)
+            ? await db.Companies.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, HttpContext.RequestAborted)
+            : null;
+        if (company is null)
+        {
+            context.Result = NotFound();
+            return;
+        }
+
+        Company = company;
+        ViewData["Company"] = company;
+        ViewData["Tab"] = Tab;
+        await next();
+    }
+
+    /// <summary>Runs an API handler; on refusal keeps its messages for the form and answers false.</summary>
+    internal async Task<ApiOutcome> CallAsync(Task<IResult> call)
+    {
+        var outcome = await ApiOutcome.RunAsync(call);
+        if (!outcome.Succeeded) Errors.Add(outcome);
+        return outcome;
+    }
+
+    protected IActionResult Done(string message, object? routeValues = null, string? fragment = null)
+    {
+        Flash = message;
+        return RedirectToPage(null, null, routeValues, fragment);
+    }
+}
