@@ -155,7 +155,7 @@ public sealed class DeliveryDispatcher : BackgroundService
                 else
                 {
                     _dueButUnclaimed = 0;
-                    if (next is { } later && later - now < wait) wait = later - now;
+                    if (next is { } later && later - Now() < wait) wait = later - Now();
                 }
             }
         }

@@ -51,7 +51,8 @@ public sealed partial class WebhookSender : IDisposable
             ConnectTimeout = _options.Timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            MaxConnectionsPerServer = Math.Max(_options.MaxConcurrencyPerEndpoint, 2),
+            // No per-host cap here: endpoints sharing a host (one SaaS, several paths) must not queue behind a hung one;
+            // the dispatcher already bounds concurrency globally and per endpoint.
             MaxResponseHeadersLength = 64,
             ConnectCallback = ConnectAsync,
         };

@@ -1,0 +1,428 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Signing;
+using TechLink.Delivery.Tests.Infrastructure;
+using TechLink.Testing;
+
+namespace TechLink.Delivery.Tests.Dispatching;
+
+/// <summary>The dispatcher against a real database and a real Kestrel receiver; run once per provider.</summary>
+public abstract class DispatcherTests : IAsyncLifetime
+{
+    protected static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+    private readonly List<DeliveryHarness> _nodes = [];
+
+    protected Action<DbContextOptionsBuilder> Database { get; private set; } = null!;
+    protected TestEndpoints Endpoints { get; } = new();
+    protected LoopbackReceiver Receiver { get; private set; } = null!;
+
+    protected abstract Task<Action<DbContextOptionsBuilder>> CreateDatabaseAsync();
+
+    protected virtual Task PrepareAsync(TestDbContext db) => Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        Database = await CreateDatabaseAsync();
+        await using (var db = CreateContext())
+        {
+            await db.Database.EnsureCreatedAsync();
+            await PrepareAsync(db);
+        }
+
+        Receiver = await LoopbackReceiver.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+        await Receiver.DisposeAsync();
+    }
+
+    /// <summary>A context without the wake interceptor: rows it saves are found only by the dispatcher's own look.</summary>
+    protected TestDbContext CreateContext()
+    {
+        var builder = new DbContextOptionsBuilder<TestDbContext>();
+        Database(builder);
+        builder.UseSnakeCaseNamingConvention();
+        builder.ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.ManyServiceProvidersCreatedWarning));
+        return new TestDbContext(builder.Options);
+    }
+
+    protected async Task<DeliveryHarness> StartNodeAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool dispatcher = true)
+    {
+        var node = await DeliveryHarness.StartAsync(Database, Endpoints, settings, time, dispatcher);
+        _nodes.Add(node);
+        return node;
+    }
+
+    protected static List<DeliveryRecord> AddDeliveries(TestDbContext db, long endpointId, int count, DateTime now, string? payload = null)
+    {
+        var records = new List<DeliveryRecord>();
+        for (var i = 0; i < count; i++)
+        {
+            var message = new OutboxMessage
+            {
+                TenantId = 7,
+                EventType = "work order created",
+                Subject = "123456",
+                Payload = payload ?? $"{{\"event\":\"work order created\",\"workorder_id\":\"123456\",\"n\":{i}}}",
+                CreatedAt = now,
+            };
+            var record = new DeliveryRecord
+            {
+                Message = message,
+                EndpointId = endpointId,
+                TenantId = 7,
+                WebhookId = "msg_" + Guid.CreateVersion7().ToString("N"),
+                Status = DeliveryStatus.Pending,
+                NextAttemptAt = now,
+                CreatedAt = now,
+            };
+            db.Add(record);
+            records.Add(record);
+        }
+
+        return records;
+    }
+
+    protected async Task<DeliveryRecord> LoadAsync(long id)
+    {
+        await using var db = CreateContext();
+        return await db.Deliveries.AsNoTracking().Include(d => d.Attempts).SingleAsync(d => d.Id == id);
+    }
+
+    /// <summary>Polls the database (it has no signal to offer) until the condition holds.</summary>
+    protected async Task<DeliveryRecord> WaitForRecordAsync(long id, Func<DeliveryRecord, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var record = await LoadAsync(id);
+            if (condition(record)) return record;
+            if (deadline.Elapsed > (timeout ?? Wait)) throw new TimeoutException($"delivery {id}: status {record.Status}, {record.AttemptCount} attempts, lease {record.LeaseOwner}");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task Dispatcher_PendingDelivery_ArrivesOnceWithExactPayloadAndVerifiableSignatures()
+    {
+        var (old, current) = (WebhookSecret.Generate(), WebhookSecret.Generate());
+        var withToken = Endpoints.Add(Receiver.Url("/a"), "secret-token", [old, current]);
+        var withoutToken = Endpoints.Add(Receiver.Url("/b"), null, [current]);
+        var node = await StartNodeAsync();
+        const string payload = "{\"event\":\"work order created\", \"data\":{\"title\":\"Caf\u00e9 \u2713\",\"n\":1.50}}";
+        List<DeliveryRecord> records;
+        await using (var db = await node.CreateDbAsync())
+        {
+            records = [.. AddDeliveries(db, withToken, 1, DateTime.UtcNow, payload), .. AddDeliveries(db, withoutToken, 1, DateTime.UtcNow, payload)];
+            await db.SaveChangesAsync();
+        }
+
+        var received = await Receiver.WaitForAsync(2, Wait);
+
+        var a = Assert.Single(received, r => r.Path == "/a");
+        var b = Assert.Single(received, r => r.Path == "/b");
+        Assert.Equal(payload, a.Body);
+        Assert.Equal(payload, b.Body);
+        Assert.Equal("secret-token", a.Headers["x-token"]);
+        Assert.False(b.Headers.ContainsKey("x-token"));
+        Assert.StartsWith("TechLink-Webhooks/", a.Headers["user-agent"], StringComparison.Ordinal);
+        Assert.Equal(records[0].WebhookId, a.Headers["webhook-id"]);
+        Assert.True(SignatureVerifier.Verifies(a.Body, a.Headers["webhook-id"], a.Headers["webhook-timestamp"], a.Headers["webhook-signature"], old));
+        Assert.True(SignatureVerifier.Verifies(a.Body, a.Headers["webhook-id"], a.Headers["webhook-timestamp"], a.Headers["webhook-signature"], current));
+        Assert.True(SignatureVerifier.Verifies(b.Body, b.Headers["webhook-id"], b.Headers["webhook-timestamp"], b.Headers["webhook-signature"], current));
+        Assert.False(SignatureVerifier.Verifies(b.Body, b.Headers["webhook-id"], b.Headers["webhook-timestamp"], b.Headers["webhook-signature"], old));
+
+        var done = await WaitForRecordAsync(records[0].Id, r => r.Status == DeliveryStatus.Succeeded);
+        Assert.NotNull(done.CompletedAt);
+        Assert.Null(done.LeaseOwner);
+        var attempt = Assert.Single(done.Attempts);
+        Assert.Equal(1, attempt.Attempt);
+        Assert.Equal(200, attempt.StatusCode);
+        Assert.DoesNotContain("secret-token", attempt.RequestHeaders, StringComparison.Ordinal);
+        Assert.Equal(2, Receiver.Received.Count);
+    }
+
+    [Fact]
+    public async Task Dispatcher_AlwaysFailingEndpoint_ThreeAttemptsAtConfiguredSpacingThenFailedForGood()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        Receiver.Respond = _ => Task.FromResult((500, new string('e', 1024 * 1024)));
+        var endpoint = Endpoints.Add(Receiver.Url());
+        var node = await StartNodeAsync(time: time);
+        long id;
+        await using (var db = await node.CreateDbAsync())
+        {
+            id = AddDeliveries(db, endpoint, 1, time.GetUtcNow().UtcDateTime)[0].Id;
+            await db.SaveChangesAsync();
+            id = db.Deliveries.Single().Id;
+        }
+
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            await Receiver.WaitForAsync(attempt, Wait);
+            var record = await WaitForRecordAsync(id, r => r.AttemptCount == attempt && r.LeaseOwner is null);
+            if (attempt == 3) break;
+            Assert.Equal(DeliveryStatus.Pending, record.Status);
+            var spacing = record.NextAttemptAt - time.GetUtcNow().UtcDateTime;
+            Assert.InRange(spacing, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120));
+            // One second short of due: nothing may happen yet.
+            time.Advance(spacing - TimeSpan.FromSeconds(1));
+            await Task.Delay(200);
+            Assert.Equal(attempt, Receiver.Received.Count);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var failed = await WaitForRecordAsync(id, r => r.Status == DeliveryStatus.Failed);
+        Assert.NotNull(failed.CompletedAt);
+        Assert.Equal("HTTP 500 Internal Server Error", failed.LastError);
+        var attempts = failed.Attempts.OrderBy(a => a.Attempt).ToList();
+        Assert.Equal([1, 2, 3], attempts.Select(a => a.Attempt));
+        Assert.All(attempts, a =>
+        {
+            Assert.Equal(500, a.StatusCode);
+            Assert.Equal("HTTP 500 Internal Server Error", a.Error);
+            Assert.Equal(4096, a.ResponseExcerpt!.Length);
+            Assert.True(a.DurationMs >= 0);
+        });
+        for (var i = 1; i < attempts.Count; i++)
+        {
+            Assert.InRange(attempts[i].StartedAt - attempts[i - 1].StartedAt, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120));
+        }
+
+        Assert.Single(Receiver.Received.Select(r => r.Headers["webhook-id"]).Distinct());
+
+        for (var i = 0; i < 30; i++) time.Advance(TimeSpan.FromMinutes(10));
+        await Task.Delay(300);
+        Assert.Equal(3, Receiver.Received.Count);
+        Assert.Equal(3, (await LoadAsync(id)).Attempts.Count);
+    }
+
+    [Fact]
+    public async Task Dispatcher_RedirectAndTimeout_AreFailedAttempts()
+    {
+        using var release = new CancellationTokenSource();
+        Receiver.Respond = async r =>
+        {
+            if (r.Path == "/moved") return (302, "elsewhere");
+            await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            return (200, "too late");
+        };
+        var moved = Endpoints.Add(Receiver.Url("/moved"));
+        var slow = Endpoints.Add(Receiver.Url("/slow"));
+        await StartNodeAsync(new Dictionary<string, string?> { ["TechLink:Delivery:MaxAttempts"] = "1", ["TechLink:Delivery:Timeout"] = "00:00:01" });
+        long movedId, slowId;
+        await using (var db = CreateContext())
+        {
+            AddDeliveries(db, moved, 1, DateTime.UtcNow);
+            AddDeliveries(db, slow, 1, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+            movedId = db.Deliveries.Single(d => d.EndpointId == moved).Id;
+            slowId = db.Deliveries.Single(d => d.EndpointId == slow).Id;
+        }
+
+        var redirected = await WaitForRecordAsync(movedId, r => r.Status != DeliveryStatus.Pending);
+        var timedOut = await WaitForRecordAsync(slowId, r => r.Status != DeliveryStatus.Pending);
+        await release.CancelAsync();
+
+        Assert.Equal(DeliveryStatus.Failed, redirected.Status);
+        var redirect = Assert.Single(redirected.Attempts);
+        Assert.Equal(302, redirect.StatusCode);
+        Assert.Equal("redirect (302) not followed", redirect.Error);
+        Assert.Equal(DeliveryStatus.Failed, timedOut.Status);
+        var timeout = Assert.Single(timedOut.Attempts);
+        Assert.Null(timeout.StatusCode);
+        Assert.Equal("timed out after 1 s", timeout.Error);
+        Assert.InRange(timeout.DurationMs, 900, 5000);
+    }
+
+    [Fact]
+    public async Task Dispatcher_Commit_WakesItWithinOneSecondWithoutPolling()
+    {
+        var endpoint = Endpoints.Add(Receiver.Url());
+        var node = await StartNodeAsync(new Dictionary<string, string?> { ["TechLink:Delivery:IdlePollInterval"] = "00:10:00" });
+        await using (var db = await node.CreateDbAsync())
+        {
+            AddDeliveries(db, endpoint, 1, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        await Receiver.WaitForAsync(1, Wait);
+        await Task.Delay(300);
+
+        var clock = Stopwatch.StartNew();
+        await using (var db = await node.CreateDbAsync())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            AddDeliveries(db, endpoint, 1, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+        }
+
+        await Receiver.WaitForAsync(2, TimeSpan.FromSeconds(1));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Dispatcher_HangingEndpointWithBacklog_DoesNotDelayHealthyEndpoint()
+    {
+        using var release = new CancellationTokenSource();
+        var hanging = 0;
+        var maxHanging = 0;
+        Receiver.Respond = async r =>
+        {
+            if (r.Path != "/hang") return (200, "ok");
+            var now = Interlocked.Increment(ref hanging);
+            InterlockedMax(ref maxHanging, now);
+            await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            Interlocked.Decrement(ref hanging);
+            return (200, "late");
+        };
+        var dead = Endpoints.Add(Receiver.Url("/hang"));
+        var healthy = Endpoints.Add(Receiver.Url("/ok"));
+        await using (var db = CreateContext())
+        {
+            // The dead endpoint's backlog is older, so a plain oldest-first claim would hand it every slot.
+            AddDeliveries(db, dead, 200, DateTime.UtcNow.AddMinutes(-5));
+            await db.SaveChangesAsync();
+            AddDeliveries(db, healthy, 30, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        await StartNodeAsync(new Dictionary<string, string?>
+        {
+            ["TechLink:Delivery:MaxConcurrency"] = "8",
+            ["TechLink:Delivery:MaxConcurrencyPerEndpoint"] = "3",
+            ["TechLink:Delivery:ClaimBatchSize"] = "8",
+            ["TechLink:Delivery:Timeout"] = "00:00:30",
+        });
+
+        var clock = Stopwatch.StartNew();
+        await Receiver.WaitForAsync(30, TimeSpan.FromSeconds(5), r => r.Path == "/ok");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"healthy deliveries took {clock.Elapsed}");
+        Assert.InRange(Volatile.Read(ref maxHanging), 1, 3);
+        await release.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Dispatcher_ExpiredLeaseOfDeadNode_IsTakenOverButLiveLeaseIsNot()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var now = time.GetUtcNow().UtcDateTime;
+        var endpoint = Endpoints.Add(Receiver.Url());
+        long orphanId, busyId;
+        await using (var db = CreateContext())
+        {
+            var orphan = AddDeliveries(db, endpoint, 1, now.AddMinutes(-3))[0];
+            orphan.LeaseOwner = "dead-node";
+            orphan.LeaseExpiresAt = now.AddSeconds(-1);
+            var busy = AddDeliveries(db, endpoint, 1, now.AddMinutes(-3))[0];
+            busy.LeaseOwner = "live-node";
+            busy.LeaseExpiresAt = now.AddMinutes(10);
+            await db.SaveChangesAsync();
+            (orphanId, busyId) = (orphan.Id, busy.Id);
+        }
+
+        await StartNodeAsync(time: time);
+
+        var taken = await WaitForRecordAsync(orphanId, r => r.Status == DeliveryStatus.Succeeded);
+        Assert.Single(taken.Attempts);
+        await Task.Delay(300);
+        var untouched = await LoadAsync(busyId);
+        Assert.Equal("live-node", untouched.LeaseOwner);
+        Assert.Equal(0, untouched.AttemptCount);
+        Assert.Single(Receiver.Received);
+
+        // The live node dies too: once its lease has passed, the work is picked up.
+        time.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        await WaitForRecordAsync(busyId, r => r.Status == DeliveryStatus.Succeeded);
+        Assert.Equal(2, Receiver.Received.Count);
+    }
+
+    [Fact]
+    public async Task Redeliver_FinishedDelivery_SendsAgainWithSameWebhookId()
+    {
+        var endpoint = Endpoints.Add(Receiver.Url());
+        var node = await StartNodeAsync();
+        DeliveryRecord first;
+        await using (var db = await node.CreateDbAsync())
+        {
+            first = AddDeliveries(db, endpoint, 1, DateTime.UtcNow)[0];
+            await db.SaveChangesAsync();
+        }
+
+        var finished = await WaitForRecordAsync(first.Id, r => r.Status == DeliveryStatus.Succeeded);
+        Assert.Throws<InvalidOperationException>(() => DeliveryCommands.Redeliver(CreateContext(), new DeliveryRecord { WebhookId = "msg_x", Status = DeliveryStatus.Pending }, DateTime.UtcNow));
+        DeliveryRecord again;
+        await using (var db = await node.CreateDbAsync())
+        {
+            again = DeliveryCommands.Redeliver(db, finished, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        var received = await Receiver.WaitForAsync(2, Wait);
+        Assert.Equal(first.WebhookId, received[1].Headers["webhook-id"]);
+        var redelivered = await WaitForRecordAsync(again.Id, r => r.Status == DeliveryStatus.Succeeded);
+        Assert.Equal(first.Id, redelivered.RedeliveryOfId);
+        Assert.Equal(first.WebhookId, redelivered.WebhookId);
+    }
+
+    [Fact]
+    public async Task Dispatcher_DisabledOrDeletedRegistration_FailsWithoutSending()
+    {
+        var disabled = Endpoints.Add(Receiver.Url(), enabled: false);
+        const long deleted = 999;
+        var node = await StartNodeAsync();
+        long disabledId, deletedId;
+        await using (var db = await node.CreateDbAsync())
+        {
+            disabledId = AddDeliveries(db, disabled, 1, DateTime.UtcNow)[0].Id;
+            var orphan = AddDeliveries(db, deleted, 1, DateTime.UtcNow)[0];
+            await db.SaveChangesAsync();
+            (disabledId, deletedId) = (db.Deliveries.Single(d => d.EndpointId == disabled).Id, orphan.Id);
+        }
+
+        var a = await WaitForRecordAsync(disabledId, r => r.Status != DeliveryStatus.Pending);
+        var b = await WaitForRecordAsync(deletedId, r => r.Status != DeliveryStatus.Pending);
+
+        Assert.Equal((DeliveryStatus.Failed, "registration disabled", 0), (a.Status, a.LastError, a.AttemptCount));
+        Assert.Equal((DeliveryStatus.Failed, "registration deleted", 0), (b.Status, b.LastError, b.AttemptCount));
+        Assert.Empty(Receiver.Received);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current) return;
+            current = seen;
+        }
+    }
+}
+
+public sealed class SqliteDispatcherTests : DispatcherTests, IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"techlink-delivery-{Guid.NewGuid():N}.db");
+
+    protected override Task<Action<DbContextOptionsBuilder>> CreateDatabaseAsync()
+    {
+        var connectionString = $"Data Source={_path}";
+        return Task.FromResult<Action<DbContextOptionsBuilder>>(o => o.UseSqlite(connectionString));
+    }
+
+    protected override async Task PrepareAsync(TestDbContext db) => await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+        {
+            try { File.Delete(file); } catch (IOException) { }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Tests.Infrastructure;
+using TechLink.Testing;
+
+namespace TechLink.Delivery.Tests.Dispatching;
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresDispatcherTests(PostgresFixture fixture) : DispatcherTests
+{
+    protected override async Task<Action<DbContextOptionsBuilder>> CreateDatabaseAsync()
+    {
+        var connectionString = await fixture.Cluster.CreateDatabaseAsync("delivery");
+        return o => o.UseNpgsql(connectionString);
+    }
+
+    [Fact]
+    public async Task TwoDispatcherNodes_SameDatabase_DeliverEachDeliveryExactlyOnce()
+    {
+        var endpoints = Enumerable.Range(0, 5).Select(i => Endpoints.Add(Receiver.Url($"/e{i}"))).ToList();
+        var settings = (string node) => new Dictionary<string, string?>
+        {
+            ["TechLink:Delivery:NodeId"] = node,
+            ["TechLink:Delivery:ClaimBatchSize"] = "16",
+        };
+        var a = await StartNodeAsync(settings("node-a"));
+        await StartNodeAsync(settings("node-b"));
+
+        const int perEndpoint = 60;
+        for (var round = 0; round < 6; round++)
+        {
+            await using var db = await a.CreateDbAsync();
+            foreach (var endpoint in endpoints) AddDeliveries(db, endpoint, perEndpoint / 6, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        var total = endpoints.Count * perEndpoint;
+        await Receiver.WaitForAsync(total, TimeSpan.FromSeconds(60));
+        await using (var db = CreateContext())
+        {
+            var clock = Stopwatch.StartNew();
+            while (await db.Deliveries.AnyAsync(d => d.Status == DeliveryStatus.Pending) && clock.Elapsed < Wait) await Task.Delay(50);
+            Assert.Equal(total, await db.Deliveries.CountAsync(d => d.Status == DeliveryStatus.Succeeded));
+            Assert.Equal(total, await db.Attempts.CountAsync());
+        }
+
+        await Task.Delay(300);
+        var received = Receiver.Received;
+        Assert.Equal(total, received.Count);
+        Assert.Equal(total, received.Select(r => r.Headers["webhook-id"]).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task CommitOnApiOnlyNode_WakesDispatcherNodeWithinOneSecond()
+    {
+        var endpoint = Endpoints.Add(Receiver.Url());
+        var api = await StartNodeAsync(dispatcher: false);
+        await StartNodeAsync(new Dictionary<string, string?> { ["TechLink:Delivery:IdlePollInterval"] = "00:10:00" });
+        await using (var db = await api.CreateDbAsync())
+        {
+            AddDeliveries(db, endpoint, 1, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        await Receiver.WaitForAsync(1, Wait);
+        await Task.Delay(300);
+
+        var clock = Stopwatch.StartNew();
+        await using (var db = await api.CreateDbAsync())
+        {
+            AddDeliveries(db, endpoint, 1, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        await Receiver.WaitForAsync(2, TimeSpan.FromSeconds(1));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+    }
+}
