@@ -11,6 +11,7 @@ using TechLink.Server.Companies;
 using TechLink.Server.Data;
 using TechLink.Server.Demo;
 using TechLink.Server.Infrastructure;
+using TechLink.Server.Sandbox;
 using TechLink.Server.Portal;
 using TechLink.Server.Sites;
 using TechLink.Server.Webhooks;
@@ -87,6 +88,7 @@ internal static class ServerSetup
         services.AddScoped<DemoData>();
         services.AddScoped<DatabaseInitializer>();
         services.AddTechLinkWebhooks(configuration, options);
+        services.AddTechLinkSandbox();
         services.AddTechLinkPortal();
         return builder;
     }
@@ -101,6 +103,7 @@ internal static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSandboxDataAsOf();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
