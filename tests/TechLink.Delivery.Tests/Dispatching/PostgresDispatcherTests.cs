@@ -76,4 +76,30 @@ public sealed class PostgresDispatcherTests(PostgresFixture fixture) : Dispatche
         await Receiver.WaitForAsync(2, TimeSpan.FromSeconds(1));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
     }
+
+    [Fact]
+    public async Task DatabaseDownAndBack_DispatcherRecoversWithoutRestart()
+    {
+        var endpoint = Endpoints.Add(Receiver.Url());
+        var node = await StartNodeAsync(new Dictionary<string, string?> { ["TechLink:Delivery:IdlePollInterval"] = "00:00:01" });
+        await using (var db = await node.CreateDbAsync())
+        {
+            AddDeliveries(db, endpoint, 1, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        await Receiver.WaitForAsync(1, Wait);
+
+        await fixture.Cluster.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await fixture.Cluster.RestartAsync();
+
+        await using (var db = await node.CreateDbAsync())
+        {
+            AddDeliveries(db, endpoint, 1, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        await Receiver.WaitForAsync(2, Wait);
+    }
 }
