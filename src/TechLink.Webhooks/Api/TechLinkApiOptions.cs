@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -60,11 +61,17 @@ internal sealed class ApiKeyHandler(TechLinkApiOptions options) : DelegatingHand
 /// <summary>Registration of <see cref="TechLinkApiClient"/>.</summary>
 public static class TechLinkApiServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="TechLinkApiClient"/> as a typed client of <see cref="IHttpClientFactory"/>.</summary>
-    public static IHttpClientBuilder AddTechLinkApiClient(this IServiceCollection services, Action<TechLinkApiOptions> configure)
+    /// <summary>
+    /// Registers <see cref="TechLinkApiClient"/> as a typed client of <see cref="IHttpClientFactory"/>. Options come from the
+    /// <c>TechLink:Api</c> configuration section when there is one, then from <paramref name="configure"/>.
+    /// </summary>
+    public static IHttpClientBuilder AddTechLinkApiClient(this IServiceCollection services, Action<TechLinkApiOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<TechLinkApiOptions>().Configure(configure).ValidateDataAnnotations();
+        services.AddOptions<TechLinkApiOptions>()
+            .Configure<IServiceProvider>((o, sp) => sp.GetService<IConfiguration>()?.GetSection(TechLinkApiOptions.SectionName).Bind(o))
+            .Configure(configure ?? (_ => { }))
+            .ValidateDataAnnotations();
         return services
             .AddHttpClient<TechLinkApiClient>((sp, http) => sp.GetRequiredService<IOptions<TechLinkApiOptions>>().Value.Apply(http))
             .AddHttpMessageHandler(sp => new ApiKeyHandler(sp.GetRequiredService<IOptions<TechLinkApiOptions>>().Value));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -51,13 +52,15 @@ public sealed class TechLinkWebhooksBuilder
 public static class TechLinkWebhookServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds what <see cref="TechLinkWebhookEndpointExtensions.MapTechLinkWebhooks"/> needs: options, an in-memory
+    /// Adds what <see cref="TechLinkWebhookEndpointExtensions.MapTechLinkWebhooks"/> needs: options (bound from the
+    /// <c>TechLink:Webhooks</c> configuration section when there is one, then <paramref name="configure"/>), an in-memory
     /// deduplication store and <see cref="TimeProvider.System"/> (unless already registered). Chain handlers on the answer.
     /// </summary>
     public static TechLinkWebhooksBuilder AddTechLinkWebhooks(this IServiceCollection services, Action<TechLinkWebhookOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var optionsBuilder = services.AddOptions<TechLinkWebhookOptions>();
+        var optionsBuilder = services.AddOptions<TechLinkWebhookOptions>()
+            .Configure<IServiceProvider>((o, sp) => sp.GetService<IConfiguration>()?.GetSection(TechLinkWebhookOptions.SectionName).Bind(o));
         if (configure is not null) optionsBuilder.Configure(configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWebhookDeduplicationStore, InMemoryWebhookDeduplicationStore>();
