@@ -33,8 +33,8 @@ public sealed class AppFixture : IAsyncLifetime
     }
 
     /// <summary>Data built once per class and shared by its tests (e.g. another company's resources).</summary>
-    public async Task<T> SharedAsync<T>(string key, Func<Task<T>> create) where T : class =>
-        (T)await _shared.GetOrAdd(key, async _ => await create());
+    public async Task<T> SharedAsync<T>(string key, Func<Task<T>> create) =>
+        (T)(await _shared.GetOrAdd(key, async _ => (object)(await create())!))!;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
