@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +44,9 @@ public static class TechLinkWebhookEndpointExtensions
             services.GetRequiredService<IWebhookDeduplicationStore>(),
             [.. services.GetServices<HandlerRegistration>()],
             services.GetService<ILoggerFactory>()?.CreateLogger("TechLink.Webhooks") ?? NullLogger.Instance);
-        return endpoints.MapPost(pattern, endpoint.HandleAsync).WithDisplayName("TechLink webhooks " + pattern);
+        // The sender cannot log in: the endpoint authenticates requests itself, so an app-wide fallback policy must not apply.
+        return endpoints.MapPost(pattern, endpoint.HandleAsync)
+            .WithDisplayName("TechLink webhooks " + pattern)
+            .AllowAnonymous();
     }
 }

@@ -164,6 +164,37 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Post_AppWithFallbackAuthorizationPolicy_StillReachesEndpoint()
+    {
+        await using var host = await KestrelHost.StartAsync(
+            services =>
+            {
+                services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+                services.AddTechLinkWebhooks(o => o.Secret = _secret).AddHandler<TechLinkEvent>(e =>
+                {
+                    _handled.Enqueue(e);
+                    return Task.CompletedTask;
+                });
+            },
+            app =>
+            {
+                app.UseAuthorization();
+                app.MapTechLinkWebhooks("/h");
+            });
+        var body = TechLinkSamples.For("work order closed");
+        var ts = DateTimeOffset.UtcNow;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseUrl, "h")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("webhook-id", "msg_auth");
+        request.Headers.Add("webhook-timestamp", ts.ToUnixTimeSeconds().ToString());
+        request.Headers.Add("webhook-signature", WebhookSignature.Sign(_secret, "msg_auth", ts, body));
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(_handled);
+    }
+
+    [Fact]
     public async Task Map_WithoutAddTechLinkWebhooks_Throws()
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
