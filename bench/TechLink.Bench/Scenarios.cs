@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using TechLink.Server.Webhooks;
+
+namespace TechLink.Bench;
+
+internal sealed record Throughput(long Delivered, double Seconds, long Duplicates, bool Complete)
+{
+    public double PerSecond => Seconds > 0 ? Delivered / Seconds : 0;
+}
+
+internal sealed record Latency(double RateAsked, double RateAchieved, int Count, double P50, double P99, double Max);
+
+internal sealed record Drain(int Registrations, int Backlog, long Delivered, double Seconds, double PeakRssMb, bool Complete)
+{
+    public double PerSecond => Seconds > 0 ? Delivered / Seconds : 0;
+}
+
+internal sealed record ApiRun(long Accepted, long Rejected, double Seconds, long Delivered, double DeliveredSeconds)
+{
+    public double AcceptedPerSecond => Accepted / Seconds;
+}
+
+/// <summary>The scenarios. Every one runs against the same receiver process; every figure comes with a baseline from the same run.</summary>
+internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
+{
+    private const int WriteBatch = 50;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
+
+    public static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
+
+    // 1. bare: the same POSTs at the same concurrency, nothing persisted.
+    public async Task<Throughput> BareAsync(int count)
+    {
+        using var client = NewClient();
+        await BareLoopAsync(client, 2_000_000, 300);
+        await receiver.WaitForAsync(300, Patience);
+        await receiver.ResetAsync();
+        var start = Stopwatch.GetTimestamp();
+        await BareLoopAsync(client, 0, count);
+        var s = await receiver.WaitForAsync(count, Patience);
+        return new Throughput(s.Count, Seconds(s.LastTimestamp - start), s.Duplicates, s.Complete);
+    }
+
+    private async Task BareLoopAsync(HttpClient client, long firstSeq, int count)
+    {
+        var next = -1L;
+        var url = receiver.Ok(0);
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            long i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                using var content = new ByteArrayContent(Payloads.Bytes(firstSeq + i));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await client.PostAsync(url, content);
+                response.EnsureSuccessStatusCode();
+            }
+        })));
+    }
+
+    // 2. engine: events through EventOutbox into the server's DbContext, delivered by the real dispatcher.
+    public async Task<Throughput> EngineAsync(Storage storage, int count)
+    {
+        await using var server = await InProcessServer.StartAsync(storage);
+        var (company, _) = await server.CreateCompanyAsync([receiver.Ok(0)]);
+        await WarmUpAsync(server, company, 1);
+        var first = await ProduceBatchedAsync(server, company, 0, count);
+        var s = await receiver.WaitForAsync(count, Patience);
+        return new Throughput(s.Count, Seconds(s.LastTimestamp - first), s.Duplicates, s.Complete);
+    }
+
+    private async Task WarmUpAsync(InProcessServer server, long company, int healthyEndpoints, int events = 300)
+    {
+        await receiver.ResetAsync();
+        await ProduceBatchedAsync(server, company, 3_000_000, events);
+        await receiver.WaitForAsync(events * healthyEndpoints, Patience);
+        await receiver.ResetAsync();
+    }
+
+    /// <summary>Writes events <paramref name="count"/> at a time in transactions of <see cref="WriteBatch"/>; answers when the first one committed.</summary>
+    private static async Task<long> ProduceBatchedAsync(InProcessServer server, long companyId, long firstSeq, int count)
+    {
+        var outbox = server.Services.GetRequiredService<EventOutbox>();
+        long first = 0;
+        for (var start = 0; start < count; start += WriteBatch)
+        {
+            await using var db = server.CreateDbContext();
+            for (var i = start; i < Math.Min(count, start + WriteBatch); i++)
+            {
+                await outbox.AddAsync(db, companyId, EventCatalog.WorkOrderNoteAdded, null, Payloads.Event(firstSeq + i));
+            }
+
+            await db.SaveChangesAsync();
+            if (first == 0) first = Stopwatch.GetTimestamp();
+        }
+
+        return first;
+    }
+
+    // 3. latency: a fixed arrival rate, one event per transaction (as the API writes them), commit-to-receipt.
+    public async Task<Latency> EngineLatencyAsync(Storage storage, double rate, TimeSpan duration)
+    {
+        await using var server = await InProcessServer.StartAsync(storage);
+        var (company, _) = await server.CreateCompanyAsync([receiver.Ok(0)]);
+        await WarmUpAsync(server, company, 1);
+        var outbox = server.Services.GetRequiredService<EventOutbox>();
+        var total = (int)(rate * duration.TotalSeconds);
+        var committed = new long[total];
+        var elapsed = await Pacer.RunAsync(rate, total, 64, async seq =>
+        {
+            await using var db = server.CreateDbContext();
+            await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, Payloads.Event(seq));
+            await db.SaveChangesAsync();
+            committed[seq] = Stopwatch.GetTimestamp();
+        });
+        await receiver.WaitForAsync(total, Patience);
+        return await LatenciesAsync(rate, total / elapsed, committed);
+    }
+
+    public async Task<Latency> BareLatencyAsync(double rate, TimeSpan duration)
+    {
+        using var client = NewClient();
+        await BareLoopAsync(client, 2_000_000, 300);
+        await receiver.WaitForAsync(300, Patience);
+        await receiver.ResetAsync();
+        var total = (int)(rate * duration.TotalSeconds);
+        var sent = new long[total];
+        var url = receiver.Ok(0);
+        var elapsed = await Pacer.RunAsync(rate, total, 64, async seq =>
+        {
+            using var content = new ByteArrayContent(Payloads.Bytes(seq));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            sent[seq] = Stopwatch.GetTimestamp();
+            using var response = await client.PostAsync(url, content);
+        });
+        await receiver.WaitForAsync(total, Patience);
+        return await LatenciesAsync(rate, total / elapsed, sent);
+    }
+
+    private async Task<Latency> LatenciesAsync(double rate, double achieved, long[] start)
+    {
+        var receipts = await receiver.ReceiptsAsync();
+        var ms = new List<double>(start.Length);
+        for (var seq = 0; seq < start.Length; seq++)
+        {
+            if (receipts.TryGetValue((0, seq), out var at) && start[seq] != 0) ms.Add(Seconds(at - start[seq]) * 1000);
+        }
+
+        ms.Sort();
+        double P(double q) => ms.Count == 0 ? double.NaN : ms[Math.Min(ms.Count - 1, (int)Math.Ceiling(q * ms.Count) - 1)];
+        await receiver.ResetAsync();
+        return new Latency(rate, achieved, ms.Count, P(0.5), P(0.99), ms.Count == 0 ? double.NaN : ms[^1]);
+    }
+
+    // 4. isolation: 10 endpoints, the last one never answering (or all healthy).
+    public async Task<Throughput> IsolationAsync(Storage storage, bool oneDead, int events)
+    {
+        const int Endpoints = 10;
+        await using var server = await InProcessServer.StartAsync(storage);
+        var urls = Enumerable.Range(0, Endpoints).Select(i => oneDead && i == Endpoints - 1 ? receiver.Hang(i) : receiver.Ok(i)).ToList();
+        var (company, _) = await server.CreateCompanyAsync(urls);
+        var healthy = oneDead ? Endpoints - 1 : Endpoints;
+        await WarmUpAsync(server, company, healthy, 100);
+        var first = await ProduceBatchedAsync(server, company, 0, events);
+        var s = await receiver.WaitForAsync((long)events * healthy, Patience);
+        return new Throughput(s.Count, Seconds(s.LastTimestamp - first), s.Duplicates, s.Complete);
+    }
+
+    // 5./7. memory and growth: the real server binary with Roles=dispatcher drains a pre-inserted SQLite backlog.
+    public async Task<Drain> DrainAsync(string dataPath, int registrations, int backlog, TimeSpan bound)
+    {
+        var storage = new Storage(dataPath, null);
+        long company;
+        List<long> ids;
+        await using (var prep = await InProcessServer.StartAsync(storage, "api"))
+        {
+            (company, ids) = await prep.CreateCompanyAsync([.. Enumerable.Range(0, registrations).Select(i => receiver.Ok(i))]);
+        }
+
+        Backlog.InsertSqlite(storage.SqliteFile, company, ids, backlog);
+        await receiver.ResetAsync();
+        var started = Stopwatch.GetTimestamp();
+        await using var child = await ChildServer.StartAsync(storage, "dispatcher");
+        var peak = 0.0;
+        var stats = await receiver.StatsAsync();
+        var deadline = started + (long)(bound.TotalSeconds * Stopwatch.Frequency);
+        while (stats.Count < backlog && Stopwatch.GetTimestamp() < deadline)
+        {
+            peak = Math.Max(peak, ProcStatus.Read(child.ProcessId).HwmMb);
+            await Task.Delay(100);
+            stats = await receiver.StatsAsync();
+        }
+
+        peak = Math.Max(peak, ProcStatus.Read(child.ProcessId).HwmMb);
+        var seconds = stats.Count == 0 ? 0 : Seconds(stats.LastTimestamp - stats.FirstTimestamp);
+        return new Drain(registrations, backlog, stats.Count, seconds, peak, stats.Count >= backlog);
+    }
+
+    // 8. api: notes through the REST API of the real server (child process), delivery running.
+    public async Task<ApiRun> ApiAsync(string dataPath, TimeSpan duration)
+    {
+        var staffKey = "tlk_bench_" + Guid.NewGuid().ToString("N");
+        await using var child = await ChildServer.StartAsync(new Storage(dataPath, null), "all", staffKey);
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(child.BaseUrl + "/api/v1/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", staffKey);
+        var companyId = await PostForIdAsync(http, "companies", new { name = "Bench API" }, "company_id");
+        var siteId = await PostForIdAsync(http, "sites", new
+        {
+            company_id = companyId, name = "Bench site", site_number = "B-1", address1 = "1 Main St", address2 = "", city = "Portland", state = "OR",
+            postal_code = "97201", country = "US", phone = "555-0100", contact_name = "Bench", timezone = "America/Los_Angeles",
+        }, "site_id");
+        var workOrderId = await PostForIdAsync(http, "workorders", new { site_id = siteId, client_reference = "B-1", title = "Bench", description = "Bench", priority = "normal" }, "workorder_id");
+        await PostForIdAsync(http, "webhooks", new { company_id = companyId, type = EventCatalog.Any, url = receiver.Ok(0) }, "webhook_id");
+
+        var note = JsonContent.Create(new { content = Payloads.Event(0).Content });
+        await note.LoadIntoBufferAsync();
+        var body = await note.ReadAsByteArrayAsync();
+        async Task<bool> PostNoteAsync()
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await http.PostAsync($"workorders/{workOrderId}/notes", content);
+            return response.IsSuccessStatusCode;
+        }
+
+        for (var i = 0; i < 100; i++) await PostNoteAsync();
+        await receiver.WaitForAsync(100, Patience);
+        await receiver.ResetAsync();
+
+        long accepted = 0, rejected = 0;
+        var start = Stopwatch.GetTimestamp();
+        var until = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                if (await PostNoteAsync()) Interlocked.Increment(ref accepted);
+                else Interlocked.Increment(ref rejected);
+            }
+        })));
+        var seconds = Seconds(Stopwatch.GetTimestamp() - start);
+        var s = await receiver.WaitForAsync(accepted, TimeSpan.FromSeconds(60));
+        await receiver.ResetAsync();
+        return new ApiRun(accepted, rejected, seconds, s.Count, Seconds(s.LastTimestamp - start));
+    }
+
+    private static async Task<string> PostForIdAsync(HttpClient http, string path, object body, string idName)
+    {
+        using var response = await http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.GetProperty(idName).GetString()!;
+    }
+
+    private HttpClient NewClient() => new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = concurrency, AllowAutoRedirect = false });
+}
+
+/// <summary>Starts work at a fixed arrival rate (open loop, bounded in flight); answers the seconds it took to start them all and see them finish.</summary>
+internal static class Pacer
+{
+    public static async Task<double> RunAsync(double rate, int total, int maxInFlight, Func<int, Task> action)
+    {
+        using var gate = new SemaphoreSlim(maxInFlight);
+        var tasks = new List<Task>(total);
+        var start = Stopwatch.GetTimestamp();
+        var i = 0;
+        while (i < total)
+        {
+            var due = start + (long)(i * Stopwatch.Frequency / rate);
+            if (Stopwatch.GetTimestamp() < due)
+            {
+                await Task.Delay(1);
+                continue;
+            }
+
+            await gate.WaitAsync();
+            var seq = i++;
+            tasks.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    await action(seq);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        await Task.WhenAll(tasks);
+        return Scenarios.Seconds(Stopwatch.GetTimestamp() - start);
+    }
+}
