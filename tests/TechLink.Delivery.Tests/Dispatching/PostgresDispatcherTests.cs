@@ -90,6 +90,8 @@ public sealed class PostgresDispatcherTests(PostgresFixture fixture) : Dispatche
 
         await Receiver.WaitForAsync(1, Wait);
 
+        // The throwaway cluster runs with synchronous_commit off and stops with -m immediate: flush what we rely on.
+        await using (var db = CreateContext()) await db.Database.ExecuteSqlRawAsync("CHECKPOINT");
         await fixture.Cluster.StopAsync();
         await Task.Delay(TimeSpan.FromSeconds(2));
         await fixture.Cluster.RestartAsync();
