@@ -71,7 +71,8 @@ public static class TechLinkApiServiceCollectionExtensions
         services.AddOptions<TechLinkApiOptions>()
             .Configure<IServiceProvider>((o, sp) => sp.GetService<IConfiguration>()?.GetSection(TechLinkApiOptions.SectionName).Bind(o))
             .Configure(configure ?? (_ => { }))
-            .ValidateDataAnnotations();
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         return services
             .AddHttpClient<TechLinkApiClient>((sp, http) => sp.GetRequiredService<IOptions<TechLinkApiOptions>>().Value.Apply(http))
             .AddHttpMessageHandler(sp => new ApiKeyHandler(sp.GetRequiredService<IOptions<TechLinkApiOptions>>().Value));

@@ -40,10 +40,14 @@ public sealed class TechLinkWebhooksBuilder
         return AddHandler<TEvent>((e, _, _) => handler(e));
     }
 
-    /// <summary>Replaces the in-memory deduplication store, e.g. with one shared by several instances.</summary>
+    /// <summary>
+    /// Replaces the in-memory deduplication store, e.g. with one shared by several instances. A <typeparamref name="TStore"/>
+    /// registered by the application is used as is; otherwise one singleton is created.
+    /// </summary>
     public TechLinkWebhooksBuilder UseDeduplicationStore<TStore>() where TStore : class, IWebhookDeduplicationStore
     {
-        Services.Replace(ServiceDescriptor.Singleton<IWebhookDeduplicationStore, TStore>());
+        Services.TryAddSingleton<TStore>();
+        Services.Replace(ServiceDescriptor.Singleton<IWebhookDeduplicationStore>(sp => sp.GetRequiredService<TStore>()));
         return this;
     }
 }

@@ -195,6 +195,28 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UseDeduplicationStore_CustomStoreIsConsulted()
+    {
+        var store = new RecordingStore();
+        await using var host = await KestrelHost.StartAsync(
+            services => services.AddSingleton(store).AddTechLinkWebhooks(o => o.Secret = _secret)
+                .AddHandler<TechLinkEvent>(_ => Task.CompletedTask)
+                .UseDeduplicationStore<RecordingStore>(),
+            app => app.MapTechLinkWebhooks("/h"));
+        var body = TechLinkSamples.For("work order cancelled");
+        var ts = DateTimeOffset.UtcNow;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseUrl, "h")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("webhook-id", "msg_custom");
+        request.Headers.Add("webhook-timestamp", ts.ToUnixTimeSeconds().ToString());
+        request.Headers.Add("webhook-signature", WebhookSignature.Sign(_secret, "msg_custom", ts, body));
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["claim msg_custom", "complete msg_custom"], store.Calls);
+    }
+
+    [Fact]
     public async Task Map_WithoutAddTechLinkWebhooks_Throws()
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
@@ -221,6 +243,29 @@ public sealed class EndpointTests : IAsyncLifetime
         request.Headers.Add("webhook-timestamp", ts.ToUnixTimeSeconds().ToString());
         request.Headers.Add("webhook-signature", WebhookSignature.Sign(secret ?? _secret, id, ts, body));
         return await _http.SendAsync(request);
+    }
+
+    private sealed class RecordingStore : IWebhookDeduplicationStore
+    {
+        public ConcurrentQueue<string> Calls { get; } = new();
+
+        public ValueTask<DeduplicationState> TryClaimAsync(string webhookId, TimeSpan leaseFor, CancellationToken cancellationToken)
+        {
+            Calls.Enqueue("claim " + webhookId);
+            return ValueTask.FromResult(DeduplicationState.New);
+        }
+
+        public ValueTask CompleteAsync(string webhookId, TimeSpan rememberFor, CancellationToken cancellationToken)
+        {
+            Calls.Enqueue("complete " + webhookId);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask ReleaseAsync(string webhookId, CancellationToken cancellationToken)
+        {
+            Calls.Enqueue("release " + webhookId);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private sealed class StatusHandler(ConcurrentQueue<TechLinkEvent> seen) : ITechLinkWebhookHandler<WorkOrderStatusChanged>
