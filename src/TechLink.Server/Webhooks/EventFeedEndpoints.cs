@@ -27,8 +27,9 @@ public static class EventFeedEndpoints
         var after = page.After;
         if (since is not null)
         {
-            var s = v.Id("since", since);
-            after = Math.Max(after, s);
+            // 0 is a valid "since": a client that has seen nothing yet catches up from the beginning.
+            if (long.TryParse(since, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s)) after = Math.Max(after, s);
+            else v.Add("since", "'since' must be an event id (a string of digits), or 0 for the beginning.");
         }
 
         var query = db.Events.AsNoTracking().Where(e => e.Id > after);
