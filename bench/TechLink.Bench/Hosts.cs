@@ -24,6 +24,9 @@ internal sealed record Storage(string DataPath, string? PostgresConnectionString
     public string SqliteFile => Path.Combine(DataPath, "techlink.db");
 
     /// <summary>The server's configuration, as keys (the child process gets them as environment variables).</summary>
+    /// <summary>Extra settings for diagnostic runs (e.g. an A/B of one delivery option).</summary>
+    public Dictionary<string, string?> Overrides { get; init; } = [];
+
     public Dictionary<string, string?> Configuration(string roles, string? staffKey = null)
     {
         var c = new Dictionary<string, string?>
@@ -35,9 +38,14 @@ internal sealed record Storage(string DataPath, string? PostgresConnectionString
             ["TechLink:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
             ["TechLink:Node:Roles"] = roles,
             ["Logging:LogLevel:Default"] = "Warning",
+            // Expected in a throwaway data folder: keys unencrypted at rest, no wwwroot, the first migration query on an empty database.
+            ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
+            ["Logging:LogLevel:Microsoft.AspNetCore.StaticFiles"] = "Error",
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "None",
         };
         if (IsPostgres) c["ConnectionStrings:TechLink"] = PostgresConnectionString;
         if (staffKey is not null) c["TechLink:Bootstrap:StaffApiKey"] = staffKey;
+        foreach (var (key, value) in Overrides) c[key] = value;
         return c;
     }
 }

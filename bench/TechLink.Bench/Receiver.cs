@@ -55,6 +55,8 @@ internal static class Receiver
         {
             var ep = long.Parse(path.AsSpan(4), CultureInfo.InvariantCulture);
             var seq = await ReadSeqAsync(context.Request);
+            // Bodies without our seq (the API scenario's real note events): the webhook-id, stable across attempts, tells duplicates.
+            if (seq < 0 && context.Request.Headers["webhook-id"].ToString() is { Length: > 0 } webhookId) seq = StableHash(webhookId);
             Record(ep, seq);
             context.Response.StatusCode = 200;
             return;
@@ -107,6 +109,13 @@ internal static class Receiver
         while (now > (last = Volatile.Read(ref _last)) && Interlocked.CompareExchange(ref _last, now, last) != last)
         {
         }
+    }
+
+    private static long StableHash(string s)
+    {
+        var h = 2166136261u;
+        foreach (var c in s) h = (h ^ c) * 16777619u;
+        return h & 0x7FFFFFFF;
     }
 
     private static async Task<long> ReadSeqAsync(HttpRequest request)

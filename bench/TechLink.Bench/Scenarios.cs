@@ -19,7 +19,7 @@ internal sealed record Drain(int Registrations, int Backlog, long Delivered, dou
     public double PerSecond => Seconds > 0 ? Delivered / Seconds : 0;
 }
 
-internal sealed record ApiRun(long Accepted, long Rejected, double Seconds, long Delivered, double DeliveredSeconds)
+internal sealed record ApiRun(long Accepted, long Rejected, double Seconds, long Delivered, double DeliveredSeconds, long Duplicates)
 {
     public double AcceptedPerSecond => Accepted / Seconds;
 }
@@ -245,7 +245,7 @@ internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
         var seconds = Seconds(Stopwatch.GetTimestamp() - start);
         var s = await receiver.WaitForAsync(accepted, TimeSpan.FromSeconds(60));
         await receiver.ResetAsync();
-        return new ApiRun(accepted, rejected, seconds, s.Count, Seconds(s.LastTimestamp - start));
+        return new ApiRun(accepted, rejected, seconds, s.Count, Seconds(s.LastTimestamp - start), s.Duplicates);
     }
 
     private static async Task<string> PostForIdAsync(HttpClient http, string path, object body, string idName)
