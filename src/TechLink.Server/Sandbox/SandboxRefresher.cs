@@ -50,7 +50,7 @@ internal sealed class SandboxRefresher(TimeProvider clock)
     public const string DataAsOfKey = "data_as_of";
     private const int BatchSize = 1000;
 
-    /// <summary>Called after each table is written into the sandbox, inside its transaction (tests inject failures and waits here).</summary>
+    /// <summary>Called after each table is written into the sandbox (and after the files are staged), inside its transaction: tests inject failures and waits here.</summary>
     public Func<string, CancellationToken, Task>? AfterTable { get; init; }
 
     public async Task<SandboxRefreshResult> RefreshAsync(SandboxRefreshRequest request, IProgress<RefreshProgress>? progress, CancellationToken ct)
@@ -72,7 +72,7 @@ internal sealed class SandboxRefresher(TimeProvider clock)
         // Taken before the snapshot starts: everything production committed until then is in the copy.
         var dataAsOf = Formats.Now(clock);
         await using var snapshot = await BeginSnapshotAsync(source, ct);
-        await CheckSourceAsync(source, target, request.ForceSource, ct);
+        await CheckSourceAsync(source, request.ForceSource, ct);
 
         var staging = request.ToFiles is null ? null : StagingFolder(request.ToFiles);
         try
@@ -163,15 +163,16 @@ internal sealed class SandboxRefresher(TimeProvider clock)
         return await source.Database.UseTransactionAsync(sqliteTx, ct) ?? throw new InvalidOperationException("The source transaction was not taken up.");
     }
 
-    private static async Task CheckSourceAsync(TechLinkDbContext source, TechLinkDbContext target, bool force, CancellationToken ct)
+    /// <summary>Each provider has its own migrations; a source at this tool's latest has the model the sandbox has.</summary>
+    private static async Task CheckSourceAsync(TechLinkDbContext source, bool force, CancellationToken ct)
     {
-        var known = target.Database.GetMigrations().ToHashSet();
+        var known = source.Database.GetMigrations().ToHashSet();
         var applied = (await source.Database.GetAppliedMigrationsAsync(ct)).ToHashSet();
         if (!applied.SetEquals(known))
         {
             throw new SandboxRefreshRefusedException(applied.Count == 0
                 ? "The source is not a TechLink database (no migrations applied)."
-                : "The source database's schema differs from this tool's; use the tool of production's version.");
+                : $"The source database's schema differs from this tool's; use the tool of production's version (source has {string.Join(", ", applied.Order())}; this tool knows {string.Join(", ", known.Order())}).");
         }
 
         var environment = await source.SystemSettings.AsNoTracking().Where(s => s.Key == DatabaseInitializer.EnvironmentKey).Select(s => s.Value).FirstOrDefaultAsync(ct);
@@ -232,6 +233,7 @@ internal sealed class SandboxRefresher(TimeProvider clock)
             progress?.Report(new RefreshProgress("files"));
             (files, missing) = await CopyFilesAsync(request.FromFiles!, staging, storagePaths, ct);
             progress?.Report(new RefreshProgress("files", files));
+            if (AfterTable is not null) await AfterTable("files", ct);
         }
 
         await SetAsync(target, DataAsOfKey, Formats.Instant(dataAsOf), ct);
