@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -26,7 +27,7 @@ public sealed class PortalFixture : IAsyncLifetime
     public const string StaffUser = "techlink.staff";
     public const string LockoutUser = "acme.locked";
 
-    private static readonly Dictionary<string, string> Settings = new()
+    internal static readonly Dictionary<string, string> Settings = new()
     {
         ["TechLink:Environment"] = "Sandbox",
         ["TechLink:Bootstrap:DemoData"] = "false",
@@ -58,12 +59,8 @@ public sealed class PortalFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("TechLink__DataPath", _dataPath);
         foreach (var (key, value) in Settings) Environment.SetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal), value);
 
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseSetting("TechLink:DataPath", _dataPath);
-            foreach (var (key, value) in Settings) b.UseSetting(key, value);
-        });
-        _factory.UseKestrel(0);
+        _factory = new PortalFactory(_dataPath);
+        _factory.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
@@ -152,6 +149,16 @@ public sealed class PortalFixture : IAsyncLifetime
         {
             // SQLite may still hold the file for a moment; the temp folder is cleaned by the OS.
         }
+    }
+}
+
+/// <summary>The host with the test settings; Kestrel on a free loopback port is set by the fixture.</summary>
+internal sealed class PortalFactory(string dataPath) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("TechLink:DataPath", dataPath);
+        foreach (var (key, value) in PortalFixture.Settings) builder.UseSetting(key, value);
     }
 }
 
