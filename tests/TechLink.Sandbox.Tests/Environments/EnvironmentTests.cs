@@ -128,6 +128,19 @@ public sealed class EnvironmentTests : IDisposable
     }
 
     [Fact]
+    public async Task PortalBanner_RefreshedSandbox_ShowsDataAsOf()
+    {
+        await using var sandbox = new ServerHost(_dataPath, "Sandbox");
+        _ = sandbox.Server;
+        await SetDataAsOfAsync(sandbox, "2026-11-28T12:00:00Z");
+
+        var page = await sandbox.CreateClient().GetStringAsync("/login");
+
+        Assert.Contains("data-testid=\"sandbox-banner\"", page, StringComparison.Ordinal);
+        Assert.Contains("Data as of <time datetime=\"2026-11-28T12:00:00Z\">2026-11-28T12:00:00Z</time>", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApiResponse_Production_HasNoDataAsOfHeader()
     {
         await using var production = new ServerHost(_dataPath, "Production");
