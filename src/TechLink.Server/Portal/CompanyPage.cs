@@ -56,6 +56,9 @@ public abstract class CompanyPage(TechLinkDbContext db) : PageModel
         return outcome;
     }
 
+    /// <summary>An empty query value means "no filter", as the API's absent parameter does.</summary>
+    protected static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
     protected IActionResult Done(string message, object? routeValues = null, string? fragment = null)
     {
         Flash = message;

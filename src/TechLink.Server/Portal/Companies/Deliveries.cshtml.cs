@@ -48,6 +48,4 @@ public sealed class DeliveriesModel(TechLinkDbContext db, TimeProvider clock) : 
     }
 
     public static string StatusClass(string status) => status switch { "succeeded" => "ok", "failed" => "bad", _ => "wait" };
-
-    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

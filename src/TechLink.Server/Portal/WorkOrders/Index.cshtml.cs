@@ -73,6 +73,4 @@ public sealed class IndexModel(TechLinkDbContext db, EventOutbox outbox, TimePro
             Errors.Add(list);
         }
     }
-
-    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }
