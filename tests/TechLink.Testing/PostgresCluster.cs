@@ -37,6 +37,12 @@ public sealed class PostgresCluster : IAsyncDisposable
             return new PostgresCluster(external, null, new NpgsqlConnectionStringBuilder(external).Port);
         }
 
+        return await StartOwnAsync();
+    }
+
+    /// <summary>A cluster of our own even when <c>TECHLINK_TEST_PG</c> names a shared one: for tests that stop and start the server.</summary>
+    public static async Task<PostgresCluster> StartOwnAsync()
+    {
         var initdb = FindBinary("initdb") ?? throw new InvalidOperationException("PostgreSQL server binaries (initdb) are not installed.");
         var pgCtl = FindBinary("pg_ctl") ?? throw new InvalidOperationException("pg_ctl not found.");
         var dir = Path.Combine("/tmp", "techlink-pg-" + Guid.NewGuid().ToString("N")[..12]);
@@ -134,16 +140,24 @@ public sealed class PostgresCluster : IAsyncDisposable
 }
 
 /// <summary>xunit fixture: one cluster per test collection that asks for it (each test assembly declares its own collection, as xunit requires).</summary>
-public sealed class PostgresFixture : IAsyncLifetime
+public class PostgresFixture : IAsyncLifetime
 {
     private PostgresCluster? _cluster;
 
     public PostgresCluster Cluster => _cluster ?? throw new InvalidOperationException("PostgreSQL did not start.");
 
-    public async Task InitializeAsync() => _cluster = await PostgresCluster.StartAsync();
+    public async Task InitializeAsync() => _cluster = await StartClusterAsync();
+
+    protected virtual Task<PostgresCluster> StartClusterAsync() => PostgresCluster.StartAsync();
 
     public async Task DisposeAsync()
     {
         if (_cluster is not null) await _cluster.DisposeAsync();
     }
+}
+
+/// <summary>A fixture whose cluster is its own (never the shared <c>TECHLINK_TEST_PG</c> one), so its tests may stop and restart it.</summary>
+public sealed class OwnPostgresFixture : PostgresFixture
+{
+    protected override Task<PostgresCluster> StartClusterAsync() => PostgresCluster.StartOwnAsync();
 }

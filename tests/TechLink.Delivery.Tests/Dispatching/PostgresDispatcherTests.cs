@@ -7,7 +7,7 @@ using TechLink.Testing;
 namespace TechLink.Delivery.Tests.Dispatching;
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresDispatcherTests(PostgresFixture fixture) : DispatcherTests
+public sealed class PostgresDispatcherTests(OwnPostgresFixture fixture) : DispatcherTests
 {
     protected override async Task<Action<DbContextOptionsBuilder>> CreateDatabaseAsync()
     {

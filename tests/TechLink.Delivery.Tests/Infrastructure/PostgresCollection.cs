@@ -3,7 +3,7 @@ using TechLink.Testing;
 namespace TechLink.Delivery.Tests.Infrastructure;
 
 [CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
+public sealed class PostgresCollection : ICollectionFixture<OwnPostgresFixture>
 {
     public const string Name = "postgres";
 }
