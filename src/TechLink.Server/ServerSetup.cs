@@ -122,7 +122,11 @@ internal static class ServerSetup
         api.MapEventFeed();
         app.MapFileLinks();
         app.MapTechLinkPortal();
-        app.MapGet("/", (IOptions<TechLinkOptions> o) => TypedResults.Ok(new { service = "TechLink Services", environment = o.Value.Environment.ToString(), api = "/api/v1", docs = "/docs" }))
+        // A browser lands on the portal; a program gets a short description of where things are.
+        app.MapGet("/", (HttpContext http, IOptions<TechLinkOptions> o) =>
+                http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+                    ? Results.Redirect("/portal")
+                    : Results.Ok(new { service = "TechLink Services", environment = o.Value.Environment.ToString(), api = "/api/v1", docs = "/docs", portal = "/portal" }))
             .ExcludeFromDescription();
         return app;
     }

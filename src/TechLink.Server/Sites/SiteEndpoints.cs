@@ -88,7 +88,11 @@ public static class SiteEndpoints
     /// <summary>Validates and applies the fields given; on create, name and timezone are required.</summary>
     private static void Apply(Site site, SiteRequest r, Validator v, bool required)
     {
-        if (v.Text("name", r.Name, 200, required) is { } name) site.Name = name;
+        if (v.Text("name", r.Name, 200, required) is { } name)
+        {
+            if (name.Length == 0) v.Add("name", "'name' may not be empty.");
+            site.Name = name;
+        }
         if (v.Text("site_number", r.SiteNumber, 50) is { } number) site.SiteNumber = number;
         if (v.Text("address1", r.Address1, 200) is { } a1) site.Address1 = a1;
         if (v.Text("address2", r.Address2, 200) is { } a2) site.Address2 = a2;
