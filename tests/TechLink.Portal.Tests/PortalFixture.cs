@@ -34,6 +34,8 @@ public sealed class PortalFixture : IAsyncLifetime
         ["TechLink:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
         ["TechLink:Delivery:RetryDelayMin"] = "00:00:01",
         ["TechLink:Delivery:RetryDelayMax"] = "00:00:02",
+        // Every test logs in from 127.0.0.1: the per-address login limit is tested on a server of its own.
+        ["TechLink:Portal:LoginAttemptsPerAddress"] = "10000",
     };
 
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "techlink-portal-tests-" + Guid.NewGuid().ToString("N"));

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Ganss.Xss;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.Extensions.Options;
 
 namespace TechLink.Server.Portal;
 
@@ -27,6 +28,7 @@ internal static class PortalSetup
 
         // Notes may hold HTML from any API client: the portal renders them only through this sanitizer.
         services.AddSingleton(_ => new HtmlSanitizer());
+        services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<PortalShell>();
         return services;
@@ -40,24 +42,48 @@ internal static class PortalSetup
 }
 
 /// <summary>
-/// At most 10 login attempts per username and client address in a minute (a fixed window), on top of Identity's
-/// lockout after 5 failures: lockout protects the account, this protects the server from a guessing loop.
+/// Login attempts are counted twice in a fixed window: per username and client address (a guessing loop against one
+/// account), and per client address (one address trying many accounts). This is on top of Identity's lockout after
+/// 5 failures, which protects an account from every address; the throttle protects the server from the loop.
+/// The address is the connection's: forwarded headers are not trusted unless the host is configured for them.
 /// </summary>
 public sealed class LoginThrottle : IDisposable
 {
-    public const int PermitLimit = 10;
-    public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    private readonly PartitionedRateLimiter<string> _perUser;
+    private readonly PartitionedRateLimiter<string> _perAddress;
+    private readonly TimeSpan _window;
 
-    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(key =>
-        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions { PermitLimit = PermitLimit, Window = Window, QueueLimit = 0 }));
-
-    /// <summary>Null when the attempt may go ahead, else how long to wait.</summary>
-    public TimeSpan? TryAcquire(string userName, string? address)
+    public LoginThrottle(IOptions<PortalOptions> options)
     {
-        using var lease = _limiter.AttemptAcquire($"{userName.Trim().ToUpperInvariant()}|{address}");
-        if (lease.IsAcquired) return null;
-        return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : Window;
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options.Value;
+        _window = o.LoginWindow;
+        _perUser = Limiter(o.LoginAttemptsPerUser, o.LoginWindow);
+        _perAddress = Limiter(o.LoginAttemptsPerAddress, o.LoginWindow);
     }
 
-    public void Dispose() => _limiter.Dispose();
+    /// <summary>Null when the attempt may go ahead, else how long to wait (the answer's Retry-After).</summary>
+    public TimeSpan? TryAcquire(string userName, string? address)
+    {
+        ArgumentNullException.ThrowIfNull(userName);
+        // The account's own limit first: a loop against one account, once held back, no longer uses up the
+        // address's allowance, so the other people behind the same address can still log in.
+        using var user = _perUser.AttemptAcquire($"{userName.Trim().ToUpperInvariant()}|{address}");
+        if (!user.IsAcquired) return RetryAfter(user);
+        using var perAddress = _perAddress.AttemptAcquire(address ?? "");
+        return perAddress.IsAcquired ? null : RetryAfter(perAddress);
+    }
+
+    private TimeSpan RetryAfter(RateLimitLease lease) =>
+        lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : _window;
+
+    private static PartitionedRateLimiter<string> Limiter(int permits, TimeSpan window) =>
+        PartitionedRateLimiter.Create<string, string>(key =>
+            RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0 }));
+
+    public void Dispose()
+    {
+        _perUser.Dispose();
+        _perAddress.Dispose();
+    }
 }
