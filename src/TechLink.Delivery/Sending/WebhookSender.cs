@@ -23,6 +23,8 @@ public sealed partial class WebhookSender : IDisposable
 {
     public const string MaskedToken = "********";
 
+    private const int MaxReasonLength = 100;
+
     public static readonly string UserAgent = "TechLink-Webhooks/" + (typeof(WebhookSender).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
 
     private readonly HttpClient _client;
@@ -103,7 +105,7 @@ public sealed partial class WebhookSender : IDisposable
         {
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
             var status = (int)response.StatusCode;
-            var excerpt = await ReadExcerptAsync(response, linked.Token);
+            var excerpt = await ReadExcerptAsync(response, linked.Token, cancellationToken);
             if (status is >= 200 and < 300)
             {
                 return new AttemptOutcome
@@ -118,10 +120,11 @@ public sealed partial class WebhookSender : IDisposable
 
             if (status is >= 300 and < 400) return Fail(FailureKind.Redirect, $"redirect ({status}) not followed", status, excerpt);
             var retryAfter = status is 429 or 503 ? RetryAfter(response, started) : null;
-            return Fail(FailureKind.HttpStatus, $"HTTP {status} {response.ReasonPhrase}".TrimEnd(), status, excerpt, retryAfter);
+            return Fail(FailureKind.HttpStatus, $"HTTP {status} {Shorten(response.ReasonPhrase)}".TrimEnd(), status, excerpt, retryAfter);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            // The attempt's deadline, or the handler's connect timeout (the same length, so either may fire first).
             return Fail(FailureKind.Timeout, $"timed out after {FormatSeconds(_options.Timeout)}");
         }
         catch (HttpRequestException ex)
@@ -209,33 +212,74 @@ public sealed partial class WebhookSender : IDisposable
         };
     }
 
-    private async Task<string?> ReadExcerptAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads at most <c>MaxResponseExcerptBytes</c> of the body, within what is left of the attempt's deadline. The
+    /// status line has already decided the outcome, so a body that trickles past the deadline or breaks off keeps
+    /// what arrived rather than turning the answer into a timeout.
+    /// </summary>
+    private async Task<string?> ReadExcerptAsync(HttpResponseMessage response, CancellationToken attemptToken, CancellationToken callerToken)
     {
         var max = _options.MaxResponseExcerptBytes;
         if (max == 0) return null;
         var buffer = ArrayPool<byte>.Shared.Rent(max);
+        var read = 0;
         try
         {
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var read = 0;
+            await using var stream = await response.Content.ReadAsStreamAsync(attemptToken);
             while (read < max)
             {
-                var n = await stream.ReadAsync(buffer.AsMemory(read, max - read), cancellationToken);
+                var n = await stream.ReadAsync(buffer.AsMemory(read, max - read), attemptToken);
                 if (n == 0) break;
                 read += n;
             }
-
-            return Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        catch (OperationCanceledException) when (!callerToken.IsCancellationRequested)
+        {
+            // Deadline reached while the body trickled in.
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {
-            // The status is what counts; a body cut short leaves the excerpt empty.
-            return null;
+            // The body broke off.
+        }
+
+        try
+        {
+            return Excerpt(buffer.AsSpan(0, read), max);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Decodes the first bytes of an answer as UTF-8 so the stored text is itself at most <paramref name="maxBytes"/>
+    /// bytes of UTF-8: a character cut in half at the end is dropped (not turned into U+FFFD), and where invalid
+    /// bytes widen into U+FFFD the text is cut back to the budget.
+    /// </summary>
+    internal static string Excerpt(ReadOnlySpan<byte> bytes, int maxBytes)
+    {
+        var end = bytes.Length;
+        var lead = end - 1;
+        while (lead >= 0 && end - lead < 4 && (bytes[lead] & 0xC0) == 0x80) lead--;
+        if (lead >= 0)
+        {
+            var length = bytes[lead] >= 0xF0 ? 4 : bytes[lead] >= 0xE0 ? 3 : bytes[lead] >= 0xC0 ? 2 : 1;
+            if (end - lead < length) end = lead;
+        }
+
+        var text = Encoding.UTF8.GetString(bytes[..end]);
+        if (Encoding.UTF8.GetByteCount(text) <= maxBytes) return text;
+        var budget = maxBytes;
+        var chars = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            budget -= rune.Utf8SequenceLength;
+            if (budget < 0) break;
+            chars += rune.Utf16SequenceLength;
+        }
+
+        return text[..chars];
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset started)
@@ -259,6 +303,9 @@ public sealed partial class WebhookSender : IDisposable
         headers["webhook-signature"] = signature;
         return JsonSerializer.Serialize(headers);
     }
+
+    /// <summary>A receiver's reason phrase may be as long as the header limit; the delivery log needs only its start.</summary>
+    private static string? Shorten(string? reason) => reason is { Length: > MaxReasonLength } ? reason[..MaxReasonLength] + "…" : reason;
 
     internal static string FormatSeconds(TimeSpan span) =>
         span.TotalSeconds >= 1 && span.TotalSeconds % 1 == 0 ? $"{span.TotalSeconds:0} s" : $"{span.TotalMilliseconds:0} ms";
