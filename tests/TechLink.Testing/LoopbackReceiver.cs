@@ -11,6 +11,9 @@ namespace TechLink.Testing;
 /// <summary>A request as the receiver saw it.</summary>
 public sealed record ReceivedRequest(string Path, string Method, IReadOnlyDictionary<string, string> Headers, string Body, DateTime ReceivedAt);
 
+/// <summary>A request whose answer the receiver wrote in full while the sender was still connected.</summary>
+public sealed record AnsweredRequest(ReceivedRequest Request, int Status, DateTime AnsweredAt);
+
 /// <summary>
 /// A real Kestrel server on 127.0.0.1 with a free port, recording every request. The answer is chosen by
 /// <see cref="Respond"/> (default 200). Tests wait on <see cref="WaitForAsync"/>, which is signalled by each
@@ -20,6 +23,7 @@ public sealed class LoopbackReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
+    private readonly ConcurrentQueue<AnsweredRequest> _answered = new();
     private readonly SemaphoreSlim _arrived = new(0);
 
     private LoopbackReceiver(WebApplication app) => _app = app;
@@ -31,6 +35,11 @@ public sealed class LoopbackReceiver : IAsyncDisposable
     public Uri Url(string path = "/hook") => new(BaseUrl, path);
 
     public IReadOnlyList<ReceivedRequest> Received => [.. _received];
+
+    public int ReceivedCount => _received.Count;
+
+    /// <summary>Requests answered in full; a request the sender gave up on before the answer is not here.</summary>
+    public IReadOnlyList<AnsweredRequest> Answered => [.. _answered];
 
     public static async Task<LoopbackReceiver> StartAsync()
     {
@@ -75,7 +84,9 @@ public sealed class LoopbackReceiver : IAsyncDisposable
         _arrived.Release();
         var (status, answer) = await Respond(request);
         context.Response.StatusCode = status;
-        await context.Response.WriteAsync(answer);
+        await context.Response.WriteAsync(answer, context.RequestAborted);
+        await context.Response.CompleteAsync();
+        if (!context.RequestAborted.IsCancellationRequested) _answered.Enqueue(new AnsweredRequest(request, status, DateTime.UtcNow));
     }
 
     public async ValueTask DisposeAsync()

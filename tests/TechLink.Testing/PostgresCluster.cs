@@ -75,12 +75,15 @@ public sealed class PostgresCluster : IAsyncDisposable
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
     }
 
-    /// <summary>Stops the server (fast shutdown) without removing its data; <see cref="RestartAsync"/> starts it again.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Stops the server without removing its data; <see cref="RestartAsync"/> starts it again on the same port.
+    /// <paramref name="mode"/> is pg_ctl's: <c>immediate</c> (a crash, the default), <c>fast</c> (clients disconnected, clean shutdown) or <c>smart</c>.
+    /// </summary>
+    public async Task StopAsync(string mode = "immediate")
     {
         if (_dataDir is null) throw new InvalidOperationException("An external server cannot be stopped.");
         NpgsqlConnection.ClearAllPools();
-        await RunServerCommandAsync(Environment.UserName == "root", FindBinary("pg_ctl")!, ["-D", Path.Combine(_dataDir, "data"), "-m", "immediate", "-w", "stop"]);
+        await RunServerCommandAsync(Environment.UserName == "root", FindBinary("pg_ctl")!, ["-D", Path.Combine(_dataDir, "data"), "-m", mode, "-w", "stop"]);
     }
 
     public async Task RestartAsync()

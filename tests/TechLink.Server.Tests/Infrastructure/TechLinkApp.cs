@@ -6,14 +6,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TechLink.Server.Data;
+using TechLink.Testing;
 
 namespace TechLink.Server.Tests.Infrastructure;
-
-public enum Provider
-{
-    Sqlite,
-    Postgres,
-}
 
 /// <summary>
 /// The real server in memory (<see cref="WebApplicationFactory{Program}"/>) on a temp DataPath and a real database,
@@ -22,7 +17,7 @@ public enum Provider
 /// </summary>
 public sealed class TechLinkApp : WebApplicationFactory<Program>
 {
-    public const string StaffKey = "tlk_test_staff_key_0123456789abcdefghijklmnop";
+    public const string StaffKey = ServerSettings.StaffKey;
 
     private readonly Dictionary<string, string?> _settings;
 
@@ -31,35 +26,13 @@ public sealed class TechLinkApp : WebApplicationFactory<Program>
         Provider = provider;
         DataPath = Path.Combine(Path.GetTempPath(), "techlink-server-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(DataPath);
-        _settings = DefaultSettings(provider, DataPath, connectionString);
+        _settings = ServerSettings.Defaults(provider, DataPath, connectionString);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) _settings[key] = value;
     }
 
     public Provider Provider { get; }
 
     public string DataPath { get; }
-
-    public static Dictionary<string, string?> DefaultSettings(Provider provider, string dataPath, string? connectionString)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["TechLink:DataPath"] = dataPath,
-            ["TechLink:Database:Provider"] = provider.ToString(),
-            ["TechLink:Bootstrap:StaffApiKey"] = StaffKey,
-            ["TechLink:Bootstrap:DemoData"] = "false",
-            ["TechLink:Environment"] = "Sandbox",
-            ["TechLink:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
-            ["TechLink:Delivery:RetryDelayMin"] = "00:00:00.200",
-            ["TechLink:Delivery:RetryDelayMax"] = "00:00:00.300",
-            ["TechLink:Delivery:Timeout"] = "00:00:05",
-            ["TechLink:Delivery:Lease"] = "00:00:25",
-            ["TechLink:Delivery:IdlePollInterval"] = "00:00:01",
-            ["TechLink:Files:MaxUploadBytes"] = "4096",
-            ["TechLink:Node:Roles"] = "all",
-        };
-        if (connectionString is not null) settings["ConnectionStrings:TechLink"] = connectionString;
-        return settings;
-    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

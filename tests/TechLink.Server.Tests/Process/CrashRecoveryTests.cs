@@ -139,9 +139,11 @@ public sealed class CrashRecoveryTests(PostgresFixture postgres) : IAsyncLifetim
     public async Task PostgresThreeNodes_OneDispatcherKilledMidRun_NothingLost()
     {
         var cs = await postgres.Cluster.CreateDatabaseAsync("crash");
-        await using var api = await ServerProcess.StartAsync(Provider.Postgres, Path.Combine(_dataPath, "a"), cs, "all");
-        await using var victim = await ServerProcess.StartAsync(Provider.Postgres, Path.Combine(_dataPath, "b"), cs, "dispatcher");
-        await using var survivor = await ServerProcess.StartAsync(Provider.Postgres, Path.Combine(_dataPath, "c"), cs, "dispatcher");
+        // One DataPath for the three nodes, as one deployment shares its files and Data Protection key ring: registration
+        // secrets are encrypted with it, and a dispatcher with a ring of its own cannot decrypt them.
+        await using var api = await ServerProcess.StartAsync(Provider.Postgres, _dataPath, cs, "all");
+        await using var victim = await ServerProcess.StartAsync(Provider.Postgres, _dataPath, cs, "dispatcher");
+        await using var survivor = await ServerProcess.StartAsync(Provider.Postgres, _dataPath, cs, "dispatcher");
         var setup = await SetUpAsync(api);
         var committed = await BurstAsync(api.Client(setup.Key), setup.WorkOrderId, killAfter: 60, victim.KillAsync);
         Assert.Equal(Burst, committed);
