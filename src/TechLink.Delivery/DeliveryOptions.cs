@@ -44,6 +44,17 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(1, 1000)]
     public int ResultBatchSize { get; set; } = 64;
 
+    /// <summary>How long the result writer waits for more results to fill a batch before it writes what it has.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan ResultFlushDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
+    /// At shutdown, how long sends in flight may take to finish before they are cancelled and handed back; rows held
+    /// but not started are handed back at once. Keep it below the host's shutdown timeout (30 s by default).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
+
     [Range(0, 1024 * 1024)]
     public int MaxResponseExcerptBytes { get; set; } = 4096;
 

@@ -8,20 +8,31 @@ using TechLink.Delivery.Sending;
 namespace TechLink.Delivery.Dispatching;
 
 /// <summary>
-/// Claims due deliveries with a lease, sends them with bounded concurrency (globally and per endpoint), records
-/// every attempt and schedules retries. Woken by commits (<see cref="DeliverySignal"/>, NOTIFY on PostgreSQL), by
-/// finished sends and by the next due time; the idle poll is only a safety net. An expired lease is simply
-/// claimable again, which is what picks up the work of a node that died.
+/// Claims due deliveries in batches with a lease, holds them in a local queue per endpoint, sends them with bounded
+/// concurrency (globally and per endpoint), and writes the results back in batches. Woken by commits
+/// (<see cref="DeliverySignal"/>, NOTIFY on PostgreSQL), by its own retries falling due and by a held queue running
+/// low; the idle poll is only a safety net (work of other nodes' retries, expired leases of a node that died).
 /// </summary>
 /// <remarks>
-/// Fairness: a claim asks only for as many rows as there are free global slots, and skips endpoints that already
-/// have <see cref="DeliveryOptions.MaxConcurrencyPerEndpoint"/> sends in flight on this node; rows beyond an
-/// endpoint's free slots within one batch are handed back at once. So a dead endpoint with a deep backlog holds at
-/// most its per-endpoint share of slots and its rows never fill the claim batches of the others.
+/// <para>Cost: one claim statement per batch (up to <see cref="DeliveryOptions.ClaimBatchSize"/> rows, payloads included)
+/// and one write transaction per batch of results (up to <see cref="DeliveryOptions.ResultBatchSize"/>, gathered for at
+/// most <see cref="DeliveryOptions.ResultFlushDelay"/>), instead of several round trips per delivery.</para>
+/// <para>Fairness and isolation: claims leave out endpoints that already hold their share
+/// (<c>MaxConcurrencyPerEndpoint + ClaimBatchSize / 2</c> rows), an endpoint runs at most
+/// <see cref="DeliveryOptions.MaxConcurrencyPerEndpoint"/> sends, ready endpoints take turns for the global slots, and the
+/// node holds at most <c>MaxConcurrency + 3 × ClaimBatchSize</c> rows. So a dead endpoint with a deep backlog holds
+/// about its own share and never fills the claims or the slots of the others.</para>
+/// <para>Leases: a held row is only started while its lease outlasts <see cref="DeliveryOptions.Timeout"/> plus a margin;
+/// otherwise it is handed back (another claim, here or elsewhere, takes it again), so a slow endpoint's queue cannot
+/// outlive its leases. At shutdown the held rows are handed back at once and sends in flight get
+/// <see cref="DeliveryOptions.ShutdownGrace"/> to finish before they are cancelled and handed back too.</para>
 /// </remarks>
 public sealed class DeliveryDispatcher : BackgroundService
 {
-    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+    /// <summary>A held row is started only if its lease outlasts the attempt by this much (room for the result write).</summary>
+    private static readonly TimeSpan StartMargin = TimeSpan.FromSeconds(5);
+
+    private const int MaxOwnDue = 100_000;
 
     private readonly IDeliveryStore _store;
     private readonly WebhookSender _sender;
@@ -33,14 +44,24 @@ public sealed class DeliveryDispatcher : BackgroundService
     private readonly DeliveryNode _node;
     private readonly ILogger<DeliveryDispatcher> _logger;
 
+    /// <summary>Raised when the held rows ran low (claim more) or one of our own retries may have fallen due.</summary>
+    private readonly DeliverySignal _hungry = new();
     private readonly DeliverySignal _progress = new();
     private readonly Channel<DeliveryResult> _results;
     private readonly Lock _gate = new();
-    private readonly Dictionary<long, int> _perEndpoint = [];
+    private readonly Dictionary<long, EndpointQueue> _endpoints = [];
+    private readonly Queue<EndpointQueue> _ready = new();
     private readonly CancellationTokenSource _sendsStop = new();
     private readonly CancellationTokenSource _writerStop = new();
+    private readonly int _holdPerEndpoint;
+    private readonly int _refillPerEndpoint;
+    private readonly int _holdTotal;
     private int _inFlight;
-    private int _dueButUnclaimed;
+    private int _held;
+    private bool _stopping;
+
+    /// <summary>When the rows this node wrote back as pending fall due (its retries and hand-backs), soonest first.</summary>
+    private readonly PriorityQueue<DateTime, DateTime> _ownDue = new();
 
     internal DeliveryDispatcher(
         IDeliveryStore store,
@@ -62,7 +83,11 @@ public sealed class DeliveryDispatcher : BackgroundService
         _options = options;
         _node = node;
         _logger = logger;
-        _results = Channel.CreateBounded<DeliveryResult>(new BoundedChannelOptions(options.MaxConcurrency + options.ResultBatchSize)
+        // Per endpoint: its sends plus half a batch waiting; claimed again when it is down to a quarter batch waiting.
+        _holdPerEndpoint = options.MaxConcurrencyPerEndpoint + Math.Max(1, options.ClaimBatchSize / 2);
+        _refillPerEndpoint = options.MaxConcurrencyPerEndpoint + (options.ClaimBatchSize / 4);
+        _holdTotal = options.MaxConcurrency + 3 * options.ClaimBatchSize;
+        _results = Channel.CreateBounded<DeliveryResult>(new BoundedChannelOptions(_holdTotal + options.ResultBatchSize)
         {
             SingleReader = true,
         });
@@ -74,6 +99,15 @@ public sealed class DeliveryDispatcher : BackgroundService
         get
         {
             lock (_gate) return _inFlight;
+        }
+    }
+
+    /// <summary>Rows this node holds the lease of and has not written back yet the result of: waiting plus in flight.</summary>
+    internal int Held
+    {
+        get
+        {
+            lock (_gate) return _held;
         }
     }
 
@@ -118,72 +152,154 @@ public sealed class DeliveryDispatcher : BackgroundService
         _logger.DispatcherStopped(_node.Id);
     }
 
+    /// <summary>One claim when there is room, then a wait for a reason to claim again.</summary>
     private async Task DispatchOnceAsync(CancellationToken cancellationToken)
     {
-        var (free, saturated) = Snapshot();
-        var wait = _options.IdlePollInterval;
-        if (free > 0)
+        var (room, full) = Room();
+        if (room > 0)
         {
             var now = Now();
-            var limit = Math.Min(_options.ClaimBatchSize, free);
-            var claims = await _store.ClaimAsync(limit, saturated, now, now + _options.Lease, cancellationToken);
-            List<ClaimedDelivery>? overCap = null;
-            foreach (var claim in claims)
+            var limit = Math.Min(_options.ClaimBatchSize, room);
+            var claims = await _store.ClaimAsync(limit, full, now, now + _options.Lease, cancellationToken);
+            if (claims.Count > 0)
             {
-                if (!TryStart(claim)) (overCap ??= []).Add(claim);
+                Hold(claims);
+                _logger.Claimed(claims.Count);
+                Pump();
             }
 
-            if (overCap is not null) await _store.ReleaseAsync(overCap, cancellationToken);
-            if (claims.Count > 0) _logger.Claimed(claims.Count, overCap?.Count ?? 0);
-            if (claims.Count == limit)
+            // A full batch means more is probably due: claim again as soon as there is room.
+            if (claims.Count == limit && Room().Room > 0) return;
+        }
+
+        var wait = _options.IdlePollInterval;
+        lock (_gate)
+        {
+            var now = Now();
+            var due = false;
+            while (_ownDue.TryPeek(out var at, out _) && at <= now)
             {
-                _dueButUnclaimed = 0;
-                return;
+                _ownDue.Dequeue();
+                due = true;
             }
 
-            (free, saturated) = Snapshot();
-            if (free > 0)
-            {
-                var next = await _store.NextDueAsync(saturated, now, cancellationToken);
-                if (next is { } due && due <= now)
-                {
-                    // Rows committed since the claim, or locked by another node's claim a moment ago: look again,
-                    // but never spin on something the claim cannot take.
-                    if (++_dueButUnclaimed < 20) return;
-                    wait = TimeSpan.FromMilliseconds(100);
-                }
-                else
-                {
-                    _dueButUnclaimed = 0;
-                    if (next is { } later && later - Now() < wait) wait = later - Now();
-                }
-            }
+            if (due) wait = TimeSpan.Zero;
+            else if (_ownDue.TryPeek(out var next, out _) && next - now < wait) wait = next - now;
         }
 
         await WaitAsync(wait, cancellationToken);
     }
 
-    private (int Free, long[] Saturated) Snapshot()
+    /// <summary>How many rows a claim may take, and the endpoints that hold all they may.</summary>
+    private (int Room, long[] Full) Room()
     {
         lock (_gate)
         {
-            var cap = _options.MaxConcurrencyPerEndpoint;
-            return (_options.MaxConcurrency - _inFlight, [.. _perEndpoint.Where(e => e.Value >= cap).Select(e => e.Key)]);
+            if (_stopping) return (0, []);
+            List<long>? full = null;
+            foreach (var queue in _endpoints.Values)
+            {
+                if (queue.Held >= _holdPerEndpoint) (full ??= []).Add(queue.EndpointId);
+            }
+
+            return (_holdTotal - _held, full is null ? [] : [.. full]);
         }
     }
 
-    private bool TryStart(ClaimedDelivery claim)
+    /// <summary>
+    /// Queues claimed rows per endpoint. An endpoint's share is soft: a claim's rows are all kept (handing rows back
+    /// costs a write each), and an endpoint that holds its share is left out of the next claims.
+    /// </summary>
+    private void Hold(IReadOnlyList<ClaimedDelivery> claims)
     {
         lock (_gate)
         {
-            var running = _perEndpoint.GetValueOrDefault(claim.EndpointId);
-            if (running >= _options.MaxConcurrencyPerEndpoint) return false;
-            _perEndpoint[claim.EndpointId] = running + 1;
-            _inFlight++;
+            foreach (var claim in claims)
+            {
+                if (!_endpoints.TryGetValue(claim.EndpointId, out var queue))
+                {
+                    queue = new EndpointQueue(claim.EndpointId);
+                    _endpoints[claim.EndpointId] = queue;
+                }
+
+                queue.Waiting.Enqueue(claim);
+                _held++;
+                MarkReady(queue);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Bookkeeping when a held row leaves (sent or handed back); answers whether to claim again now: a whole batch
+    /// fits again, or this endpoint ran down to its refill mark, or nothing is held. Not after every send.
+    /// </summary>
+    private bool Left(EndpointQueue queue)
+    {
+        _held--;
+        var refill = queue.Held == _refillPerEndpoint || _held == _holdTotal - _options.ClaimBatchSize || _held == 0;
+        MarkReady(queue);
+        if (queue.Held == 0) _endpoints.Remove(queue.EndpointId);
+        return refill;
+    }
+
+    private void MarkReady(EndpointQueue queue)
+    {
+        if (!queue.IsReady && queue.Waiting.Count > 0 && queue.Running < _options.MaxConcurrencyPerEndpoint)
+        {
+            queue.IsReady = true;
+            _ready.Enqueue(queue);
+        }
+    }
+
+    /// <summary>Starts held rows while there are free slots; ready endpoints take turns.</summary>
+    private void Pump()
+    {
+        List<ClaimedDelivery>? start = null;
+        List<ClaimedDelivery>? stale = null;
+        var refill = false;
+        lock (_gate)
+        {
+            if (_stopping) return;
+            var latestStart = Now() + _options.Timeout + StartMargin;
+            while (_inFlight < _options.MaxConcurrency && _ready.TryDequeue(out var queue))
+            {
+                queue.IsReady = false;
+                if (!queue.Waiting.TryDequeue(out var claim)) continue;
+                if (claim.LeaseUntil < latestStart)
+                {
+                    // Held too long (a slow endpoint's queue): hand it back rather than risk a second sender.
+                    (stale ??= []).Add(claim);
+                    refill |= Left(queue);
+                }
+                else
+                {
+                    queue.Running++;
+                    _inFlight++;
+                    (start ??= []).Add(claim);
+                    MarkReady(queue);
+                }
+            }
         }
 
-        _ = Task.Run(() => ProcessAsync(claim), CancellationToken.None);
-        return true;
+        if (stale is not null)
+        {
+            foreach (var claim in stale) Release(claim);
+        }
+
+        if (refill) _hungry.Notify();
+
+        if (start is null) return;
+        foreach (var claim in start) _ = Task.Run(() => ProcessAsync(claim), CancellationToken.None);
+    }
+
+    /// <summary>Hands a held row back (no attempt counted) through the result writer.</summary>
+    private void Release(ClaimedDelivery claim)
+    {
+        if (!_results.Writer.TryWrite(DeliveryResult.Release(claim)))
+        {
+            // The writer is full or closed: the lease expires on its own and the row is claimed again then.
+            _logger.ResultsAbandoned(1);
+        }
     }
 
     private async Task ProcessAsync(ClaimedDelivery claim)
@@ -202,7 +318,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         {
             // Not the receiver's fault (e.g. the host's endpoint directory threw): no attempt is counted.
             _logger.ProcessingFailed(ex, claim.Id);
-            result = DeliveryResult.Release(claim, Now() + TimeSpan.FromSeconds(5));
+            result = DeliveryResult.Release(claim, RetryPolicy.WholeMilliseconds(Now() + TimeSpan.FromSeconds(5)));
         }
 
         try
@@ -215,15 +331,21 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
         finally
         {
+            var refill = false;
             lock (_gate)
             {
                 _inFlight--;
-                var running = _perEndpoint[claim.EndpointId] - 1;
-                if (running == 0) _perEndpoint.Remove(claim.EndpointId);
-                else _perEndpoint[claim.EndpointId] = running;
+                if (_endpoints.TryGetValue(claim.EndpointId, out var queue))
+                {
+                    queue.Running--;
+                    refill = Left(queue);
+                }
+
             }
 
+            if (refill) _hungry.Notify();
             _progress.Notify();
+            Pump();
         }
     }
 
@@ -248,6 +370,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         return result;
     }
 
+    /// <summary>Writes results in batches: what piled up, plus what arrives within <see cref="DeliveryOptions.ResultFlushDelay"/>.</summary>
     private async Task RunWriterAsync(CancellationToken hardStop)
     {
         var reader = _results.Reader;
@@ -256,8 +379,24 @@ public sealed class DeliveryDispatcher : BackgroundService
         {
             while (await reader.WaitToReadAsync(hardStop))
             {
-                // Whatever piled up while the previous write ran goes in one transaction.
                 while (batch.Count < _options.ResultBatchSize && reader.TryRead(out var result)) batch.Add(result);
+                if (batch.Count < _options.ResultBatchSize && _options.ResultFlushDelay > TimeSpan.Zero)
+                {
+                    using var linger = CancellationTokenSource.CreateLinkedTokenSource(hardStop);
+                    linger.CancelAfter(_options.ResultFlushDelay);
+                    try
+                    {
+                        while (batch.Count < _options.ResultBatchSize && await reader.WaitToReadAsync(linger.Token))
+                        {
+                            while (batch.Count < _options.ResultBatchSize && reader.TryRead(out var result)) batch.Add(result);
+                        }
+                    }
+                    catch (OperationCanceledException) when (!hardStop.IsCancellationRequested)
+                    {
+                        // Lingered long enough: write what we have.
+                    }
+                }
+
                 var failures = 0;
                 while (true)
                 {
@@ -265,6 +404,7 @@ public sealed class DeliveryDispatcher : BackgroundService
                     {
                         var lost = await _store.WriteAsync(batch, hardStop);
                         if (lost > 0) _logger.LeaseLost(lost);
+                        Written(batch);
                         break;
                     }
                     catch (Exception ex) when (!hardStop.IsCancellationRequested)
@@ -277,7 +417,6 @@ public sealed class DeliveryDispatcher : BackgroundService
                 }
 
                 batch.Clear();
-                _progress.Notify();
             }
         }
         catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
@@ -286,11 +425,49 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
     }
 
+    /// <summary>Rows written back as pending are due again at a time this node knows: the loop claims them then.</summary>
+    private void Written(List<DeliveryResult> batch)
+    {
+        var any = false;
+        lock (_gate)
+        {
+            foreach (var result in batch)
+            {
+                // Bounded: beyond it, the idle poll finds the rest.
+                if (result.Status != DeliveryStatus.Pending || _ownDue.Count >= MaxOwnDue) continue;
+                _ownDue.Enqueue(result.NextAttemptAt, result.NextAttemptAt);
+                any = true;
+            }
+        }
+
+        if (any) _hungry.Notify();
+    }
+
+    /// <summary>
+    /// Shutdown: held rows are handed back at once; sends in flight get <see cref="DeliveryOptions.ShutdownGrace"/>
+    /// to finish, then are cancelled and handed back; the writer then writes everything and stops.
+    /// </summary>
     private async Task DrainAsync(Task writer)
     {
-        // Sends in flight may finish within the grace period; then they are cancelled and their leases handed back.
-        _sendsStop.CancelAfter(ShutdownGrace);
-        using var deadline = new CancellationTokenSource(ShutdownGrace * 2);
+        List<ClaimedDelivery> waiting = [];
+        lock (_gate)
+        {
+            _stopping = true;
+            foreach (var queue in _endpoints.Values)
+            {
+                while (queue.Waiting.TryDequeue(out var claim)) waiting.Add(claim);
+            }
+
+            _ready.Clear();
+            _held -= waiting.Count;
+            foreach (var queue in _endpoints.Values.Where(q => q.Held == 0).ToList()) _endpoints.Remove(queue.EndpointId);
+            foreach (var queue in _endpoints.Values) queue.IsReady = false;
+        }
+
+        foreach (var claim in waiting) await _results.Writer.WriteAsync(DeliveryResult.Release(claim), CancellationToken.None);
+
+        _sendsStop.CancelAfter(_options.ShutdownGrace);
+        using var deadline = new CancellationTokenSource(_options.ShutdownGrace + TimeSpan.FromSeconds(5));
         while (InFlight > 0 && !deadline.IsCancellationRequested)
         {
             try
@@ -304,7 +481,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
 
         _results.Writer.TryComplete();
-        _writerStop.CancelAfter(ShutdownGrace);
+        _writerStop.CancelAfter(TimeSpan.FromSeconds(5));
         await writer;
     }
 
@@ -397,7 +574,7 @@ public sealed class DeliveryDispatcher : BackgroundService
     {
         if (wait <= TimeSpan.Zero) return;
         using var any = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await Task.WhenAny(_signal.WaitAsync(any.Token), _progress.WaitAsync(any.Token), Task.Delay(wait, _time, any.Token));
+        await Task.WhenAny(_signal.WaitAsync(any.Token), _hungry.WaitAsync(any.Token), Task.Delay(wait, _time, any.Token));
         await any.CancelAsync();
         cancellationToken.ThrowIfCancellationRequested();
     }
@@ -412,5 +589,15 @@ public sealed class DeliveryDispatcher : BackgroundService
         _sendsStop.Dispose();
         _writerStop.Dispose();
         base.Dispose();
+    }
+
+    /// <summary>The rows held for one endpoint: waiting to start, and running.</summary>
+    private sealed class EndpointQueue(long endpointId)
+    {
+        public long EndpointId { get; } = endpointId;
+        public Queue<ClaimedDelivery> Waiting { get; } = new();
+        public int Running { get; set; }
+        public bool IsReady { get; set; }
+        public int Held => Waiting.Count + Running;
     }
 }

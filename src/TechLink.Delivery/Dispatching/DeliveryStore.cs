@@ -1,14 +1,15 @@
 using System.Data.Common;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;
 using TechLink.Delivery.Model;
 
 namespace TechLink.Delivery.Dispatching;
 
-/// <summary>A delivery this node holds the lease of, with what it needs to send.</summary>
-internal sealed record ClaimedDelivery(long Id, long MessageId, long EndpointId, string WebhookId, int AttemptCount, DateTime NextAttemptAt)
+/// <summary>A delivery this node holds the lease of (until <see cref="LeaseUntil"/>), with what it needs to send.</summary>
+internal sealed record ClaimedDelivery(long Id, long MessageId, long EndpointId, string WebhookId, int AttemptCount, DateTime NextAttemptAt, DateTime LeaseUntil)
 {
     public string Payload { get; set; } = "";
 }
@@ -26,20 +27,27 @@ internal sealed record DeliveryResult(
     string? LastError,
     DeliveryAttempt? Attempt)
 {
+    /// <summary>Hands the lease back without counting an attempt: the row is claimable again (at once, or at <paramref name="retryAt"/>).</summary>
     public static DeliveryResult Release(ClaimedDelivery claim, DateTime? retryAt = null) =>
         new(claim, DeliveryStatus.Pending, claim.AttemptCount, retryAt ?? claim.NextAttemptAt, null, null, null);
+
+    /// <summary>Whether the row's last error is (re)written: after an attempt, or when the delivery ends.</summary>
+    public bool WritesError => Attempt is not null || Status != DeliveryStatus.Pending;
 }
 
 /// <summary>The dispatcher's database work; one implementation per host DbContext type.</summary>
 internal interface IDeliveryStore
 {
+    /// <summary>
+    /// Leases up to <paramref name="limit"/> due deliveries (oldest due first, none of <paramref name="excludedEndpoints"/>)
+    /// to this node until <paramref name="leaseUntil"/>, with their payloads, in one statement.
+    /// </summary>
     Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int limit, IReadOnlyCollection<long> excludedEndpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
 
-    Task ReleaseAsync(IReadOnlyCollection<ClaimedDelivery> claims, CancellationToken cancellationToken);
-
-    Task<DateTime?> NextDueAsync(IReadOnlyCollection<long> excludedEndpoints, DateTime now, CancellationToken cancellationToken);
-
-    /// <summary>Writes the results in one transaction; answers how many were dropped because the lease was no longer ours.</summary>
+    /// <summary>
+    /// Writes the results (and their attempts) in one transaction, fenced by lease owner and attempt count; answers
+    /// how many were dropped because the lease was no longer ours.
+    /// </summary>
     Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken);
 
     Task<(long Count, DateTime? Oldest)> BacklogAsync(CancellationToken cancellationToken);
@@ -48,21 +56,26 @@ internal interface IDeliveryStore
     Task<NpgsqlConnection?> CreateListenerConnectionAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Hand-written SQL on the hot path (claims and result writes run for every delivery): a claim is one statement and
+/// a batch of results is one transaction — on PostgreSQL one statement for the whole batch, on SQLite (in process,
+/// no round trips) one prepared statement per row. Table and column names come from the host's EF model.
+/// </summary>
 internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factory, DeliveryNode node) : IDeliveryStore
     where TContext : DbContext
 {
-    private ClaimSql? _sql;
+    private DeliverySql? _sql;
 
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int limit, IReadOnlyCollection<long> excludedEndpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var sql = _sql ??= ClaimSql.For(db);
+        var sql = _sql ??= DeliverySql.For(db);
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         var claims = new List<ClaimedDelivery>(limit);
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = sql.Postgres ? sql.ClaimPostgres : sql.ClaimSqlite;
+            command.CommandText = sql.Claim;
             Add(command, "owner", node.Id);
             Add(command, "until", leaseUntil);
             Add(command, "now", now);
@@ -78,80 +91,120 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
                     reader.GetInt64(2),
                     reader.GetString(3),
                     reader.GetInt32(4),
-                    DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc)));
+                    DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc),
+                    leaseUntil)
+                {
+                    Payload = sql.Postgres ? reader.GetString(6) : "",
+                });
             }
         }
 
         if (claims.Count == 0) return claims;
-        var messageIds = claims.Select(c => c.MessageId).Distinct().ToList();
-        var payloads = await db.Set<OutboxMessage>().AsNoTracking()
-            .Where(m => messageIds.Contains(m.Id))
-            .Select(m => new { m.Id, m.Payload })
-            .ToDictionaryAsync(m => m.Id, m => m.Payload, cancellationToken);
-        foreach (var claim in claims)
+        if (!sql.Postgres)
         {
-            claim.Payload = payloads.GetValueOrDefault(claim.MessageId, "");
+            // SQLite's RETURNING cannot name a joined table: read the payloads on the same connection (in process).
+            var payloads = new Dictionary<long, string>(claims.Count);
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql.Payloads;
+            Add(command, "ids", JsonSerializer.Serialize(claims.Select(c => c.MessageId).Distinct()));
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken)) payloads[reader.GetInt64(0)] = reader.GetString(1);
+            }
+
+            foreach (var claim in claims) claim.Payload = payloads.GetValueOrDefault(claim.MessageId, "");
+
+            // SQLite's UPDATE ... RETURNING does not keep the subquery's order.
+            claims.Sort((a, b) => a.NextAttemptAt.CompareTo(b.NextAttemptAt));
         }
 
-        // SQLite's UPDATE ... RETURNING does not keep the subquery's order.
-        claims.Sort((a, b) => a.NextAttemptAt.CompareTo(b.NextAttemptAt));
         return claims;
-    }
-
-    public async Task ReleaseAsync(IReadOnlyCollection<ClaimedDelivery> claims, CancellationToken cancellationToken)
-    {
-        if (claims.Count == 0) return;
-        var ids = claims.Select(c => c.Id).ToList();
-        var owner = node.Id;
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        await db.Set<DeliveryRecord>()
-            .Where(d => ids.Contains(d.Id) && d.LeaseOwner == owner)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseOwner, (string?)null).SetProperty(d => d.LeaseExpiresAt, (DateTime?)null), cancellationToken);
-    }
-
-    public async Task<DateTime?> NextDueAsync(IReadOnlyCollection<long> excludedEndpoints, DateTime now, CancellationToken cancellationToken)
-    {
-        var excluded = excludedEndpoints.ToList();
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var next = await db.Set<DeliveryRecord>()
-            .Where(d => d.Status == DeliveryStatus.Pending && (d.LeaseExpiresAt == null || d.LeaseExpiresAt < now) && !excluded.Contains(d.EndpointId))
-            .MinAsync(d => (DateTime?)d.NextAttemptAt, cancellationToken);
-        return next is { } value ? DateTime.SpecifyKind(value, DateTimeKind.Utc) : null;
     }
 
     public async Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
     {
-        var owner = node.Id;
-        var lost = 0;
+        if (results.Count == 0) return 0;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var sql = _sql ??= DeliverySql.For(db);
+        return sql.Postgres ? await WritePostgresAsync(db, sql, results, cancellationToken) : await WriteSqliteAsync(db, sql, results, cancellationToken);
+    }
+
+    private async Task<int> WritePostgresAsync(TContext db, DeliverySql sql, IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
+    {
+        var attempts = results.Where(r => r.Attempt is not null).Select(r => r.Attempt!).ToList();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        // One statement: the fenced UPDATE of every row and the INSERT of the attempts of the rows it updated.
+        command.CommandText = sql.WritePostgres;
+        Add(command, "owner", node.Id);
+        Add(command, "ids", results.Select(r => r.Claim.Id).ToArray());
+        Add(command, "expected", results.Select(r => r.Claim.AttemptCount).ToArray());
+        Add(command, "statuses", results.Select(r => (int)r.Status).ToArray());
+        Add(command, "counts", results.Select(r => r.AttemptCount).ToArray());
+        Add(command, "nexts", results.Select(r => r.NextAttemptAt).ToArray());
+        Add(command, "completed", results.Select(r => r.CompletedAt).ToArray());
+        Add(command, "set_errors", results.Select(r => r.WritesError).ToArray());
+        Add(command, "errors", results.Select(r => r.LastError).ToArray());
+        Add(command, "a_delivery", attempts.Select(a => a.DeliveryId).ToArray());
+        Add(command, "a_attempt", attempts.Select(a => a.Attempt).ToArray());
+        Add(command, "a_started", attempts.Select(a => a.StartedAt).ToArray());
+        Add(command, "a_status", attempts.Select(a => a.StatusCode).ToArray());
+        Add(command, "a_duration", attempts.Select(a => a.DurationMs).ToArray());
+        Add(command, "a_error", attempts.Select(a => a.Error).ToArray());
+        Add(command, "a_excerpt", attempts.Select(a => a.ResponseExcerpt).ToArray());
+        Add(command, "a_headers", attempts.Select(a => a.RequestHeaders).ToArray());
+        var updated = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        return results.Count - updated;
+    }
+
+    private async Task<int> WriteSqliteAsync(TContext db, DeliverySql sql, IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
+    {
+        var lost = 0;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        var dbTransaction = transaction.GetDbTransaction();
+        await using var update = connection.CreateCommand();
+        update.Transaction = dbTransaction;
+        update.CommandText = sql.UpdateSqlite;
+        var u = new[] { "owner", "id", "expected", "status", "count", "next", "completed", "set_error", "error" }
+            .ToDictionary(n => n, n => Add(update, n, DBNull.Value));
+        u["owner"].Value = node.Id;
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = dbTransaction;
+        insert.CommandText = sql.InsertAttempt;
+        var a = new[] { "delivery", "attempt", "started", "status", "duration", "error", "excerpt", "headers" }
+            .ToDictionary(n => n, n => Add(insert, n, DBNull.Value));
         foreach (var result in results)
         {
-            var claim = result.Claim;
+            u["id"].Value = result.Claim.Id;
+            u["expected"].Value = result.Claim.AttemptCount;
+            u["status"].Value = (int)result.Status;
+            u["count"].Value = result.AttemptCount;
+            u["next"].Value = result.NextAttemptAt;
+            u["completed"].Value = (object?)result.CompletedAt ?? DBNull.Value;
+            u["set_error"].Value = result.WritesError ? 1 : 0;
+            u["error"].Value = (object?)result.LastError ?? DBNull.Value;
             // The lease owner and the attempt count fence the write: a node whose lease was taken over writes nothing.
-            var updated = await db.Set<DeliveryRecord>()
-                .Where(d => d.Id == claim.Id && d.LeaseOwner == owner && d.AttemptCount == claim.AttemptCount)
-                .ExecuteUpdateAsync(s =>
-                {
-                    s.SetProperty(d => d.Status, result.Status)
-                        .SetProperty(d => d.AttemptCount, result.AttemptCount)
-                        .SetProperty(d => d.NextAttemptAt, result.NextAttemptAt)
-                        .SetProperty(d => d.LeaseOwner, (string?)null)
-                        .SetProperty(d => d.LeaseExpiresAt, (DateTime?)null);
-                    if (result.CompletedAt is not null) s.SetProperty(d => d.CompletedAt, result.CompletedAt);
-                    if (result.Attempt is not null || result.Status != DeliveryStatus.Pending) s.SetProperty(d => d.LastError, result.LastError);
-                }, cancellationToken);
-            if (updated == 0)
+            if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 lost++;
+                continue;
             }
-            else if (result.Attempt is not null)
+
+            if (result.Attempt is { } attempt)
             {
-                db.Add(result.Attempt);
+                a["delivery"].Value = attempt.DeliveryId;
+                a["attempt"].Value = attempt.Attempt;
+                a["started"].Value = attempt.StartedAt;
+                a["status"].Value = (object?)attempt.StatusCode ?? DBNull.Value;
+                a["duration"].Value = attempt.DurationMs;
+                a["error"].Value = (object?)attempt.Error ?? DBNull.Value;
+                a["excerpt"].Value = (object?)attempt.ResponseExcerpt ?? DBNull.Value;
+                a["headers"].Value = (object?)attempt.RequestHeaders ?? DBNull.Value;
+                await insert.ExecuteNonQueryAsync(cancellationToken);
             }
         }
 
-        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return lost;
     }
@@ -172,51 +225,65 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
         return db.Database.GetDbConnection() is ICloneable cloneable and NpgsqlConnection ? cloneable.Clone() as NpgsqlConnection : null;
     }
 
-    private static void Add(DbCommand command, string name, object value)
+    private static DbParameter Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
-        parameter.Value = value;
+        parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
+        return parameter;
     }
 
-    /// <summary>The claim statements, with table and column names read from the host's model (snake_case or not).</summary>
-    private sealed record ClaimSql(bool Postgres, string ClaimPostgres, string ClaimSqlite)
+    /// <summary>The hot-path statements, with table and column names read from the host's model (snake_case or not).</summary>
+    private sealed record DeliverySql(bool Postgres, string Claim, string Payloads, string WritePostgres, string UpdateSqlite, string InsertAttempt)
     {
-        public static ClaimSql For(DbContext db)
+        public static DeliverySql For(DbContext db)
         {
-            var entity = db.Model.FindEntityType(typeof(DeliveryRecord)) ?? throw new InvalidOperationException("DeliveryModel.Apply was not called on this DbContext.");
-            var tableName = entity.GetTableName()!;
-            var store = StoreObjectIdentifier.Table(tableName, entity.GetSchema());
-            string Column(string property) => Quote(entity.FindProperty(property)!.GetColumnName(store)!);
-            var table = entity.GetSchema() is { } schema ? $"{Quote(schema)}.{Quote(tableName)}" : Quote(tableName);
-            var id = Column(nameof(DeliveryRecord.Id));
-            var status = Column(nameof(DeliveryRecord.Status));
-            var next = Column(nameof(DeliveryRecord.NextAttemptAt));
-            var leaseOwner = Column(nameof(DeliveryRecord.LeaseOwner));
-            var leaseExpires = Column(nameof(DeliveryRecord.LeaseExpiresAt));
-            var endpoint = Column(nameof(DeliveryRecord.EndpointId));
-            var returning = $"{id}, {Column(nameof(DeliveryRecord.MessageId))}, {endpoint}, {Column(nameof(DeliveryRecord.WebhookId))}, {Column(nameof(DeliveryRecord.AttemptCount))}, {next}";
+            var postgres = DeliveryWakeInterceptor.IsPostgres(db);
+            var (deliveries, d) = Names<DeliveryRecord>(db);
+            var (messages, m) = Names<OutboxMessage>(db);
+            var (attempts, a) = Names<DeliveryAttempt>(db);
+            var id = d(nameof(DeliveryRecord.Id));
+            var status = d(nameof(DeliveryRecord.Status));
+            var next = d(nameof(DeliveryRecord.NextAttemptAt));
+            var leaseOwner = d(nameof(DeliveryRecord.LeaseOwner));
+            var leaseExpires = d(nameof(DeliveryRecord.LeaseExpiresAt));
+            var endpoint = d(nameof(DeliveryRecord.EndpointId));
+            var messageId = d(nameof(DeliveryRecord.MessageId));
+            var count = d(nameof(DeliveryRecord.AttemptCount));
+            var completed = d(nameof(DeliveryRecord.CompletedAt));
+            var lastError = d(nameof(DeliveryRecord.LastError));
+            var returning = $"{id}, {messageId}, {endpoint}, {d(nameof(DeliveryRecord.WebhookId))}, {count}, {next}";
+            var attemptColumns = string.Join(", ", new[]
+            {
+                nameof(DeliveryAttempt.DeliveryId), nameof(DeliveryAttempt.Attempt), nameof(DeliveryAttempt.StartedAt), nameof(DeliveryAttempt.StatusCode),
+                nameof(DeliveryAttempt.DurationMs), nameof(DeliveryAttempt.Error), nameof(DeliveryAttempt.ResponseExcerpt), nameof(DeliveryAttempt.RequestHeaders),
+            }.Select(a));
 
-            // Many nodes: rows locked by another node's claim are skipped, not waited for.
-            var postgres = $"""
-                UPDATE {table} SET {leaseOwner} = @owner, {leaseExpires} = @until
-                WHERE {id} IN (
-                    SELECT {id} FROM {table}
-                    WHERE {status} = @pending AND {next} <= @now
-                      AND ({leaseExpires} IS NULL OR {leaseExpires} < @now)
-                      AND NOT ({endpoint} = ANY(@excluded))
-                    ORDER BY {next}
-                    LIMIT @limit
-                    FOR UPDATE SKIP LOCKED)
-                RETURNING {returning}
+            // Many nodes: rows locked by another node's claim are skipped, not waited for. The payloads come back in the
+            // same round trip.
+            var claimPostgres = $"""
+                WITH claimed AS (
+                    UPDATE {deliveries} SET {leaseOwner} = @owner, {leaseExpires} = @until
+                    WHERE {id} IN (
+                        SELECT {id} FROM {deliveries}
+                        WHERE {status} = @pending AND {next} <= @now
+                          AND ({leaseExpires} IS NULL OR {leaseExpires} < @now)
+                          AND NOT ({endpoint} = ANY(@excluded))
+                        ORDER BY {next}
+                        LIMIT @limit
+                        FOR UPDATE SKIP LOCKED)
+                    RETURNING {returning})
+                SELECT c.*, msg.{m(nameof(OutboxMessage.Payload))}
+                FROM claimed c JOIN {messages} msg ON msg.{m(nameof(OutboxMessage.Id))} = c.{messageId}
+                ORDER BY c.{next}
                 """;
 
             // SQLite has one writer at a time, so the UPDATE itself is the lock.
-            var sqlite = $"""
-                UPDATE {table} SET {leaseOwner} = @owner, {leaseExpires} = @until
+            var claimSqlite = $"""
+                UPDATE {deliveries} SET {leaseOwner} = @owner, {leaseExpires} = @until
                 WHERE {id} IN (
-                    SELECT {id} FROM {table}
+                    SELECT {id} FROM {deliveries}
                     WHERE {status} = @pending AND {next} <= @now
                       AND ({leaseExpires} IS NULL OR {leaseExpires} < @now)
                       AND {endpoint} NOT IN (SELECT value FROM json_each(@excluded))
@@ -224,10 +291,51 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
                     LIMIT @limit)
                 RETURNING {returning}
                 """;
-            return new ClaimSql(DeliveryWakeInterceptor.IsPostgres(db), postgres, sqlite);
+            var payloads = $"SELECT {m(nameof(OutboxMessage.Id))}, {m(nameof(OutboxMessage.Payload))} FROM {messages} WHERE {m(nameof(OutboxMessage.Id))} IN (SELECT value FROM json_each(@ids))";
+
+            var writePostgres = $"""
+                WITH r AS (
+                    SELECT * FROM unnest(@ids::bigint[], @expected::int[], @statuses::int[], @counts::int[], @nexts::timestamptz[],
+                                         @completed::timestamptz[], @set_errors::boolean[], @errors::text[])
+                        AS r(id, expected, status, attempt_count, next_at, completed_at, set_error, error)),
+                updated AS (
+                    UPDATE {deliveries} d SET {status} = r.status, {count} = r.attempt_count, {next} = r.next_at,
+                        {leaseOwner} = NULL, {leaseExpires} = NULL,
+                        {completed} = COALESCE(r.completed_at, d.{completed}),
+                        {lastError} = CASE WHEN r.set_error THEN r.error ELSE d.{lastError} END
+                    FROM r
+                    WHERE d.{id} = r.id AND d.{leaseOwner} = @owner AND d.{count} = r.expected
+                    RETURNING d.{id}),
+                inserted AS (
+                    INSERT INTO {attempts} ({attemptColumns})
+                    SELECT x.* FROM unnest(@a_delivery::bigint[], @a_attempt::int[], @a_started::timestamptz[], @a_status::int[],
+                                           @a_duration::int[], @a_error::text[], @a_excerpt::text[], @a_headers::text[])
+                        AS x(delivery_id, attempt, started_at, status_code, duration_ms, error, excerpt, headers)
+                    WHERE x.delivery_id IN (SELECT {id} FROM updated)
+                    RETURNING 1)
+                SELECT count(*) FROM updated
+                """;
+
+            var updateSqlite = $"""
+                UPDATE {deliveries} SET {status} = @status, {count} = @count, {next} = @next, {leaseOwner} = NULL, {leaseExpires} = NULL,
+                    {completed} = COALESCE(@completed, {completed}),
+                    {lastError} = CASE WHEN @set_error THEN @error ELSE {lastError} END
+                WHERE {id} = @id AND {leaseOwner} = @owner AND {count} = @expected
+                """;
+            var insertAttempt = $"INSERT INTO {attempts} ({attemptColumns}) VALUES (@delivery, @attempt, @started, @status, @duration, @error, @excerpt, @headers)";
+            return new DeliverySql(postgres, postgres ? claimPostgres : claimSqlite, payloads, writePostgres, updateSqlite, insertAttempt);
         }
 
-        private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+        private static (string Table, Func<string, string> Column) Names<T>(DbContext db)
+        {
+            var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException("DeliveryModel.Apply was not called on this DbContext.");
+            var tableName = entity.GetTableName()!;
+            var store = StoreObjectIdentifier.Table(tableName, entity.GetSchema());
+            var table = entity.GetSchema() is { } schema ? $"{Quote(schema)}.{Quote(tableName)}" : Quote(tableName);
+            return (table, property => Quote(entity.FindProperty(property)!.GetColumnName(store)!));
+        }
+
+        private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 }
 

@@ -14,8 +14,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Delivery dispatcher loop failed ({Failures} in a row); retrying in {Delay}")]
     public static partial void LoopFailed(this ILogger logger, Exception exception, int failures, TimeSpan delay);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "Claimed {Count} deliveries, handed back {Released} over the per-endpoint limit")]
-    public static partial void Claimed(this ILogger logger, int count, int released);
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "Claimed {Count} deliveries")]
+    public static partial void Claimed(this ILogger logger, int count);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} attempt {Attempt} to endpoint {EndpointId}: {Outcome} {StatusCode} in {DurationMs} ms")]
     public static partial void AttemptDone(this ILogger logger, long deliveryId, int attempt, long endpointId, string outcome, int? statusCode, long durationMs);

@@ -22,8 +22,14 @@ internal static class RetryPolicy
         };
         if (outcome.Succeeded) return new DeliveryResult(claim, DeliveryStatus.Succeeded, number, claim.NextAttemptAt, now, null, attempt);
         if (number >= options.MaxAttempts) return new DeliveryResult(claim, DeliveryStatus.Failed, number, claim.NextAttemptAt, now, outcome.Error, attempt);
-        return new DeliveryResult(claim, DeliveryStatus.Pending, number, now + NextDelay(outcome, options, random), null, outcome.Error, attempt);
+        return new DeliveryResult(claim, DeliveryStatus.Pending, number, WholeMilliseconds(now + NextDelay(outcome, options, random)), null, outcome.Error, attempt);
     }
+
+    /// <summary>
+    /// A due time both databases store exactly (PostgreSQL keeps microseconds), so the dispatcher's own record of when
+    /// its retry is due equals the row's.
+    /// </summary>
+    public static DateTime WholeMilliseconds(DateTime value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerMillisecond), value.Kind);
 
     /// <summary>Uniform in [RetryDelayMin, RetryDelayMax]; a longer Retry-After (429/503) is honoured up to twice RetryDelayMax.</summary>
     public static TimeSpan NextDelay(AttemptOutcome outcome, DeliveryOptions options, Random random)
