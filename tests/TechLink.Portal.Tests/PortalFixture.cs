@@ -164,8 +164,9 @@ internal sealed class PortalFactory(string dataPath) : WebApplicationFactory<Pro
     }
 }
 
+/// <summary>The browser tests' server and browser, and the generated sweeps' server (which borrows the browser).</summary>
 [CollectionDefinition(Name)]
-public sealed class PortalCollection : ICollectionFixture<PortalFixture>
+public sealed class PortalCollection : ICollectionFixture<PortalFixture>, ICollectionFixture<Sweep.SweepFixture>
 {
     public const string Name = "portal";
 }

@@ -30,6 +30,8 @@ public abstract class CompanyPage(TechLinkDbContext db) : PageModel
 
     public abstract string Tab { get; }
 
+    // Without [NonHandler] Razor Pages takes this override for a handler of the HTTP method "PAGE" on every company page.
+    [NonHandler]
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
         Caller = Caller.From(User);

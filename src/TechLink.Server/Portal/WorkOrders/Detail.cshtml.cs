@@ -102,7 +102,8 @@ public sealed class DetailModel(TechLinkDbContext db, EventOutbox outbox, TimePr
         if (staffOnly && !Caller.IsStaff) return StatusCode(StatusCodes.Status403Forbidden);
         var outcome = await CallAsync(action());
         if (outcome.Succeeded) return Done(done, new { companyId = CompanyKey, workOrderId = WorkOrderId });
-        if (outcome.NotFound && Errors.Summary is null) return NotFound();
+        // A task or question of another work order (or company) is not found, like one that does not exist: 404, not a form error.
+        if (outcome.NotFound) return NotFound();
         Failed = form;
         return await LoadAsync(ct) ? Page() : NotFound();
     }
