@@ -31,6 +31,11 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 var field = FieldOf(json.Path);
                 details.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [json.Path is null or "$" ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or is malformed."] };
             }
+            else if (bad.StatusCode == StatusCodes.Status400BadRequest && BindingFailure(bad.Message) is { } failure)
+            {
+                details.Detail = failure.Message;
+                details.Extensions["errors"] = new Dictionary<string, string[]> { [failure.Field] = [failure.Message] };
+            }
 
             return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = null });
         }
@@ -63,6 +68,30 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     }
 
     private static string Sanitize(string message) => message.Split('\n')[0];
+
+    /// <summary>
+    /// The parameter a minimal API could not bind, from the framework's message ("Failed to bind parameter
+    /// \"Nullable&lt;int&gt; limit\" from \"abc\".", "Implicit body inferred for parameter \"request\" but no body was
+    /// provided.", "Required parameter ... was not provided from query string."), reworded without CLR type names.
+    /// </summary>
+    private static (string Field, string Message)? BindingFailure(string message)
+    {
+        var match = BoundParameter().Match(message);
+        if (!match.Success) return null;
+        if (message.StartsWith("Implicit body", StringComparison.Ordinal) || message.Contains("from the request body", StringComparison.Ordinal))
+        {
+            return ("body", "A JSON body is required for this operation.");
+        }
+
+        var name = match.Groups["name"].Value;
+        return message.StartsWith("Required", StringComparison.Ordinal)
+            ? (name, $"'{name}' is required.")
+            : (name, $"'{name}' has a value of the wrong type or is malformed.");
+    }
+
+    /// <summary>The quoted "Type name" (or bare "name") after "parameter"; the name is the last word.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("parameter \"(?:[^\"]*\\s)?(?<name>[^\"\\s]+)\"", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex BoundParameter();
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
     private static partial void LogUnhandled(ILogger logger, string path, Exception exception);

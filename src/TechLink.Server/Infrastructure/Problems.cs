@@ -14,6 +14,9 @@ internal static class Problems
 
     public static IResult Validation(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>A rejected value as a message may quote it: at most 64 characters, so a refusal never echoes a megabyte back.</summary>
+    public static string Quote(string value) => value.Length > 64 ? value[..64] + "…" : value;
 }
 
 /// <summary>Collects field errors (snake_case names, as on the wire) and answers one 400 with all of them.</summary>

@@ -105,9 +105,7 @@ public static class SiteEndpoints
         if (r.Timezone is not null)
         {
             if (SiteTime.IsValidZone(r.Timezone)) site.TimeZone = r.Timezone;
-            else v.Add("timezone", $"'{Truncate(r.Timezone)}' is not an IANA time zone (e.g. 'America/Los_Angeles').");
+            else v.Add("timezone", $"'{Problems.Quote(r.Timezone)}' is not an IANA time zone (e.g. 'America/Los_Angeles').");
         }
     }
-
-    private static string Truncate(string s) => s.Length > 64 ? s[..64] + "…" : s;
 }

@@ -42,7 +42,7 @@ public static class EventFeedEndpoints
 
         if (type is not null)
         {
-            if (!EventCatalog.IsEventType(type)) v.Add("type", $"'{type}' is not an event type (see GET /api/v1/webhooks/event-types).");
+            if (!EventCatalog.IsEventType(type)) v.Add("type", $"'{Problems.Quote(type)}' is not an event type (see GET /api/v1/webhooks/event-types).");
             query = query.Where(e => e.EventType == type);
         }
 

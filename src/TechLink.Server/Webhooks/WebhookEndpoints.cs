@@ -193,7 +193,7 @@ public static class WebhookEndpoints
         var r = await FindAsync(webhook_id, http, db, ct);
         if (r is null) return Problems.NotFound("webhook registration");
         var type = request?.Event ?? r.EventTypeList.FirstOrDefault(t => t != EventCatalog.Wildcard) ?? EventCatalog.WorkOrderStatusChange;
-        if (!EventCatalog.IsEventType(type)) return Problems.Validation("event", $"'{type}' is not an event type.");
+        if (!EventCatalog.IsEventType(type)) return Problems.Validation("event", $"'{Problems.Quote(type)}' is not an event type.");
         var sample = EventSamples.For(type)!;
         var payload = JsonSerializer.Serialize(sample, sample.GetType(), ApiJson.Options);
         var target = EndpointDirectory.ToTarget(r, secrets, clock) with { Enabled = true };

@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using TechLink.Server.Data;
 using TechLink.Server.Webhooks;
 using TechLink.Server.Infrastructure;
@@ -26,21 +28,21 @@ public static class WorkOrderAttachmentEndpoints
         group.MapGet("/{workorder_id}/photos", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
             ListFilesAsync(workorder_id, FileKind.Photo, f => PhotoResponse.From(f, files), http, db, ct)).WithSummary("Get Work Order Photos");
         group.MapPost("/{workorder_id}/photos", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, EventOutbox outbox, TimeProvider clock, IOptions<TechLinkOptions> options, CancellationToken ct) =>
-            UploadAsync(workorder_id, FileKind.Photo, http, db, files, outbox, clock, options.Value, ct)).RequireAuthorization(Policies.Staff);
+            UploadAsync(workorder_id, FileKind.Photo, http, db, files, outbox, clock, options.Value, ct)).DescribedAsUpload().RequireAuthorization(Policies.Staff);
         group.MapGet("/{workorder_id}/photos/{photo_id}/raw", (string workorder_id, string photo_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
             RawAsync(workorder_id, photo_id, FileKind.Photo, http, db, files, ct)).WithSummary("Get (Raw) Work Order Photo");
 
         group.MapGet("/{workorder_id}/closeout-documents", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
             ListFilesAsync(workorder_id, FileKind.CloseOutDocument, f => DocumentResponse.From(f, files), http, db, ct)).WithSummary("Get Completed Work Order Close-Out Documents");
         group.MapPost("/{workorder_id}/closeout-documents", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, EventOutbox outbox, TimeProvider clock, IOptions<TechLinkOptions> options, CancellationToken ct) =>
-            UploadAsync(workorder_id, FileKind.CloseOutDocument, http, db, files, outbox, clock, options.Value, ct)).RequireAuthorization(Policies.Staff);
+            UploadAsync(workorder_id, FileKind.CloseOutDocument, http, db, files, outbox, clock, options.Value, ct)).DescribedAsUpload().RequireAuthorization(Policies.Staff);
         group.MapGet("/{workorder_id}/closeout-documents/{document_id}/raw", (string workorder_id, string document_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
             RawAsync(workorder_id, document_id, FileKind.CloseOutDocument, http, db, files, ct)).WithSummary("Get (Raw) Completed Work Order Close-Out Document");
 
         group.MapGet("/{workorder_id}/client-documents", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
             ListFilesAsync(workorder_id, FileKind.ClientDocument, f => DocumentResponse.From(f, files), http, db, ct)).WithSummary("Get Work Order Client Documents");
         group.MapPost("/{workorder_id}/client-documents", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, EventOutbox outbox, TimeProvider clock, IOptions<TechLinkOptions> options, CancellationToken ct) =>
-            UploadAsync(workorder_id, FileKind.ClientDocument, http, db, files, outbox, clock, options.Value, ct));
+            UploadAsync(workorder_id, FileKind.ClientDocument, http, db, files, outbox, clock, options.Value, ct)).DescribedAsUpload();
         group.MapGet("/{workorder_id}/client-documents/{document_id}/raw", (string workorder_id, string document_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
             RawAsync(workorder_id, document_id, FileKind.ClientDocument, http, db, files, ct)).WithSummary("Get (Raw) Work Order Client Document");
 
@@ -109,15 +111,23 @@ public static class WorkOrderAttachmentEndpoints
         }
 
         var max = options.Files.MaxUploadBytes;
-        if (http.Request.ContentLength > max + 64 * 1024) return TooLarge(max);
+        var bodyLimit = max + FormOverhead;
+        if (http.Request.ContentLength > bodyLimit) return TooLarge(max);
+        // A body without Content-Length (chunked) is cut off at the same limit rather than buffered up to the framework's 128 MB.
+        http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions { MultipartBodyLengthLimit = bodyLimit }));
         IFormCollection form;
         try
         {
             form = await http.Request.ReadFormAsync(ct);
         }
-        catch (InvalidDataException)
+        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {
             return TooLarge(max);
+        }
+        catch (Exception e) when (e is InvalidDataException || (e is IOException && !ct.IsCancellationRequested))
+        {
+            // A body that ends before its closing boundary, or that is not multipart at all, is the client's mistake.
+            return Problems.Validation("file", "The body is not valid multipart/form-data; send a 'file' part (and optionally 'caption').");
         }
 
         var upload = form.Files.GetFile("file");
@@ -167,6 +177,39 @@ public static class WorkOrderAttachmentEndpoints
             throw;
         }
     }
+
+    /// <summary>
+    /// Documents the multipart body (<c>file</c>, <c>caption</c>) in the OpenAPI document. Not <c>Accepts(...)</c>: that
+    /// metadata lets routing answer 415 before authentication, and a caller without a key must get 401 first.
+    /// </summary>
+    private static RouteHandlerBuilder DescribedAsUpload(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["multipart/form-data"] = new()
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Required = new HashSet<string> { "file" },
+                            Properties = new Dictionary<string, IOpenApiSchema>
+                            {
+                                ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                                ["caption"] = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 500 },
+                            },
+                        },
+                    },
+                },
+            };
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Room for the multipart boundaries, part headers and caption around the file itself.</summary>
+    private const long FormOverhead = 64 * 1024;
 
     private static IResult TooLarge(long max) =>
         TypedResults.Problem(statusCode: 413, title: "Payload Too Large", detail: $"Files may be at most {max} bytes.");

@@ -57,11 +57,19 @@ public static class WorkOrderEndpoints
 
         if (status_code is not null)
         {
-            var codes = new List<int>();
+            // A set, not a list: "60,60,60,..." must not turn into one SQL parameter per repetition.
+            var codes = new HashSet<int>();
             foreach (var part in status_code.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (int.TryParse(part, System.Globalization.CultureInfo.InvariantCulture, out var code) && WorkOrderStatuses.TryGet(code, out _)) codes.Add(code);
-                else v.Add("status_code", $"'{part}' is not a status code (see GET /api/v1/statuses).");
+                if (int.TryParse(part, System.Globalization.CultureInfo.InvariantCulture, out var code) && WorkOrderStatuses.TryGet(code, out _))
+                {
+                    codes.Add(code);
+                    continue;
+                }
+
+                // One message is enough: a megabyte of bad codes must not come back as a megabyte of errors.
+                v.Add("status_code", $"'{Problems.Quote(part)}' is not a status code (see GET /api/v1/statuses).");
+                break;
             }
 
             query = query.Where(w => codes.Contains(w.StatusCode));
