@@ -91,7 +91,14 @@ public sealed partial class WebhookSender : IDisposable
         var invalid = UrlPolicy.Validate(target.Url, _guard);
         if (invalid is not null) return Fail(invalid.StartsWith("address", StringComparison.Ordinal) ? FailureKind.NetworkGuard : FailureKind.InvalidUrl, invalid);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
+        // HTTP/1.1 only, stated rather than defaulted: HTTP/3 (QUIC) would not pass through ConnectCallback, so an
+        // Alt-Svc answer must never be able to move an attempt onto an unguarded transport.
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
+        {
+            Content = new ByteArrayContent(body),
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         if (target.Token is not null) request.Headers.TryAddWithoutValidation("X-Token", target.Token);
@@ -157,10 +164,12 @@ public sealed partial class WebhookSender : IDisposable
                 continue;
             }
 
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            // An IPv4-mapped answer was judged by its IPv4 address; connect to exactly that (an IPv6-only socket could not).
+            var target = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+            var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), cancellationToken);
+                await socket.ConnectAsync(new IPEndPoint(target, endpoint.Port), cancellationToken);
                 return new NetworkStream(socket, ownsSocket: true);
             }
             catch (SocketException ex)

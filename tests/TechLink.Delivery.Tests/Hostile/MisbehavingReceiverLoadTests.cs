@@ -14,6 +14,7 @@ namespace TechLink.Delivery.Tests.Hostile;
 /// 100 misbehaving receivers at once through the dispatcher (SQLite): every attempt ends within the timeout plus one
 /// second, and memory stays flat, so neither an endless body nor huge headers are ever buffered.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class MisbehavingReceiverLoadTests : IAsyncLifetime
 {
     private const int EndpointCount = 100;

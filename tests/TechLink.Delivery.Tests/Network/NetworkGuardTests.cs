@@ -57,7 +57,30 @@ public sealed class NetworkGuardTests
     [InlineData("64:ff9b::a9fe:a9fe", "embeds 169.254.169.254")]
     [InlineData("2002:7f00:1::1", "embeds 127.0.0.1")]
     [InlineData("2002:c0a8:101::1", "embeds 192.168.1.1")]
-    // outside global unicast
+    // more IPv4-in-IPv6 spellings: mapped in hex, mapped unspecified, NAT64 and 6to4 to private and metadata addresses
+    [InlineData("::ffff:7f00:1", "embeds 127.0.0.1")]
+    [InlineData("::ffff:0.0.0.0", "embeds 0.0.0.0")]
+    [InlineData("::ffff:100.64.0.1", "embeds 100.64.0.1")]
+    [InlineData("::ffff:ac10:1", "embeds 172.16.0.1")]
+    [InlineData("64:ff9b::a00:1", "embeds 10.0.0.1")]
+    [InlineData("64:ff9b::c0a8:101", "embeds 192.168.1.1")]
+    [InlineData("2002:a00:1::1", "embeds 10.0.0.1")]
+    [InlineData("2002:a9fe:a9fe::1", "embeds 169.254.169.254")]
+    [InlineData("2002:6440:1::1", "embeds 100.64.0.1")]
+    // IPv6 link-local with a zone, unique-local as cloud hosts assign it, other multicast scopes
+    [InlineData("fe80::fc:ff:fe00:1%4", "link-local")]
+    [InlineData("fd00::2", "unique-local")]
+    [InlineData("fdff:ffff::1", "unique-local")]
+    [InlineData("ff05::1:3", "multicast")]
+    // edges of the IPv4 ranges
+    [InlineData("100.64.0.0", "carrier-grade NAT")]
+    [InlineData("198.18.0.0", "benchmarking")]
+    [InlineData("198.19.255.255", "benchmarking")]
+    [InlineData("224.0.0.0", "multicast")]
+    [InlineData("239.255.255.255", "multicast")]
+    [InlineData("0.255.255.255", "unspecified")]
+    // outside global unicast (IPv4-translated ::ffff:0:0/96 included)
+    [InlineData("::ffff:0:7f00:1", "not a global unicast")]
     [InlineData("4000::1", "not a global unicast")]
     public void Check_NonPublicAddress_IsRefusedWithReason(string address, string reason)
     {

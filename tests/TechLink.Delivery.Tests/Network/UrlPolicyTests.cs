@@ -32,6 +32,22 @@ public sealed class UrlPolicyTests
     [InlineData("http://[fd00:ec2::254]/latest", "unique-local")]
     [InlineData("http://10.1.2.3/hook", "private")]
     [InlineData("http://0.0.0.0:80/", "unspecified")]
+    [InlineData("http://0/", "unspecified")]
+    [InlineData("http://[::]/", "unspecified")]
+    [InlineData("http://017700000001/", "loopback")]
+    [InlineData("http://\uff10x7f.1/", "loopback")]
+    [InlineData("http://127.0.0.1./hook", "loopback")]
+    [InlineData("http://LOCALHOST./hook", "loopback")]
+    [InlineData("http://10.1/hook", "private")]
+    [InlineData("http://2852039166/latest/meta-data", "link-local")]
+    [InlineData("http://[::ffff:7f00:1]/hook", "127.0.0.1")]
+    [InlineData("http://[64:ff9b::a00:1]/hook", "10.0.0.1")]
+    [InlineData("http://[2002:a00:1::1]/hook", "10.0.0.1")]
+    [InlineData("http://[fe80::1%25eth0]/hook", "link-local")]
+    [InlineData("http://100.64.0.1/hook", "carrier-grade NAT")]
+    [InlineData("http://198.18.0.1/hook", "benchmarking")]
+    [InlineData("http://224.0.0.1/hook", "multicast")]
+    [InlineData("http://4294967295/hook", "broadcast")]
     public void Validate_RefusedUrl_SaysWhy(string url, string reason)
     {
         var error = UrlPolicy.Validate(new Uri(url));
