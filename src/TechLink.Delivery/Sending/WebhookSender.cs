@@ -56,6 +56,9 @@ public sealed partial class WebhookSender : IDisposable
             // No per-host cap here: endpoints sharing a host (one SaaS, several paths) must not queue behind a hung one;
             // the dispatcher already bounds concurrency globally and per endpoint.
             MaxResponseHeadersLength = 64,
+            // Only the excerpt is read; the rest of a body is drained for connection reuse up to this much, then the
+            // connection is dropped (the default, 1 MB per attempt, is a lot to read from a receiver that never stops).
+            MaxResponseDrainSize = 64 * 1024,
             ConnectCallback = ConnectAsync,
         };
         _client = new HttpClient(_handler, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };

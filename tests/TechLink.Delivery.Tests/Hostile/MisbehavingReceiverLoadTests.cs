@@ -167,8 +167,8 @@ public sealed class MisbehavingReceiverLoadTests : IAsyncLifetime
         Assert.True(heapGrowth < MemoryBound, $"managed heap grew by {Mb(heapGrowth)} MB");
         Assert.True(privateGrowth < MemoryBound, $"private memory grew by {Mb(privateGrowth)} MB");
         Assert.True(privatePeakGrowth < MemoryBound, $"private memory peaked {Mb(privatePeakGrowth)} MB above the start");
-        // The endless bodies really did offer far more than was kept: the flat memory is not for want of data.
-        Assert.True(offered > 4 * MemoryBound, $"the receivers offered only {Mb(offered)} MB");
+        // The receivers offered more than the bound allows: had it all been kept, the memory checks above would have failed.
+        Assert.True(offered > MemoryBound, $"the receivers offered only {Mb(offered)} MB");
     }
 
     private static long Mb(long bytes) => bytes / (1024 * 1024);
