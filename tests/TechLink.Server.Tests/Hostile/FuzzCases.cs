@@ -294,10 +294,11 @@ public static class FuzzCases
     }
 
     /// <summary>The same bytes sent chunked, without a Content-Length, so that the server cannot refuse them up front.</summary>
-    private static StreamContent Chunked(HttpContent inner)
+    public static StreamContent Chunked(HttpContent inner)
     {
-        var bytes = inner.ReadAsByteArrayAsync().GetAwaiter().GetResult();
-        var content = new StreamContent(new UnknownLengthStream(bytes));
+        using var bytes = new MemoryStream();
+        inner.CopyTo(bytes, null, default);
+        var content = new StreamContent(new UnknownLengthStream(bytes.ToArray()));
         content.Headers.ContentType = inner.Headers.ContentType;
         return content;
     }
@@ -311,7 +312,7 @@ public static class FuzzCases
     }
 
     /// <summary>A readable stream that does not know its length, so <see cref="StreamContent"/> cannot compute one.</summary>
-    private sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)
+    public sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)
     {
         public override bool CanSeek => false;
     }
