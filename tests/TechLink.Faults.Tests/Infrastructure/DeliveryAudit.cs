@@ -21,14 +21,14 @@ public sealed record AuditResult(
 
 /// <summary>
 /// Compares what the receivers got with the feed (what was committed) and the deliveries table (what the engine recorded).
-/// An event of company C is expected once at C's endpoint, with the payload of the feed and the webhook-id of its delivery row.
+/// An event of company C is expected once at each of C's endpoints, with the payload of the feed and the webhook-id of its delivery row.
 /// A duplicate is a second copy of one webhook-id at one endpoint. A copy is explained when the delivery had at least that
 /// many sends that could have reached the receiver: one per recorded attempt, plus one per kill at which the killed node held
 /// the delivery's lease (claimed and possibly sent, but not recorded).
 /// </summary>
 public sealed class DeliveryAudit(LoopbackReceiver receiver, IReadOnlyList<Endpoint> endpoints)
 {
-    private readonly Dictionary<string, Endpoint> _byCompany = endpoints.ToDictionary(e => e.CompanyId);
+    private readonly ILookup<string, Endpoint> _byCompany = endpoints.ToLookup(e => e.CompanyId);
     private readonly Dictionary<(string Path, string Payload), Dictionary<string, int>> _copies = [];
     private readonly HashSet<string> _paths = [.. endpoints.Select(e => e.Path)];
     private int _seen;
@@ -55,7 +55,7 @@ public sealed class DeliveryAudit(LoopbackReceiver receiver, IReadOnlyList<Endpo
     }
 
     private IEnumerable<(FeedEvent Event, Endpoint Endpoint)> Expected(IReadOnlyList<FeedEvent> feed) =>
-        feed.Where(e => _byCompany.ContainsKey(e.CompanyId)).Select(e => (e, _byCompany[e.CompanyId]));
+        feed.SelectMany(e => _byCompany[e.CompanyId].Select(endpoint => (e, endpoint)));
 
     public int Missing(IReadOnlyList<FeedEvent> feed)
     {
