@@ -114,7 +114,11 @@ public static class WorkOrderAttachmentEndpoints
         var bodyLimit = max + FormOverhead;
         if (http.Request.ContentLength > bodyLimit) return TooLarge(max);
         // A body without Content-Length (chunked) is cut off at the same limit rather than buffered up to the framework's 128 MB.
-        http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions { MultipartBodyLengthLimit = bodyLimit }));
+        // The portal's antiforgery check has read the form already (its body is consumed then): that form is the upload.
+        if (http.Features.Get<IFormFeature>() is not { Form: not null })
+        {
+            http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions { MultipartBodyLengthLimit = bodyLimit }));
+        }
         IFormCollection form;
         try
         {
