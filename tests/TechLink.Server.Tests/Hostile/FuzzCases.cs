@@ -32,7 +32,7 @@ public sealed record FuzzCase(string Name, string Path, Func<HttpContent?> Conte
 /// </summary>
 public static class FuzzCases
 {
-    public const int MaxPerRoute = 40;
+    public const int MaxPerRoute = 64;
     public const int HugeLength = 1024 * 1024;
     public const int Depth = 10_000;
 
@@ -132,6 +132,22 @@ public static class FuzzCases
         yield return new FuzzCase("multipart where JSON is expected", path, () => Multipart(sample()), Expect.Rejected);
         yield return new FuzzCase("form-urlencoded", path, () => new FormUrlEncodedContent([new("name", "x")]), Expect.Rejected);
         yield return new FuzzCase("no Content-Type", path, () => NoContentType(sample()), Expect.Rejected);
+        yield return new FuzzCase("charset=utf-16 label on UTF-8 bytes", path, () => Labelled(sample(), "application/json; charset=utf-16"), Expect.RejectedOrAccepted);
+        yield return new FuzzCase("application/merge-patch+json", path, () => Labelled(sample(), "application/merge-patch+json"), Expect.RejectedOrAccepted);
+        yield return new FuzzCase("50,000 unknown properties", path, () => Json(sample().TrimEnd('}') + string.Concat(Enumerable.Range(0, 50_000).Select(i => $",\"p{i}\":{i}")) + "}"), Expect.RejectedOrAccepted);
+
+        // A staff caller names the company in the body: a company id that is not one is refused naming it.
+        if (route.Method == "POST" && !route.StaffOnly && route.BodyProperties.Any(p => p.Name == "company_id"))
+        {
+            Func<string> staffSample = () => With(sample(), "company_id", JsonValue.Create(company.Tenant.CompanyId));
+            yield return new FuzzCase("staff: valid sample with company_id", path, () => Json(staffSample()), Expect.Success, AsStaff: true);
+            yield return new FuzzCase("staff: no company_id", path, () => Json(sample()), Expect.Rejected, "company_id", AsStaff: true);
+            foreach (var value in new[] { "\"abc\"", "\"-1\"", "\"987654321\"", "12345", $"\"{Huge}\"" })
+            {
+                var shown = value.Length > 20 ? "1 MB" : value;
+                yield return new FuzzCase($"staff: company_id = {shown}", path, () => Json(With(staffSample(), "company_id", JsonNode.Parse(value))), Expect.Rejected, "company_id", AsStaff: true);
+            }
+        }
     }
 
     private static IEnumerable<FuzzCase> UploadCases(ApiRoute route, string path, long max)
@@ -264,6 +280,13 @@ public static class FuzzCases
     private static ByteArrayContent Raw(string text, string contentType)
     {
         var content = new ByteArrayContent(Encoding.Latin1.GetBytes(text));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        return content;
+    }
+
+    private static ByteArrayContent Labelled(string text, string contentType)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(text));
         content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         return content;
     }

@@ -75,6 +75,7 @@ public abstract partial class NoRedirectTests(AppFixture fixture, PostgresFixtur
             new("unknown key", 401, r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "tlk_never_issued_0123456789")),
             new("Basic scheme", 401, r => r.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("demo:demo"u8.ToArray()))),
             new("empty Bearer", 401, r => r.Headers.TryAddWithoutValidation("Authorization", "Bearer ")),
+            new("key of 10,000 characters", 401, r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", new string('k', 10_000))),
             new("portal cookie", 401, r => r.Headers.Add("Cookie", cookie)),
             new("portal cookie, browser Accept", 401, r => { r.Headers.Add("Cookie", cookie); browser(r); }),
         };
