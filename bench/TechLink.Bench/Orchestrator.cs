@@ -51,6 +51,14 @@ internal static class Orchestrator
         await using var receiver = await ReceiverProcess.StartAsync();
         var s = new Scenarios(receiver, concurrency);
 
+        if (args.Contains("--drain-only"))
+        {
+            // Diagnosis: the dispatcher alone (server process, Roles=dispatcher) draining a SQLite backlog.
+            var drain = await s.DrainAsync(NewDir(), 1, sizes.Backlog, sizes.DrainBound);
+            Console.WriteLine($"drain: {drain.Delivered:N0} in {drain.Seconds:0.0} s ({drain.PerSecond:0}/s), peak RSS {drain.PeakRssMb:0} MB");
+            return 0;
+        }
+
         Progress("bare");
         var bare = await s.BareAsync(sizes.Bare);
         Add(new Row($"bare (HttpClient loop, {concurrency} in flight)", $"{bare.PerSecond:0} req/s", "", "", "", null));
@@ -58,12 +66,12 @@ internal static class Orchestrator
         Progress("engine-sqlite");
         var sqlite = await s.EngineAsync(new Storage(NewDir(), null), sizes.Engine);
         var sqliteVsBare = sqlite.PerSecond / bare.PerSecond;
-        Add(new Row($"engine-sqlite ({sizes.Engine} events)", $"{sqlite.PerSecond:0} events/s{Incomplete(sqlite)}", $"bare {bare.PerSecond:0}/s", $"{sqliteVsBare:0.00}", "≥ 0.5", sqliteVsBare >= 0.5));
+        Add(new Row($"engine-sqlite ({sizes.Engine} events)", $"{sqlite.PerSecond:0} events/s{Incomplete(sqlite)} (written at {sqlite.WrittenPerSecond:0}/s)", $"bare {bare.PerSecond:0}/s", $"{sqliteVsBare:0.00}", "≥ 0.5", sqliteVsBare >= 0.5));
 
         Progress("engine-postgres");
         var postgres = await s.EngineAsync(new Storage(NewDir(), await pg.CreateDatabaseAsync("bench")), sizes.Engine);
         var postgresVsBare = postgres.PerSecond / bare.PerSecond;
-        Add(new Row($"engine-postgres ({sizes.Engine} events)", $"{postgres.PerSecond:0} events/s{Incomplete(postgres)}", $"bare {bare.PerSecond:0}/s", $"{postgresVsBare:0.00}", "≥ 0.35", postgresVsBare >= 0.35));
+        Add(new Row($"engine-postgres ({sizes.Engine} events)", $"{postgres.PerSecond:0} events/s{Incomplete(postgres)} (written at {postgres.WrittenPerSecond:0}/s)", $"bare {bare.PerSecond:0}/s", $"{postgresVsBare:0.00}", "≥ 0.35", postgresVsBare >= 0.35));
 
         // Diagnosis A/B: the same SQLite run with the database on tmpfs, where a commit costs no fsync. (An earlier A/B with
         // MaxConcurrency=8 and per-endpoint 64, so that no over-cap rows are claimed and handed back, changed nothing: 0.80.)
@@ -71,7 +79,7 @@ internal static class Orchestrator
         var shm = Directory.Exists("/dev/shm") ? Path.Combine("/dev/shm", Path.GetFileName(work)) : NewDir();
         var tmpfs = await s.EngineAsync(new Storage(shm, null), sizes.Engine);
         try { Directory.Delete(shm, recursive: true); } catch (IOException) { }
-        Add(new Row("diagnosis: engine-sqlite with the database on tmpfs (no fsync per commit)", $"{tmpfs.PerSecond:0} events/s{Incomplete(tmpfs)}",
+        Add(new Row("diagnosis: engine-sqlite with the database on tmpfs (no fsync per commit)", $"{tmpfs.PerSecond:0} events/s{Incomplete(tmpfs)} (written at {tmpfs.WrittenPerSecond:0}/s)",
             $"engine-sqlite {sqlite.PerSecond:0}/s", $"{tmpfs.PerSecond / sqlite.PerSecond:0.00}", "", null));
         if (args.Contains("--engine-only")) return 0;
         Progress("latency");

@@ -1,0 +1,73 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TechLink.Server.Data;
+using TechLink.Server.Tests.Infrastructure;
+using TechLink.Server.Webhooks;
+using TechLink.Testing;
+
+namespace TechLink.Server.Tests.Events;
+
+/// <summary>
+/// <see cref="EventOutbox"/> reads a company's registrations once per unit of work: a registration added or saved
+/// in that same DbContext is still seen by the next event, and another DbContext sees what was committed.
+/// </summary>
+public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresFixture? postgres) : ServerTest(fixture, postgres)
+{
+    private async Task<(long Company, TechLinkDbContext Db, EventOutbox Outbox)> ArrangeAsync()
+    {
+        var tenant = await App.NewTenantAsync();
+        var db = App.Services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext();
+        return (long.Parse(tenant.CompanyId, System.Globalization.CultureInfo.InvariantCulture), db, App.Services.GetRequiredService<EventOutbox>());
+    }
+
+    private WebhookRegistration Registration(long company, string types) => new()
+    {
+        CompanyId = company,
+        Type = types,
+        EventTypes = types,
+        Url = "http://127.0.0.1:9/x",
+        SecretProtected = App.Services.GetRequiredService<WebhookSecrets>().Protect(TechLink.Delivery.Signing.WebhookSecret.Generate()),
+        Enabled = true,
+        CreatedAt = DateTime.UtcNow,
+        UpdatedAt = DateTime.UtcNow,
+    };
+
+    [Fact]
+    public async Task ManyEventsInOneUnitOfWork_RegistrationSavedBetween_LaterEventsDeliveredToIt()
+    {
+        var (company, db, outbox) = await ArrangeAsync();
+        await using var _ = db;
+        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 1 });
+        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 2 });
+        Assert.Empty(db.ChangeTracker.Entries<TechLink.Delivery.Model.DeliveryRecord>());
+
+        // Saved by this same DbContext after its registrations were remembered: the next events see it.
+        db.WebhookRegistrations.Add(Registration(company, EventCatalog.Wildcard));
+        await db.SaveChangesAsync();
+        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 3 });
+        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 4 });
+        Assert.Equal(2, db.ChangeTracker.Entries<TechLink.Delivery.Model.DeliveryRecord>().Count(e => e.State == EntityState.Added));
+    }
+
+    [Fact]
+    public async Task RegistrationCommittedElsewhere_AfterThisUnitOfWorkSaved_IsSeen()
+    {
+        var (company, db, outbox) = await ArrangeAsync();
+        await using var _ = db;
+        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 1 });
+        await db.SaveChangesAsync();
+        await using (var other = App.Services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext())
+        {
+            other.WebhookRegistrations.Add(Registration(company, EventCatalog.WorkOrderNoteAdded));
+            await other.SaveChangesAsync();
+        }
+
+        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 2 });
+        Assert.Single(db.ChangeTracker.Entries<TechLink.Delivery.Model.DeliveryRecord>(), e => e.State == EntityState.Added);
+    }
+}
+
+public sealed class OutboxRegistrationCacheTestsSqlite(AppFixture fixture) : OutboxRegistrationCacheTests(fixture, null), IClassFixture<AppFixture>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class OutboxRegistrationCacheTestsPostgres(AppFixture fixture, PostgresFixture postgres) : OutboxRegistrationCacheTests(fixture, postgres), IClassFixture<AppFixture>;
