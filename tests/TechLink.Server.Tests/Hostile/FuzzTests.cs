@@ -123,6 +123,35 @@ public abstract class FuzzTests(AppFixture fixture, PostgresFixture? postgres, I
         Assert.True(failures.Count == 0, $"{failures.Count} failures of {sent} requests:\n" + string.Join('\n', failures.Take(80)));
     }
 
+    [Fact]
+    public async Task EveryApiPath_MethodItDoesNotMap_Answers405Problem()
+    {
+        var routes = await ApiRouteTable.LoadAsync(App);
+        var company = await CompanyAsync();
+        var failures = new List<string>();
+        foreach (var path in routes.GroupBy(r => r.Template))
+        {
+            var method = new[] { "PUT", "DELETE", "PATCH", "POST", "GET" }.First(m => path.All(r => r.Method != m));
+            using var request = new HttpRequestMessage(new HttpMethod(method), path.First().Fill(company.IdFor)) { Content = FuzzCases.Json("{}") };
+            using var response = await company.Tenant.Client.SendAsync(request);
+            var (faults, _) = await Answers.CheckAsync(response);
+            // "PUT /webhooks/deliveries" is "PUT /webhooks/{webhook_id}" with the id "deliveries": that route's 404 is right.
+            var shadowed = routes.Any(r => r.Method == method && Matches(r.Template, path.Key));
+            var expected = shadowed ? 404 : 405;
+            if ((int)response.StatusCode != expected) faults.Add($"expected {expected}, got {(int)response.StatusCode}");
+            failures.AddRange(faults.Select(f => $"{method} {path.Key}: {f}"));
+        }
+
+        Assert.True(failures.Count == 0, string.Join('\n', failures));
+    }
+
+    private static bool Matches(string template, string path)
+    {
+        var t = template.Split('/');
+        var p = path.Split('/');
+        return t.Length == p.Length && t.Zip(p).All(x => x.First == x.Second || x.First.StartsWith('{'));
+    }
+
     private static IEnumerable<string> Unexpected(FuzzCase fuzz, int status, System.Text.Json.JsonElement? problem)
     {
         switch (fuzz.Expect)
