@@ -110,11 +110,11 @@ public abstract partial class SecretsAtRestTests(ITestOutputHelper output) : IAs
 
         // Passwords: a user made and then changed through the API, a staff user, one made in the portal later.
         var userName = "secrets.user";
-        var firstPassword = Secret("password (user, first)", "Pw-" + RandomText(18));
+        var firstPassword = Secret("password (user, first)", Password());
         var user = await PostAsync(clientA, "users", new { username = userName, first_name = "Sam", last_name = "Secret", email = "sam@a.example", phone = "555-0100", password = firstPassword });
-        var password = Secret("password (user, changed)", "Pw-" + RandomText(18));
+        var password = Secret("password (user, changed)", Password());
         Check(await clientA.PatchAsJsonAsync($"users/{user.Str("user_id")}", new { first_name = "Sam", last_name = "Secret", email = "sam@a.example", phone = "555-0100", is_active = true, password }), "change password");
-        await CreateStaffUserAsync("secrets.staff", Secret("password (staff user)", "Pw-" + RandomText(18)));
+        await CreateStaffUserAsync("secrets.staff", Secret("password (staff user)", Password()));
 
         // Registrations: X-Tokens and whsec_ secrets; a rotation; a token changed; one made by staff for company B.
         var a1 = await WebhookAsync(clientA, null, "(any webhooks)", "/a1", "token (A, any)");
@@ -159,7 +159,7 @@ public abstract partial class SecretsAtRestTests(ITestOutputHelper output) : IAs
 
         // The portal: a wrong password, the right one, a registration with a token, Reveal, Rotate, Test, a new account, logout.
         using var portal = new PortalClient(_server.BaseUrl);
-        Secret("password (mistyped at login)", "Pw-" + RandomText(18));
+        Secret("password (mistyped at login)", Password());
         Assert.Equal(HttpStatusCode.OK, (await portal.PostAsync("/login", new() { ["username"] = userName, ["password"] = _secrets[^1].Value }, "/login")).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await portal.PostAsync("/login", new() { ["username"] = userName, ["password"] = password }, "/login")).StatusCode);
         var webhooksPage = $"/companies/{companyA}/webhooks";
@@ -182,7 +182,7 @@ public abstract partial class SecretsAtRestTests(ITestOutputHelper output) : IAs
         Assert.Equal(HttpStatusCode.Redirect, (await portal.PostAsync(usersPage + "?handler=Create", new()
         {
             ["Form.Username"] = "portal.made", ["Form.FirstName"] = "Pat", ["Form.LastName"] = "Portal", ["Form.Email"] = "pat@a.example",
-            ["Form.Password"] = Secret("password (user made in the portal)", "Pw-" + RandomText(18)), ["Form.IsActive"] = "true",
+            ["Form.Password"] = Secret("password (user made in the portal)", Password()), ["Form.IsActive"] = "true",
         }, usersPage)).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await portal.PostAsync("/logout", [], "/logout")).StatusCode);
         await NoPendingAsync(clientA, clientB);
@@ -293,6 +293,9 @@ public abstract partial class SecretsAtRestTests(ITestOutputHelper output) : IAs
             Assert.True(response.IsSuccessStatusCode, $"{what}: {(int)response.StatusCode} {response.Content.ReadAsStringAsync().Result}");
         }
     }
+
+    /// <summary>A password Identity accepts (a digit, a lower and an upper case letter) with 18 random characters after it.</summary>
+    private static string Password() => "Pw1-" + RandomText(18);
 
     /// <summary>Random letters and digits: nothing that any encoding (URL, JSON, HTML) would change.</summary>
     private static string RandomText(int length) => RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", length);
