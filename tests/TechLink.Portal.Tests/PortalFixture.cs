@@ -34,7 +34,8 @@ public sealed class PortalFixture : IAsyncLifetime
         ["TechLink:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
         ["TechLink:Delivery:RetryDelayMin"] = "00:00:01",
         ["TechLink:Delivery:RetryDelayMax"] = "00:00:02",
-        // Every test logs in from 127.0.0.1: the per-address login limit is tested on a server of its own.
+        // Every test logs in from 127.0.0.1, most as the same user: the login limits are tested on a server of their own.
+        ["TechLink:Portal:LoginAttemptsPerUser"] = "10000",
         ["TechLink:Portal:LoginAttemptsPerAddress"] = "10000",
     };
 
