@@ -46,6 +46,12 @@ internal sealed record Storage(string DataPath, string? PostgresConnectionString
         if (IsPostgres) c["ConnectionStrings:TechLink"] = PostgresConnectionString;
         if (staffKey is not null) c["TechLink:Bootstrap:StaffApiKey"] = staffKey;
         foreach (var (key, value) in Overrides) c[key] = value;
+        // Diagnosis A/B runs: BENCH_SETTINGS="TechLink:Delivery:MaxConcurrencyPerEndpoint=64;..." applies to every server.
+        foreach (var pair in (Environment.GetEnvironmentVariable("BENCH_SETTINGS") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var at = pair.IndexOf('=', StringComparison.Ordinal);
+            if (at > 0) c[pair[..at].Trim()] = pair[(at + 1)..].Trim();
+        }
         return c;
     }
 }

@@ -4,7 +4,7 @@ using TechLink.Delivery.Sending;
 
 namespace TechLink.Delivery;
 
-/// <summary>Meter <c>TechLink.Delivery</c>: attempts and finished deliveries by outcome, attempt latency, backlog.</summary>
+/// <summary>Meter <c>TechLink.Delivery</c>: attempts and finished deliveries by outcome, attempt latency, claim and write batch sizes, backlog.</summary>
 public sealed class DeliveryMetrics
 {
     public const string MeterName = "TechLink.Delivery";
@@ -12,6 +12,8 @@ public sealed class DeliveryMetrics
     private readonly Counter<long> _attempts;
     private readonly Counter<long> _deliveries;
     private readonly Histogram<double> _duration;
+    private readonly Histogram<int> _claimed;
+    private readonly Histogram<int> _written;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private long? _backlog;
@@ -25,6 +27,8 @@ public sealed class DeliveryMetrics
         _attempts = meter.CreateCounter<long>("techlink.delivery.attempts", "{attempt}", "Webhook POSTs, tagged with outcome (success or the failure kind).");
         _deliveries = meter.CreateCounter<long>("techlink.delivery.deliveries", "{delivery}", "Deliveries that reached a final status, tagged with outcome (succeeded, failed).");
         _duration = meter.CreateHistogram<double>("techlink.delivery.attempt.duration", "ms", "Duration of one webhook POST.");
+        _claimed = meter.CreateHistogram<int>("techlink.delivery.claim.size", "{delivery}", "Rows taken by one claim statement (round trips per delivery = 1 / size).");
+        _written = meter.CreateHistogram<int>("techlink.delivery.write.size", "{delivery}", "Results written by one result transaction.");
         meter.CreateObservableGauge("techlink.delivery.backlog", ObserveBacklog, "{delivery}", "Pending deliveries (sampled by dispatcher nodes).");
         meter.CreateObservableGauge("techlink.delivery.oldest_pending_age", ObserveOldestAge, "s", "Age of the oldest pending delivery (sampled by dispatcher nodes).");
     }
@@ -35,6 +39,10 @@ public sealed class DeliveryMetrics
         _attempts.Add(1, tag);
         _duration.Record(outcome.Duration.TotalMilliseconds, tag);
     }
+
+    internal void Claimed(int rows) => _claimed.Record(rows);
+
+    internal void Written(int results) => _written.Record(results);
 
     internal void DeliveryFinished(DeliveryStatus status) =>
         _deliveries.Add(1, new KeyValuePair<string, object?>("outcome", status == DeliveryStatus.Succeeded ? "succeeded" : "failed"));

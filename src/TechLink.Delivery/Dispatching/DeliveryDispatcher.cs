@@ -161,6 +161,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             var now = Now();
             var limit = Math.Min(_options.ClaimBatchSize, room);
             var claims = await _store.ClaimAsync(limit, full, now, now + _options.Lease, cancellationToken);
+            _metrics.Claimed(claims.Count);
             if (claims.Count > 0)
             {
                 Hold(claims);
@@ -256,40 +257,58 @@ public sealed class DeliveryDispatcher : BackgroundService
     {
         List<ClaimedDelivery>? start = null;
         List<ClaimedDelivery>? stale = null;
-        var refill = false;
+        bool refill;
         lock (_gate)
         {
-            if (_stopping) return;
-            var latestStart = Now() + _options.Timeout + StartMargin;
-            while (_inFlight < _options.MaxConcurrency && _ready.TryDequeue(out var queue))
+            refill = TakeLocked(ref start, ref stale, int.MaxValue);
+        }
+
+        AfterTake(stale, refill);
+        if (start is null) return;
+        foreach (var claim in start) _ = Task.Run(() => RunAsync(claim), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Under the lock: takes up to <paramref name="max"/> held rows for free slots (counting them in flight), ready
+    /// endpoints taking turns; rows whose lease is too short to start go to <paramref name="stale"/>.
+    /// </summary>
+    private bool TakeLocked(ref List<ClaimedDelivery>? start, ref List<ClaimedDelivery>? stale, int max)
+    {
+        var refill = false;
+        if (_stopping) return false;
+        var latestStart = Now() + _options.Timeout + StartMargin;
+        var taken = 0;
+        while (taken < max && _inFlight < _options.MaxConcurrency && _ready.TryDequeue(out var queue))
+        {
+            queue.IsReady = false;
+            if (!queue.Waiting.TryDequeue(out var claim)) continue;
+            if (claim.LeaseUntil < latestStart)
             {
-                queue.IsReady = false;
-                if (!queue.Waiting.TryDequeue(out var claim)) continue;
-                if (claim.LeaseUntil < latestStart)
-                {
-                    // Held too long (a slow endpoint's queue): hand it back rather than risk a second sender.
-                    (stale ??= []).Add(claim);
-                    refill |= Left(queue);
-                }
-                else
-                {
-                    queue.Running++;
-                    _inFlight++;
-                    (start ??= []).Add(claim);
-                    MarkReady(queue);
-                }
+                // Held too long (a slow endpoint's queue): hand it back rather than risk a second sender.
+                (stale ??= []).Add(claim);
+                refill |= Left(queue);
+            }
+            else
+            {
+                queue.Running++;
+                _inFlight++;
+                taken++;
+                (start ??= []).Add(claim);
+                MarkReady(queue);
             }
         }
 
+        return refill;
+    }
+
+    private void AfterTake(List<ClaimedDelivery>? stale, bool refill)
+    {
         if (stale is not null)
         {
             foreach (var claim in stale) Release(claim);
         }
 
         if (refill) _hungry.Notify();
-
-        if (start is null) return;
-        foreach (var claim in start) _ = Task.Run(() => ProcessAsync(claim), CancellationToken.None);
     }
 
     /// <summary>Hands a held row back (no attempt counted) through the result writer.</summary>
@@ -302,50 +321,59 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
     }
 
-    private async Task ProcessAsync(ClaimedDelivery claim)
+    /// <summary>
+    /// One send slot: sends a held row, hands its result to the writer, then goes on with the next held row that may
+    /// start, on the same task (no hop through the thread pool per delivery), until none is left.
+    /// </summary>
+    private async Task RunAsync(ClaimedDelivery first)
     {
-        var cancellationToken = _sendsStop.Token;
-        DeliveryResult result;
-        try
+        for (ClaimedDelivery? claim = first; claim is not null;)
         {
-            result = await AttemptAsync(claim, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            result = DeliveryResult.Release(claim);
-        }
-        catch (Exception ex)
-        {
-            // Not the receiver's fault (e.g. the host's endpoint directory threw): no attempt is counted.
-            _logger.ProcessingFailed(ex, claim.Id);
-            result = DeliveryResult.Release(claim, RetryPolicy.WholeMilliseconds(Now() + TimeSpan.FromSeconds(5)));
-        }
+            var cancellationToken = _sendsStop.Token;
+            DeliveryResult result;
+            try
+            {
+                result = await AttemptAsync(claim, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                result = DeliveryResult.Release(claim);
+            }
+            catch (Exception ex)
+            {
+                // Not the receiver's fault (e.g. the host's endpoint directory threw): no attempt is counted.
+                _logger.ProcessingFailed(ex, claim.Id);
+                result = DeliveryResult.Release(claim, RetryPolicy.WholeMilliseconds(Now() + TimeSpan.FromSeconds(5)));
+            }
 
-        try
-        {
-            await _results.Writer.WriteAsync(result, CancellationToken.None);
-        }
-        catch (ChannelClosedException)
-        {
-            // Shutting down: the lease will expire and another pass sends it again.
-        }
-        finally
-        {
-            var refill = false;
+            try
+            {
+                await _results.Writer.WriteAsync(result, CancellationToken.None);
+            }
+            catch (ChannelClosedException)
+            {
+                // Shutting down: the lease will expire and another pass sends it again.
+            }
+
+            List<ClaimedDelivery>? next = null;
+            List<ClaimedDelivery>? stale = null;
+            bool refill;
             lock (_gate)
             {
                 _inFlight--;
+                refill = false;
                 if (_endpoints.TryGetValue(claim.EndpointId, out var queue))
                 {
                     queue.Running--;
                     refill = Left(queue);
                 }
 
+                refill |= TakeLocked(ref next, ref stale, 1);
             }
 
-            if (refill) _hungry.Notify();
+            AfterTake(stale, refill);
             _progress.Notify();
-            Pump();
+            claim = next?[0];
         }
     }
 
@@ -404,6 +432,7 @@ public sealed class DeliveryDispatcher : BackgroundService
                     {
                         var lost = await _store.WriteAsync(batch, hardStop);
                         if (lost > 0) _logger.LeaseLost(lost);
+                        _metrics.Written(batch.Count);
                         Written(batch);
                         break;
                     }

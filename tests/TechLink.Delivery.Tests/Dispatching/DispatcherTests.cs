@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using TechLink.Delivery.Model;
@@ -104,6 +106,110 @@ public abstract class DispatcherTests : IAsyncLifetime
             if (deadline.Elapsed > (timeout ?? Wait)) throw new TimeoutException($"delivery {id}: status {record.Status}, {record.AttemptCount} attempts, lease {record.LeaseOwner}");
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Records the sizes of claims and result writes of one node (its own meter factory, not other tests').</summary>
+    private sealed class BatchSizes : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+
+        public BatchSizes(IServiceProvider services)
+        {
+            var factory = services.GetRequiredService<IMeterFactory>();
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name is "techlink.delivery.claim.size" or "techlink.delivery.write.size") listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<int>((instrument, value, _, _) =>
+            {
+                lock (this) (instrument.Name == "techlink.delivery.claim.size" ? Claims : Writes).Add(value);
+            });
+            _listener.Start();
+        }
+
+        public List<int> Claims { get; } = [];
+        public List<int> Writes { get; } = [];
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    [Fact]
+    public async Task Dispatcher_BacklogOfOneEndpoint_ClaimsAndWritesInBatchesNotPerDelivery()
+    {
+        const int Count = 400;
+        var endpoint = Endpoints.Add(Receiver.Url());
+        var node = await StartNodeAsync(new Dictionary<string, string?> { ["TechLink:Delivery:IdlePollInterval"] = "00:00:00.200" });
+        using var measured = new BatchSizes(node.Services);
+
+        // Saved without the wake-up, all at once: the backlog is found by the next look, as after a restart.
+        await using (var db = CreateContext())
+        {
+            AddDeliveries(db, endpoint, Count, DateTime.UtcNow.AddSeconds(-1));
+            await db.SaveChangesAsync();
+        }
+
+        await Receiver.WaitForAsync(Count, Wait);
+        await using (var db = CreateContext())
+        {
+            var deadline = Stopwatch.StartNew();
+            while (await db.Deliveries.CountAsync(d => d.Status == DeliveryStatus.Succeeded) < Count && deadline.Elapsed < Wait) await Task.Delay(50);
+            Assert.Equal(Count, await db.Deliveries.CountAsync(d => d.Status == DeliveryStatus.Succeeded && d.LeaseOwner == null));
+        }
+
+        List<int> claims, writes;
+        lock (measured)
+        {
+            claims = [.. measured.Claims.Where(c => c > 0)];
+            writes = [.. measured.Writes];
+        }
+
+        // The old design claimed and wrote about once per delivery; batches of 64 and a 2 ms linger make it a few dozen.
+        Assert.Equal(Count, claims.Sum());
+        Assert.True(claims.Count <= Count / 8, $"{claims.Count} claims for {Count} deliveries: {string.Join(",", claims)}");
+        Assert.True(writes.Sum() >= Count);
+        Assert.True(writes.Count <= Count / 4, $"{writes.Count} result writes for {Count} deliveries: {string.Join(",", writes)}");
+    }
+
+    [Fact]
+    public async Task Dispatcher_Stopped_LetsSendsInFlightFinishAndHandsHeldRowsBack()
+    {
+        const int Count = 60;
+        Receiver.Respond = async _ =>
+        {
+            await Task.Delay(1500);
+            return (200, "ok");
+        };
+        var endpoint = Endpoints.Add(Receiver.Url());
+        var node = await StartNodeAsync(new Dictionary<string, string?> { ["TechLink:Delivery:MaxConcurrencyPerEndpoint"] = "4" });
+        await using (var db = await node.CreateDbAsync())
+        {
+            AddDeliveries(db, endpoint, Count, DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        await Receiver.WaitForAsync(4, Wait);
+        var stopping = Stopwatch.StartNew();
+        await node.DisposeAsync();
+        stopping.Stop();
+
+        // Four sends were in flight (each takes 1.5 s): they finished and were recorded; nothing else is leased.
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopping.Elapsed}");
+        await using (var db = CreateContext())
+        {
+            var rows = await db.Deliveries.AsNoTracking().ToListAsync();
+            var answered = Receiver.Answered.Select(a => a.Request.Headers["webhook-id"]).ToHashSet();
+            Assert.True(answered.Count >= 4, $"{answered.Count} answered");
+            Assert.All(rows.Where(r => answered.Contains(r.WebhookId)), r => Assert.Equal(DeliveryStatus.Succeeded, r.Status));
+            Assert.All(rows, r => Assert.Null(r.LeaseOwner));
+            Assert.Equal(Count - answered.Count, rows.Count(r => r.Status == DeliveryStatus.Pending && r.AttemptCount == 0));
+        }
+
+        // A new node takes the handed-back rows at once, without waiting for any lease to expire.
+        Receiver.Respond = _ => Task.FromResult((200, "ok"));
+        var restarted = Stopwatch.StartNew();
+        await StartNodeAsync();
+        await Receiver.WaitForAsync(Count, Wait);
+        Assert.True(restarted.Elapsed < TimeSpan.FromSeconds(10), $"the rest took {restarted.Elapsed}");
     }
 
     [Fact]

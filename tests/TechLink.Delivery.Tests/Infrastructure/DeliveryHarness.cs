@@ -54,8 +54,12 @@ public sealed class DeliveryHarness : IAsyncDisposable
     public Task<TestDbContext> CreateDbAsync() =>
         Services.GetRequiredService<IDbContextFactory<TestDbContext>>().CreateDbContextAsync();
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _host.StopAsync(timeout.Token);
         _host.Dispose();
