@@ -58,6 +58,9 @@ public static class Answers
 
     public const int MaxProblemLength = 16 * 1024;
 
+    /// <summary>"SQLite" or "PostgreSQL", as the reliability table names them.</summary>
+    public static string Database(TechLink.Testing.Provider provider) => provider == TechLink.Testing.Provider.Sqlite ? "SQLite" : "PostgreSQL";
+
     public static string Cut(string text) => text.Length > 240 ? text[..240] + "…" : text;
 
     public static MediaTypeHeaderValue Json => new("application/json") { CharSet = "utf-8" };

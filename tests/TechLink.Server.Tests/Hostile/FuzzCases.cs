@@ -32,7 +32,7 @@ public sealed record FuzzCase(string Name, string Path, Func<HttpContent?> Conte
 /// </summary>
 public static class FuzzCases
 {
-    public const int MaxPerRoute = 64;
+    public const int MaxPerRoute = 96;
     public const int HugeLength = 1024 * 1024;
     public const int Depth = 10_000;
 
@@ -52,11 +52,11 @@ public static class FuzzCases
                 cases.AddRange(UploadCases(route, path, maxUploadBytes));
                 break;
             default:
-                if (route.Method == "GET") cases.AddRange(QueryCases(route, path, random));
+                if (route.Method == "GET") cases.AddRange(QueryCases(route, path));
                 break;
         }
 
-        cases.AddRange(PathCases(route, company, random));
+        cases.AddRange(PathCases(route, company));
         return Cap(cases, random);
     }
 
@@ -171,7 +171,7 @@ public static class FuzzCases
         yield return new FuzzCase("multipart truncated", path, () => Raw("--abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\u0089PN", "multipart/form-data; boundary=abc"), Expect.Rejected);
     }
 
-    private static IEnumerable<FuzzCase> QueryCases(ApiRoute route, string path, Random random)
+    private static IEnumerable<FuzzCase> QueryCases(ApiRoute route, string path)
     {
         foreach (var q in route.QueryParameters)
         {
@@ -185,7 +185,7 @@ public static class FuzzCases
             };
             // limit and cursor are always checked; the filters of a client may be ignored (company_id) or free text (event).
             var expect = q is "limit" or "cursor" ? Expect.Rejected : Expect.RejectedOrAccepted;
-            foreach (var value in values.OrderBy(_ => random.Next()).Take(5))
+            foreach (var value in values)
             {
                 var shown = value.Length > 40 ? $"{value[..12]}… ({value.Length:N0} chars)" : value;
                 yield return new FuzzCase($"?{q}={shown}", $"{path}?{q}={(value.Contains('&') ? value : Uri.EscapeDataString(value))}", () => null, expect, q, AsStaff: q == "company_id");
@@ -193,12 +193,12 @@ public static class FuzzCases
         }
     }
 
-    private static IEnumerable<FuzzCase> PathCases(ApiRoute route, SeededCompany company, Random random)
+    private static IEnumerable<FuzzCase> PathCases(ApiRoute route, SeededCompany company)
     {
         string[] bad = ["abc", "-1", "0", "1.5", "1e3", " 1", "0x1F", new string('9', 400), new string('7', 10_000), "%2e%2e", "１２"];
         foreach (var parameter in route.PathParameters)
         {
-            foreach (var value in bad.OrderBy(_ => random.Next()).Take(3))
+            foreach (var value in bad)
             {
                 var escaped = value.StartsWith('%') ? value : Uri.EscapeDataString(value);
                 // The other parameters keep their real ids; the one under test is a NUL placeholder (escaped by Fill to %00).
@@ -210,8 +210,9 @@ public static class FuzzCases
                     BodyKind.Multipart => () => Upload(Infrastructure.Tenant.PngBytes, "image/png", "p.png"),
                     _ => () => null,
                 };
-                // ".." climbs to another route (405 or 404 there); every other malformed id is a missing resource.
-                yield return new FuzzCase($"path {{{parameter}}} = {shown}", path, content, value == "%2e%2e" ? Expect.Rejected : Expect.NotFound);
+                // "%2e%2e" is ".." once the client normalizes the URI: the request lands on the parent route, which may accept it.
+                // Every other malformed id is a missing resource.
+                yield return new FuzzCase($"path {{{parameter}}} = {shown}", path, content, value == "%2e%2e" ? Expect.RejectedOrAccepted : Expect.NotFound);
             }
         }
     }

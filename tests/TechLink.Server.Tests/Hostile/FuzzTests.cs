@@ -116,7 +116,7 @@ public abstract class FuzzTests(AppFixture fixture, PostgresFixture? postgres, I
         output.WriteLine($"{sent} requests over {routes.Count} routes in {clock.Elapsed.TotalSeconds:F0} s; {refused} refused; {broken} 5xx/non-problem; {halfWritten} half-written");
         output.WriteLine("1 MB strings accepted (ignored or allowed): " + (acceptedHuge.Count == 0 ? "none" : string.Join("; ", acceptedHuge)));
         ReliabilityLog.Record("Fuzz",
-            $"malformed bodies, wrong types, huge/deep input, wrong content types, oversized uploads over every API route ({App.Provider})",
+            $"malformed bodies, wrong types, huge/deep input, wrong content types, oversized uploads over every API route ({Answers.Database(App.Provider)})",
             sent, broken + halfWritten,
             string.Create(CultureInfo.InvariantCulture,
                 $"{routes.Count} route × method pairs from the endpoint data source, ≤ {FuzzCases.MaxPerRoute} cases each; {refused} refused (4xx); 5xx or non-problem answers {broken}; half-writes {halfWritten}; other expectation failures {failures.Count - broken - halfWritten}; {clock.Elapsed.TotalSeconds:F0} s"));

@@ -128,7 +128,7 @@ public abstract partial class NoRedirectTests(AppFixture fixture, PostgresFixtur
         }
 
         output.WriteLine($"{sent} requests over {routes.Count} routes; {redirects} redirects; {lost} wrong");
-        ReliabilityLog.Record("Portal", $"every API route without a valid key (none, unknown, Basic, empty, 10,000 characters, portal cookie, browser Accept, browser form post), client key on staff routes ({App.Provider})", sent, lost,
+        ReliabilityLog.Record("Portal", $"every API route without a valid key (none, unknown, Basic, empty, 10,000 characters, portal cookie, browser Accept, browser form post), client key on staff routes ({Answers.Database(App.Provider)})", sent, lost,
             string.Create(CultureInfo.InvariantCulture,
                 $"{routes.Count} route × method pairs from the endpoint data source; 401 with WWW-Authenticate: Bearer or 403, problem details; redirects {redirects}; HTML answers counted as lost; nothing written; form posts to JSON routes refused 415 by routing before authentication: {refusedBeforeAuthentication}"));
         Assert.True(failures.Count == 0, $"{failures.Count} failures of {sent} requests:\n" + string.Join('\n', failures.Take(60)));

@@ -87,7 +87,7 @@ public abstract class TenancySweepTests(AppFixture fixture, PostgresFixture? pos
         }
 
         output.WriteLine($"{sent} requests with B's ids over {routes.Count(r => r.PathParameters.Count > 0 || r.StaffOnly)} routes in {clock.Elapsed.TotalSeconds:F0} s; {lost} wrong");
-        ReliabilityLog.Record("Tenancy", $"company A's client key with company B's ids on every API route with an id, and every staff route ({App.Provider})", sent, lost,
+        ReliabilityLog.Record("Tenancy", $"company A's client key with company B's ids on every API route with an id, and every staff route ({Answers.Database(App.Provider)})", sent, lost,
             string.Create(CultureInfo.InvariantCulture,
                 $"routes from the endpoint data source; 404 as for a missing id (status, title, detail) or 403 on staff routes; whole database and file store compared after each request; mixed A/B ids on nested routes; {clock.Elapsed.TotalSeconds:F0} s"));
         Assert.True(failures.Count == 0, $"{failures.Count} failures of {sent} requests:\n" + string.Join('\n', failures.Take(60)));
@@ -146,7 +146,7 @@ public abstract class TenancySweepTests(AppFixture fixture, PostgresFixture? pos
         }
 
         output.WriteLine($"{sent} reads as A; {lost} showed B's data or none of A's");
-        ReliabilityLog.Record("Tenancy", $"every API read route as company A, unfiltered and filtered by company B's ids ({App.Provider})", sent, lost,
+        ReliabilityLog.Record("Tenancy", $"every API read route as company A, unfiltered and filtered by company B's ids ({Answers.Database(App.Provider)})", sent, lost,
             "no B id (typed by property: site, work order, event, delivery, file ...) and no B marker anywhere in the JSON; A's own data present");
         Assert.True(failures.Count == 0, $"{failures.Count} failures of {sent} reads:\n" + string.Join('\n', failures.Take(60)));
     }
@@ -192,7 +192,7 @@ public abstract class TenancySweepTests(AppFixture fixture, PostgresFixture? pos
         }
 
         Assert.True(sent >= 5, $"only {sent} JSON routes take a company or site id; the sweep found too few");
-        ReliabilityLog.Record("Tenancy", $"company B's company_id/site_id in the body of every client JSON write ({App.Provider})", sent, lost,
+        ReliabilityLog.Record("Tenancy", $"company B's company_id/site_id in the body of every client JSON write ({Answers.Database(App.Provider)})", sent, lost,
             "each either refused naming the field or applied to A only; B's objects, feed and deliveries unchanged");
         Assert.True(failures.Count == 0, string.Join('\n', failures));
     }
