@@ -72,9 +72,12 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
         var sql = _sql ??= DeliverySql.For(db);
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
+        // On SQLite the claim is an EF transaction like every other write, so the host's write queue (if any) orders it.
+        await using var transaction = sql.Postgres ? null : await db.Database.BeginTransactionAsync(cancellationToken);
         var claims = new List<ClaimedDelivery>(limit);
         await using (var command = connection.CreateCommand())
         {
+            command.Transaction = transaction?.GetDbTransaction();
             command.CommandText = sql.Claim;
             Add(command, "owner", node.Id);
             Add(command, "until", leaseUntil);
@@ -99,12 +102,18 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
             }
         }
 
-        if (claims.Count == 0) return claims;
+        if (claims.Count == 0)
+        {
+            if (transaction is not null) await transaction.CommitAsync(cancellationToken);
+            return claims;
+        }
+
         if (!sql.Postgres)
         {
             // SQLite's RETURNING cannot name a joined table: read the payloads on the same connection (in process).
             var payloads = new Dictionary<long, string>(claims.Count);
             await using var command = connection.CreateCommand();
+            command.Transaction = transaction?.GetDbTransaction();
             command.CommandText = sql.Payloads;
             Add(command, "ids", JsonSerializer.Serialize(claims.Select(c => c.MessageId).Distinct()));
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -116,6 +125,7 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
 
             // SQLite's UPDATE ... RETURNING does not keep the subquery's order.
             claims.Sort((a, b) => a.NextAttemptAt.CompareTo(b.NextAttemptAt));
+            await transaction!.CommitAsync(cancellationToken);
         }
 
         return claims;

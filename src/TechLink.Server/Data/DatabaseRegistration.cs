@@ -37,7 +37,8 @@ internal static class DatabaseRegistration
                 : new SqliteConnectionStringBuilder { DataSource = Path.Combine(options.FullDataPath, "techlink.db"), Cache = SqliteCacheMode.Default }.ToString();
 
     internal static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder o, string connectionString) =>
-        o.UseSqlite(connectionString, x => x.MigrationsHistoryTable("__ef_migrations")).UseSnakeCaseNamingConvention().AddInterceptors(new SqlitePragmas());
+        o.UseSqlite(connectionString, x => x.MigrationsHistoryTable("__ef_migrations")).UseSnakeCaseNamingConvention()
+            .AddInterceptors(new SqlitePragmas(), new SqliteWriteGate(new SqliteConnectionStringBuilder(connectionString).DataSource));
 
     internal static DbContextOptionsBuilder UsePostgres(DbContextOptionsBuilder o, string connectionString) =>
         o.UseNpgsql(connectionString, x => x.MigrationsHistoryTable("__ef_migrations")).UseSnakeCaseNamingConvention();
