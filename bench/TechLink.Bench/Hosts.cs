@@ -200,6 +200,54 @@ internal sealed class ChildServer : IAsyncDisposable
 }
 
 /// <summary>Reads a process's peak and current resident set from /proc.</summary>
+/// <summary>
+/// CPU time (user + system, from /proc/&lt;pid&gt;/stat) of this process, the receiver and every PostgreSQL process: what a
+/// delivery costs the machine in all, so the engine's cost can be set against the bare loop's.
+/// </summary>
+internal static class CpuMeter
+{
+    private static readonly double TickSeconds = 1.0 / 100; // USER_HZ is 100 on Linux
+
+    public static TimeSpan Total(int receiverPid)
+    {
+        var ticks = Ticks(Environment.ProcessId) + Ticks(receiverPid);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (!int.TryParse(name, out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == "postgres") ticks += Ticks(pid);
+            }
+            catch (IOException)
+            {
+                // Gone.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours to read.
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks * TickSeconds);
+    }
+
+    private static long Ticks(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the command name (which may hold spaces) start after the last ')'; utime and stime are 14 and 15.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return 0;
+        }
+    }
+}
+
 internal static class ProcStatus
 {
     public static (double HwmMb, double RssMb) Read(int pid)

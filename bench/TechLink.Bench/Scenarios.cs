@@ -11,8 +11,11 @@ internal sealed record Throughput(long Delivered, double Seconds, long Duplicate
 {
     public double PerSecond => Seconds > 0 ? Delivered / Seconds : 0;
 
-    /// <summary>For engine runs: how fast the producer committed the events (first to last commit), to tell its limit from the dispatcher's.</summary>
+    /// <summary>For engine runs: how fast the producers committed the events, to tell their limit from the dispatcher's.</summary>
     public double? WrittenPerSecond { get; init; }
+
+    /// <summary>CPU time of every process involved (this one, the receiver, PostgreSQL) per delivered request, in microseconds.</summary>
+    public double? CpuMicrosPerDelivery { get; init; }
 }
 
 internal sealed record Latency(double RateAsked, double RateAchieved, int Count, double P50, double P99, double Max);
@@ -42,10 +45,12 @@ internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
         await BareLoopAsync(client, 2_000_000, 300);
         await receiver.WaitForAsync(300, Patience);
         await receiver.ResetAsync();
+        var cpu = CpuMeter.Total(receiver.ProcessId);
         var start = Stopwatch.GetTimestamp();
         await BareLoopAsync(client, 0, count);
         var s = await receiver.WaitForAsync(count, Patience);
-        return new Throughput(s.Count, Seconds(s.LastTimestamp - start), s.Duplicates, s.Complete);
+        var micros = (CpuMeter.Total(receiver.ProcessId) - cpu).TotalMicroseconds / Math.Max(1, s.Count);
+        return new Throughput(s.Count, Seconds(s.LastTimestamp - start), s.Duplicates, s.Complete) { CpuMicrosPerDelivery = micros };
     }
 
     private async Task BareLoopAsync(HttpClient client, long firstSeq, int count)
@@ -66,39 +71,52 @@ internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
     }
 
     // 2. engine: events through EventOutbox into the server's DbContext, delivered by the real dispatcher.
-    public async Task<Throughput> EngineAsync(Storage storage, int count)
+    public async Task<Throughput> EngineAsync(Storage storage, int count, int eventsPerTransaction = WriteBatch)
     {
         await using var server = await InProcessServer.StartAsync(storage);
         var (company, _) = await server.CreateCompanyAsync([receiver.Ok(0)]);
         await WarmUpAsync(server, company, 1);
+        var cpu = CpuMeter.Total(receiver.ProcessId);
         var started = Stopwatch.GetTimestamp();
-        var first = await ProduceBatchedAsync(server, company, 0, count, concurrency);
+        var first = await ProduceBatchedAsync(server, company, 0, count, concurrency, eventsPerTransaction);
         var written = count / Seconds(Stopwatch.GetTimestamp() - started);
         var s = await receiver.WaitForAsync(count, Patience);
-        return new Throughput(s.Count, Seconds(s.LastTimestamp - first), s.Duplicates, s.Complete) { WrittenPerSecond = written };
+        var micros = (CpuMeter.Total(receiver.ProcessId) - cpu).TotalMicroseconds / Math.Max(1, s.Count);
+        return new Throughput(s.Count, Seconds(s.LastTimestamp - first), s.Duplicates, s.Complete) { WrittenPerSecond = written, CpuMicrosPerDelivery = micros };
+    }
+
+    /// <summary>Diagnosis: the producers alone (no dispatcher on this server), CPU of all processes per event written.</summary>
+    public async Task<double> WriteOnlyCpuAsync(Storage storage, int count)
+    {
+        await using var server = await InProcessServer.StartAsync(storage, "api");
+        var (company, _) = await server.CreateCompanyAsync([receiver.Ok(0)]);
+        await ProduceBatchedAsync(server, company, 3_000_000, 300, 1, WriteBatch);
+        var cpu = CpuMeter.Total(receiver.ProcessId);
+        await ProduceBatchedAsync(server, company, 0, count, concurrency, WriteBatch);
+        return (CpuMeter.Total(receiver.ProcessId) - cpu).TotalMicroseconds / count;
     }
 
     private async Task WarmUpAsync(InProcessServer server, long company, int healthyEndpoints, int events = 300)
     {
         await receiver.ResetAsync();
-        await ProduceBatchedAsync(server, company, 3_000_000, events, 1);
+        await ProduceBatchedAsync(server, company, 3_000_000, events, 1, WriteBatch);
         await receiver.WaitForAsync(events * healthyEndpoints, Patience);
         await receiver.ResetAsync();
     }
 
     /// <summary>
-    /// Writes <paramref name="count"/> events in transactions of <see cref="WriteBatch"/>, <paramref name="writers"/>
+    /// Writes <paramref name="count"/> events in transactions of <paramref name="batch"/>, <paramref name="writers"/>
     /// transactions at a time (as a server's concurrent requests would); answers when the first one committed.
     /// </summary>
-    private static async Task<long> ProduceBatchedAsync(InProcessServer server, long companyId, long firstSeq, int count, int writers)
+    private static async Task<long> ProduceBatchedAsync(InProcessServer server, long companyId, long firstSeq, int count, int writers, int batch)
     {
         var outbox = server.Services.GetRequiredService<EventOutbox>();
         long first = long.MaxValue;
-        var batches = Enumerable.Range(0, (count + WriteBatch - 1) / WriteBatch).Select(b => b * WriteBatch);
+        var batches = Enumerable.Range(0, (count + batch - 1) / batch).Select(b => b * batch);
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = writers }, async (start, cancellationToken) =>
         {
             await using var db = server.CreateDbContext();
-            for (var i = start; i < Math.Min(count, start + WriteBatch); i++)
+            for (var i = start; i < Math.Min(count, start + batch); i++)
             {
                 await outbox.AddAsync(db, companyId, EventCatalog.WorkOrderNoteAdded, null, Payloads.Event(firstSeq + i), cancellationToken);
             }
@@ -179,9 +197,15 @@ internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
         var (company, _) = await server.CreateCompanyAsync(urls);
         var healthy = oneDead ? Endpoints - 1 : Endpoints;
         await WarmUpAsync(server, company, healthy, 100);
-        var first = await ProduceBatchedAsync(server, company, 0, events, concurrency);
+        var first = await ProduceBatchedAsync(server, company, 0, events, concurrency, WriteBatch);
         var s = await receiver.WaitForAsync((long)events * healthy, Patience);
-        return new Throughput(s.Count, Seconds(s.LastTimestamp - first), s.Duplicates, s.Complete);
+        if (oneDead) return new Throughput(s.Count, Seconds(s.LastTimestamp - first), s.Duplicates, s.Complete);
+
+        // All healthy: the baseline is the same nine endpoints (0-8) as in the run where the tenth never answers, so the
+        // ratio says how much the dead one slows the others, not that a tenth of the events go nowhere.
+        var nine = (await receiver.ReceiptsAsync()).Where(r => r.Key.Ep < Endpoints - 1).ToList();
+        await receiver.ResetAsync();
+        return new Throughput(nine.Count, Seconds(nine.Max(r => r.Value) - first), s.Duplicates, s.Complete);
     }
 
     // 5./7. memory and growth: the real server binary with Roles=dispatcher drains a pre-inserted SQLite backlog.

@@ -31,8 +31,13 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// Sends in flight on one node. Sends are asynchronous I/O, so slots are cheap; the cap bounds sockets and memory.
+    /// It is well above <see cref="MaxConcurrencyPerEndpoint"/> × a handful of endpoints so that a few endpoints that
+    /// hang (each holding its per-endpoint share until the timeout) leave the others their full share.
+    /// </summary>
     [Range(1, 4096)]
-    public int MaxConcurrency { get; set; } = 64;
+    public int MaxConcurrency { get; set; } = 128;
 
     [Range(1, 1024)]
     public int MaxConcurrencyPerEndpoint { get; set; } = 8;
