@@ -40,6 +40,24 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = null });
         }
 
+        if (DatabaseUnavailable(exception))
+        {
+            // Nothing was written (the transaction never committed): the client should simply try again.
+            LogDatabaseUnavailable(logger, httpContext.Request.Path, exception.GetType().Name);
+            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            httpContext.Response.Headers.RetryAfter = "5";
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Status = 503,
+                    Title = "Service Unavailable",
+                    Detail = "The database is not reachable right now; nothing was changed. Try again in a few seconds.",
+                },
+            });
+        }
+
         LogUnhandled(logger, httpContext.Request.Path, exception);
         httpContext.Response.StatusCode = StatusCodes.Status500InternalServerError;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -47,6 +65,18 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             HttpContext = httpContext,
             ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 500, Title = "Internal Server Error", Detail = "Something went wrong on our side; it has been logged." },
         });
+    }
+
+    /// <summary>The database is down or unreachable (PostgreSQL connection failures, SQLite busy or locked beyond the timeout).</summary>
+    private static bool DatabaseUnavailable(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.NpgsqlException { IsTransient: true }) return true;
+            if (e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }) return true;
+        }
+
+        return false;
     }
 
     private static JsonException? FindJsonException(Exception? e)
@@ -92,6 +122,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     /// <summary>The quoted "Type name" (or bare "name") after "parameter"; the name is the last word.</summary>
     [System.Text.RegularExpressions.GeneratedRegex("parameter \"(?:[^\"]*\\s)?(?<name>[^\"\\s]+)\"", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex BoundParameter();
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Database unavailable on {Path} ({Error}); answered 503")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string path, string error);
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
     private static partial void LogUnhandled(ILogger logger, string path, Exception exception);
