@@ -34,6 +34,12 @@ public sealed class DeliveryDispatcher : BackgroundService
 
     private const int MaxOwnDue = 100_000;
 
+    /// <summary>An endpoint that holds its full share and has finished no send for this long is not answering.</summary>
+    private static readonly TimeSpan SlowAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a not-answering endpoint's newly due rows are postponed.</summary>
+    private static readonly TimeSpan PostponeEvery = TimeSpan.FromSeconds(1);
+
     private readonly IDeliveryStore _store;
     private readonly WebhookSender _sender;
     private readonly IEndpointDirectory _directory;
@@ -155,7 +161,16 @@ public sealed class DeliveryDispatcher : BackgroundService
     /// <summary>One claim when there is room, then a wait for a reason to claim again.</summary>
     private async Task DispatchOnceAsync(CancellationToken cancellationToken)
     {
-        var (room, full) = Room();
+        var (room, full, slow) = Room();
+        if (slow.Length > 0)
+        {
+            // Their due rows would sit at the head of every claim's scan, to be skipped one by one: move them out of
+            // the way (not attempted, no attempt counted) until the endpoint could take them.
+            var until = RetryPolicy.WholeMilliseconds(Now() + _options.Timeout);
+            var postponed = await _store.PostponeAsync(slow, until, Now(), cancellationToken);
+            if (postponed > 0) _logger.Postponed(postponed, string.Join(",", slow), until);
+        }
+
         if (room > 0)
         {
             var now = Now();
@@ -191,19 +206,30 @@ public sealed class DeliveryDispatcher : BackgroundService
         await WaitAsync(wait, cancellationToken);
     }
 
-    /// <summary>How many rows a claim may take, and the endpoints that hold all they may.</summary>
-    private (int Room, long[] Full) Room()
+    /// <summary>
+    /// How many rows a claim may take, the endpoints that hold all they may, and among those the ones that are not
+    /// answering (no send finished for <see cref="SlowAfter"/>) and are due for a postponement.
+    /// </summary>
+    private (int Room, long[] Full, long[] Slow) Room()
     {
         lock (_gate)
         {
-            if (_stopping) return (0, []);
+            if (_stopping) return (0, [], []);
+            var now = Now();
             List<long>? full = null;
+            List<long>? slow = null;
             foreach (var queue in _endpoints.Values)
             {
-                if (queue.Held >= _holdPerEndpoint) (full ??= []).Add(queue.EndpointId);
+                if (queue.Held < _holdPerEndpoint) continue;
+                (full ??= []).Add(queue.EndpointId);
+                if (now - queue.LastProgress > SlowAfter && now - queue.LastPostponed >= PostponeEvery)
+                {
+                    queue.LastPostponed = now;
+                    (slow ??= []).Add(queue.EndpointId);
+                }
             }
 
-            return (_holdTotal - _held, full is null ? [] : [.. full]);
+            return (_holdTotal - _held, full is null ? [] : [.. full], slow is null ? [] : [.. slow]);
         }
     }
 
@@ -219,7 +245,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             {
                 if (!_endpoints.TryGetValue(claim.EndpointId, out var queue))
                 {
-                    queue = new EndpointQueue(claim.EndpointId);
+                    queue = new EndpointQueue(claim.EndpointId) { LastProgress = Now() };
                     _endpoints[claim.EndpointId] = queue;
                 }
 
@@ -365,6 +391,7 @@ public sealed class DeliveryDispatcher : BackgroundService
                 if (_endpoints.TryGetValue(claim.EndpointId, out var queue))
                 {
                     queue.Running--;
+                    queue.LastProgress = Now();
                     refill = Left(queue);
                 }
 
@@ -628,5 +655,10 @@ public sealed class DeliveryDispatcher : BackgroundService
         public int Running { get; set; }
         public bool IsReady { get; set; }
         public int Held => Waiting.Count + Running;
+
+        /// <summary>When a send to it last finished (or it was first held).</summary>
+        public DateTime LastProgress { get; set; }
+
+        public DateTime LastPostponed { get; set; }
     }
 }

@@ -50,6 +50,12 @@ internal interface IDeliveryStore
     /// </summary>
     Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Moves the due, unleased pending rows of these endpoints to <paramref name="until"/> (no attempt counted); answers
+    /// how many.
+    /// </summary>
+    Task<int> PostponeAsync(IReadOnlyCollection<long> endpoints, DateTime until, DateTime now, CancellationToken cancellationToken);
+
     Task<(long Count, DateTime? Oldest)> BacklogAsync(CancellationToken cancellationToken);
 
     /// <summary>A new, unopened connection for LISTEN on PostgreSQL; null on other providers.</summary>
@@ -217,6 +223,20 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
 
         await transaction.CommitAsync(cancellationToken);
         return lost;
+    }
+
+    public async Task<int> PostponeAsync(IReadOnlyCollection<long> endpoints, DateTime until, DateTime now, CancellationToken cancellationToken)
+    {
+        var ids = endpoints.ToList();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var sql = _sql ??= DeliverySql.For(db);
+        // On SQLite an EF transaction, so the host's write queue (if any) orders it like the other writes.
+        await using var transaction = sql.Postgres ? null : await db.Database.BeginTransactionAsync(cancellationToken);
+        var moved = await db.Set<DeliveryRecord>()
+            .Where(d => ids.Contains(d.EndpointId) && d.Status == DeliveryStatus.Pending && d.NextAttemptAt < until && (d.LeaseExpiresAt == null || d.LeaseExpiresAt < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, until), cancellationToken);
+        if (transaction is not null) await transaction.CommitAsync(cancellationToken);
+        return moved;
     }
 
     public async Task<(long Count, DateTime? Oldest)> BacklogAsync(CancellationToken cancellationToken)

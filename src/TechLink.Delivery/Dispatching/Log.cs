@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Sampling the delivery backlog failed")]
     public static partial void BacklogSampleFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Information, Message = "{Count} due deliveries to not-answering endpoint(s) {EndpointIds} postponed to {Until:o}")]
+    public static partial void Postponed(this ILogger logger, int count, string endpointIds, DateTime until);
+
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "{Count} delivery results not written at shutdown; their leases will expire and they will be sent again")]
     public static partial void ResultsAbandoned(this ILogger logger, int count);
 }

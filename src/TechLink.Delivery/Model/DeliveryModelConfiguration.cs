@@ -43,6 +43,8 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
         builder.HasIndex(d => new { d.Status, d.NextAttemptAt });
         builder.HasIndex(d => new { d.TenantId, d.Id });
         builder.HasIndex(d => new { d.EndpointId, d.Id });
+        // Postponing a not-answering endpoint's due rows finds them by this one.
+        builder.HasIndex(d => new { d.EndpointId, d.Status, d.NextAttemptAt });
         builder.HasIndex(d => d.RedeliveryOfId);
     }
 }

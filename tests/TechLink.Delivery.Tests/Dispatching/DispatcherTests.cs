@@ -373,6 +373,54 @@ public abstract class DispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dispatcher_NotAnsweringEndpoint_ItsDueRowsArePostponedWithoutAnAttempt()
+    {
+        using var release = new CancellationTokenSource();
+        Receiver.Respond = async r =>
+        {
+            await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            return (200, "late");
+        };
+        var dead = Endpoints.Add(Receiver.Url("/hang"));
+        await using (var db = CreateContext())
+        {
+            AddDeliveries(db, dead, 200, DateTime.UtcNow.AddSeconds(-1));
+            await db.SaveChangesAsync();
+        }
+
+        await StartNodeAsync(new Dictionary<string, string?>
+        {
+            ["TechLink:Delivery:MaxConcurrencyPerEndpoint"] = "3",
+            ["TechLink:Delivery:ClaimBatchSize"] = "8",
+            ["TechLink:Delivery:Timeout"] = "00:00:30",
+        });
+
+        // Three sends hang; after two seconds without progress every due row that is not held here is moved on.
+        await Receiver.WaitForAsync(3, Wait);
+        var deadline = Stopwatch.StartNew();
+        List<DeliveryRecord> rows;
+        while (true)
+        {
+            await using var db = CreateContext();
+            rows = await db.Deliveries.AsNoTracking().ToListAsync();
+            var now = DateTime.UtcNow;
+            if (rows.Where(r => r.LeaseOwner is null).All(r => r.NextAttemptAt > now) || deadline.Elapsed > Wait) break;
+            await Task.Delay(100);
+        }
+
+        var unheld = rows.Where(r => r.LeaseOwner is null).ToList();
+        Assert.True(unheld.Count >= 150, $"{unheld.Count} rows not held");
+        Assert.All(unheld, r =>
+        {
+            Assert.True(r.NextAttemptAt > DateTime.UtcNow, $"row {r.Id} still due at {r.NextAttemptAt:o}");
+            Assert.Equal(0, r.AttemptCount);
+            Assert.Equal(DeliveryStatus.Pending, r.Status);
+        });
+        Assert.Equal(3, Receiver.ReceivedCount);
+        await release.CancelAsync();
+    }
+
+    [Fact]
     public async Task Dispatcher_HangingEndpointWithBacklog_DoesNotDelayHealthyEndpoint()
     {
         using var release = new CancellationTokenSource();

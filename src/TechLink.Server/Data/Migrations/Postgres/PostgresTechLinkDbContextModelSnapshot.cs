@@ -321,6 +321,9 @@ namespace TechLink.Server.Data.Migrations.Postgres
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_deliveries_tenant_id_id");
 
+                    b.HasIndex("EndpointId", "Status", "NextAttemptAt")
+                        .HasDatabaseName("ix_deliveries_endpoint_id_status_next_attempt_at");
+
                     b.ToTable("deliveries", (string)null);
                 });
 
