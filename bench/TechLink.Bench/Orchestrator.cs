@@ -63,7 +63,8 @@ internal static class Orchestrator
         if (args.Contains("--drain-only"))
         {
             // Diagnosis: the dispatcher alone (server process, Roles=dispatcher) draining a SQLite backlog.
-            var drain = await s.DrainAsync(NewDir(), 1, sizes.Backlog, sizes.DrainBound);
+            var backlog = Arg(args, "--backlog") is { } b ? int.Parse(b, CultureInfo.InvariantCulture) : sizes.Backlog;
+            var drain = await s.DrainAsync(NewDir(), 1, backlog, sizes.DrainBound);
             Console.WriteLine($"drain: {drain.Delivered:N0} in {drain.Seconds:0.0} s ({drain.PerSecond:0}/s), peak RSS {drain.PeakRssMb:0} MB");
             return 0;
         }

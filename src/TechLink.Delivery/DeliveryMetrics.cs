@@ -30,7 +30,7 @@ public sealed class DeliveryMetrics
         _claimed = meter.CreateHistogram<int>("techlink.delivery.claim.size", "{delivery}", "Rows taken by one claim statement (round trips per delivery = 1 / size).");
         _written = meter.CreateHistogram<int>("techlink.delivery.write.size", "{delivery}", "Results written by one result transaction.");
         meter.CreateObservableGauge("techlink.delivery.backlog", ObserveBacklog, "{delivery}", "Pending deliveries (sampled by dispatcher nodes).");
-        meter.CreateObservableGauge("techlink.delivery.oldest_pending_age", ObserveOldestAge, "s", "Age of the oldest pending delivery (sampled by dispatcher nodes).");
+        meter.CreateObservableGauge("techlink.delivery.oldest_pending_age", ObserveOldestAge, "s", "How long the earliest-due pending delivery has been due (sampled by dispatcher nodes).");
     }
 
     internal void AttemptFinished(AttemptOutcome outcome)

@@ -161,7 +161,7 @@ public sealed class DeliveryDispatcher : BackgroundService
     /// <summary>One claim when there is room, then a wait for a reason to claim again.</summary>
     private async Task DispatchOnceAsync(CancellationToken cancellationToken)
     {
-        var (room, full, slow) = Room();
+        var slow = NotAnswering();
         if (slow.Length > 0)
         {
             // Their due rows would sit at the head of every claim's scan, to be skipped one by one: move them out of
@@ -171,6 +171,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             if (postponed > 0) _logger.Postponed(postponed, string.Join(",", slow), until);
         }
 
+        var (room, full) = Room();
         if (room > 0)
         {
             var now = Now();
@@ -184,8 +185,10 @@ public sealed class DeliveryDispatcher : BackgroundService
                 Pump();
             }
 
-            // A full batch means more is probably due: claim again as soon as there is room.
-            if (claims.Count == limit && Room().Room > 0) return;
+            // A full batch means more is probably due: claim again at once if there is room and one of the batch's
+            // endpoints can still take rows. When they are all full now, the next claim would leave them out and scan
+            // past their whole backlog, likely for nothing: wait for a commit or for one of them to run low instead.
+            if (claims.Count == limit && Room().Room > 0 && AnyBelowShare(claims)) return;
         }
 
         var wait = _options.IdlePollInterval;
@@ -201,35 +204,63 @@ public sealed class DeliveryDispatcher : BackgroundService
 
             if (due) wait = TimeSpan.Zero;
             else if (_ownDue.TryPeek(out var next, out _) && next - now < wait) wait = next - now;
+
+            // A full endpoint may stop answering: look again soon enough to move its due rows out of the claims' way.
+            if (wait > PostponeEvery && _endpoints.Values.Any(q => q.Held >= _holdPerEndpoint)) wait = PostponeEvery;
         }
 
         await WaitAsync(wait, cancellationToken);
     }
 
-    /// <summary>
-    /// How many rows a claim may take, the endpoints that hold all they may, and among those the ones that are not
-    /// answering (no send finished for <see cref="SlowAfter"/>) and are due for a postponement.
-    /// </summary>
-    private (int Room, long[] Full, long[] Slow) Room()
+    /// <summary>How many rows a claim may take, and the endpoints that hold all they may (left out of the claim).</summary>
+    private (int Room, long[] Full) Room()
     {
         lock (_gate)
         {
-            if (_stopping) return (0, [], []);
-            var now = Now();
+            if (_stopping) return (0, []);
             List<long>? full = null;
+            foreach (var queue in _endpoints.Values)
+            {
+                if (queue.Held >= _holdPerEndpoint) (full ??= []).Add(queue.EndpointId);
+            }
+
+            return (_holdTotal - _held, full is null ? [] : [.. full]);
+        }
+    }
+
+    /// <summary>
+    /// Full endpoints that are not answering (no send finished for <see cref="SlowAfter"/>) and are due for a
+    /// postponement of their due rows; marks them postponed now.
+    /// </summary>
+    private long[] NotAnswering()
+    {
+        lock (_gate)
+        {
+            if (_stopping) return [];
+            var now = Now();
             List<long>? slow = null;
             foreach (var queue in _endpoints.Values)
             {
-                if (queue.Held < _holdPerEndpoint) continue;
-                (full ??= []).Add(queue.EndpointId);
-                if (now - queue.LastProgress > SlowAfter && now - queue.LastPostponed >= PostponeEvery)
-                {
-                    queue.LastPostponed = now;
-                    (slow ??= []).Add(queue.EndpointId);
-                }
+                if (queue.Held < _holdPerEndpoint || now - queue.LastProgress <= SlowAfter || now - queue.LastPostponed < PostponeEvery) continue;
+                queue.LastPostponed = now;
+                (slow ??= []).Add(queue.EndpointId);
             }
 
-            return (_holdTotal - _held, full is null ? [] : [.. full], slow is null ? [] : [.. slow]);
+            return slow is null ? [] : [.. slow];
+        }
+    }
+
+    /// <summary>Whether any of these endpoints can still take rows (so another claim right away may find some for it).</summary>
+    private bool AnyBelowShare(IReadOnlyList<ClaimedDelivery> claims)
+    {
+        lock (_gate)
+        {
+            foreach (var claim in claims)
+            {
+                if (!_endpoints.TryGetValue(claim.EndpointId, out var queue) || queue.Held < _holdPerEndpoint) return true;
+            }
+
+            return false;
         }
     }
 

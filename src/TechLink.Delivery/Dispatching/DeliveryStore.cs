@@ -244,7 +244,9 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var pending = db.Set<DeliveryRecord>().Where(d => d.Status == DeliveryStatus.Pending);
         var count = await pending.LongCountAsync(cancellationToken);
-        var oldest = count == 0 ? null : await pending.MinAsync(d => (DateTime?)d.CreatedAt, cancellationToken);
+        // The earliest due time, read from the claim index (a MIN over created_at would scan the whole table, and on
+        // SQLite a long read holds back WAL checkpoints while the dispatcher writes).
+        var oldest = count == 0 ? null : await pending.MinAsync(d => (DateTime?)d.NextAttemptAt, cancellationToken);
         return (count, oldest is { } value ? DateTime.SpecifyKind(value, DateTimeKind.Utc) : null);
     }
 
