@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TechLink.Server.Infrastructure;
+using TechLink.Testing;
 
 namespace TechLink.Security.Tests;
 
@@ -18,7 +19,7 @@ namespace TechLink.Security.Tests;
 /// </summary>
 public sealed class SecretsServer : WebApplicationFactory<Program>
 {
-    private readonly Dictionary<string, string> _settings;
+    private readonly Dictionary<string, string?> _settings;
 
     public SecretsServer(string? postgresConnectionString, string staffKey)
     {
@@ -27,28 +28,15 @@ public sealed class SecretsServer : WebApplicationFactory<Program>
         LogPath = DataPath + ".log";
         Logs = new CapturingLoggerProvider(LogPath);
         ConnectionString = postgresConnectionString;
-        _settings = new Dictionary<string, string>
+        // The test servers' usual settings (TechLink.Testing.ServerSettings), with a staff key of its own, the default
+        // upload limit, and every category at Trace, including those appsettings.json turns down.
+        _settings = ServerSettings.Defaults(postgresConnectionString is null ? Provider.Sqlite : Provider.Postgres, DataPath, postgresConnectionString);
+        _settings["TechLink:Bootstrap:StaffApiKey"] = staffKey;
+        _settings.Remove("TechLink:Files:MaxUploadBytes");
+        foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.EntityFrameworkCore", "System" })
         {
-            ["TechLink:Environment"] = "Sandbox",
-            ["TechLink:DataPath"] = DataPath,
-            ["TechLink:Database:Provider"] = postgresConnectionString is null ? "Sqlite" : "Postgres",
-            ["TechLink:Bootstrap:DemoData"] = "false",
-            ["TechLink:Bootstrap:StaffApiKey"] = staffKey,
-            ["TechLink:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
-            ["TechLink:Delivery:RetryDelayMin"] = "00:00:00.200",
-            ["TechLink:Delivery:RetryDelayMax"] = "00:00:00.300",
-            ["TechLink:Delivery:Timeout"] = "00:00:05",
-            ["TechLink:Delivery:Lease"] = "00:00:25",
-            ["TechLink:Delivery:IdlePollInterval"] = "00:00:01",
-            ["TechLink:Node:Roles"] = "all",
-            // Every category at Trace, including those appsettings.json turns down.
-            ["Logging:LogLevel:Default"] = "Trace",
-            ["Logging:LogLevel:Microsoft"] = "Trace",
-            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
-            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace",
-            ["Logging:LogLevel:System"] = "Trace",
-        };
-        if (postgresConnectionString is not null) _settings["ConnectionStrings:TechLink"] = postgresConnectionString;
+            _settings[$"Logging:LogLevel:{category}"] = "Trace";
+        }
         UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
     }
 
