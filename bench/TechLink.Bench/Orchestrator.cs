@@ -64,8 +64,9 @@ internal static class Orchestrator
         {
             // Diagnosis: the dispatcher alone (server process, Roles=dispatcher) draining a SQLite backlog.
             var backlog = Arg(args, "--backlog") is { } b ? int.Parse(b, CultureInfo.InvariantCulture) : sizes.Backlog;
-            var drain = await s.DrainAsync(NewDir(), 1, backlog, sizes.DrainBound);
-            Console.WriteLine($"drain: {drain.Delivered:N0} in {drain.Seconds:0.0} s ({drain.PerSecond:0}/s), peak RSS {drain.PeakRssMb:0} MB");
+            var registrations = Arg(args, "--registrations") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 1;
+            var drain = await s.DrainAsync(NewDir(), registrations, backlog, sizes.DrainBound);
+            Console.WriteLine($"drain: {registrations:N0} registrations, {drain.Delivered:N0} in {drain.Seconds:0.0} s ({drain.PerSecond:0}/s), peak RSS {drain.PeakRssMb:0} MB");
             return 0;
         }
 

@@ -180,6 +180,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             _metrics.Claimed(claims.Count);
             if (claims.Count > 0)
             {
+                await PrefetchAsync(claims, cancellationToken);
                 Hold(claims);
                 _logger.Claimed(claims.Count);
                 Pump();
@@ -210,6 +211,19 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
 
         await WaitAsync(wait, cancellationToken);
+    }
+
+    /// <summary>Lets the directory load the batch's endpoints in one read; a failure only means each send looks its own up.</summary>
+    private async Task PrefetchAsync(IReadOnlyList<ClaimedDelivery> claims, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _directory.PrefetchAsync([.. claims.Select(c => c.EndpointId).Distinct()], cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.PrefetchFailed(ex, claims.Count);
+        }
     }
 
     /// <summary>How many rows a claim may take, and the endpoints that hold all they may (left out of the claim).</summary>

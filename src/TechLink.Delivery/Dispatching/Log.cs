@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1015, Level = LogLevel.Information, Message = "{Count} due deliveries to not-answering endpoint(s) {EndpointIds} postponed to {Until:o}")]
     public static partial void Postponed(this ILogger logger, int count, string endpointIds, DateTime until);
 
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Looking up the endpoints of {Count} claimed deliveries at once failed; each send looks its own up")]
+    public static partial void PrefetchFailed(this ILogger logger, Exception exception, int count);
+
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "{Count} delivery results not written at shutdown; their leases will expire and they will be sent again")]
     public static partial void ResultsAbandoned(this ILogger logger, int count);
 }

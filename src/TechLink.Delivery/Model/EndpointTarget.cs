@@ -11,4 +11,10 @@ public sealed record EndpointTarget(Uri Url, string? Token, IReadOnlyList<string
 public interface IEndpointDirectory
 {
     ValueTask<EndpointTarget?> FindAsync(long endpointId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called with the endpoints of each claimed batch before their sends start, so a directory can load them in one
+    /// read instead of one per endpoint. Optional: the default does nothing.
+    /// </summary>
+    ValueTask PrefetchAsync(IReadOnlyCollection<long> endpointIds, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

@@ -8,7 +8,8 @@ namespace TechLink.Server.Webhooks;
 /// <summary>
 /// Tells the delivery engine where a registration points now, with its token and every secret that signs
 /// (two during a rotation). Cached for a few seconds so a burst does not read the same row thousands of times;
-/// an edit takes effect within that time.
+/// an edit takes effect within that time. The dispatcher prefetches each claimed batch's endpoints in one read, so
+/// traffic spread over many registrations (many companies) does not cost a read per delivery.
 /// </summary>
 internal sealed class EndpointDirectory(IDbContextFactory<TechLinkDbContext> contexts, WebhookSecrets secrets, TimeProvider clock) : IEndpointDirectory
 {
@@ -24,6 +25,19 @@ internal sealed class EndpointDirectory(IDbContextFactory<TechLinkDbContext> con
         var target = registration is null ? null : ToTarget(registration, secrets, clock);
         _cache[endpointId] = (target, now + CacheFor);
         return target;
+    }
+
+    public async ValueTask PrefetchAsync(IReadOnlyCollection<long> endpointIds, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var missing = endpointIds.Where(id => !_cache.TryGetValue(id, out var hit) || hit.Until <= now).Distinct().ToList();
+        if (missing.Count == 0) return;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var found = await db.WebhookRegistrations.AsNoTracking().Where(r => missing.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken);
+        foreach (var id in missing)
+        {
+            _cache[id] = (found.TryGetValue(id, out var registration) ? ToTarget(registration, secrets, clock) : null, now + CacheFor);
+        }
     }
 
     internal static EndpointTarget ToTarget(WebhookRegistration r, WebhookSecrets secrets, TimeProvider clock)
