@@ -14,6 +14,7 @@ namespace TechLink.Server.Webhooks;
 internal sealed class EndpointDirectory(IDbContextFactory<TechLinkDbContext> contexts, WebhookSecrets secrets, TimeProvider clock) : IEndpointDirectory
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
+    private const int MaxCached = 10_000;
     private readonly ConcurrentDictionary<long, (EndpointTarget? Target, DateTimeOffset Until)> _cache = new();
 
     public async ValueTask<EndpointTarget?> FindAsync(long endpointId, CancellationToken cancellationToken)
@@ -30,6 +31,15 @@ internal sealed class EndpointDirectory(IDbContextFactory<TechLinkDbContext> con
     public async ValueTask PrefetchAsync(IReadOnlyCollection<long> endpointIds, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        if (_cache.Count > MaxCached)
+        {
+            // Expired entries are only a memory cost: drop them once there are many (traffic over many registrations).
+            foreach (var (id, entry) in _cache)
+            {
+                if (entry.Until <= now) _cache.TryRemove(id, out _);
+            }
+        }
+
         var missing = endpointIds.Where(id => !_cache.TryGetValue(id, out var hit) || hit.Until <= now).Distinct().ToList();
         if (missing.Count == 0) return;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
