@@ -108,15 +108,6 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
     }
 
-    /// <summary>Rows this node holds the lease of and has not written back yet the result of: waiting plus in flight.</summary>
-    internal int Held
-    {
-        get
-        {
-            lock (_gate) return _held;
-        }
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -207,7 +198,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             else if (_ownDue.TryPeek(out var next, out _) && next - now < wait) wait = next - now;
 
             // A full endpoint may stop answering: look again soon enough to move its due rows out of the claims' way.
-            if (wait > PostponeEvery && _endpoints.Values.Any(q => q.Held >= _holdPerEndpoint)) wait = PostponeEvery;
+            if (wait > PostponeEvery && _endpoints.Values.Any(IsFull)) wait = PostponeEvery;
         }
 
         await WaitAsync(wait, cancellationToken);
@@ -226,6 +217,9 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
     }
 
+    /// <summary>Holds its share: left out of claims (and, if it stops answering, its due rows are postponed).</summary>
+    private bool IsFull(EndpointQueue queue) => queue.Held >= _holdPerEndpoint;
+
     /// <summary>How many rows a claim may take, and the endpoints that hold all they may (left out of the claim).</summary>
     private (int Room, long[] Full) Room()
     {
@@ -235,7 +229,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             List<long>? full = null;
             foreach (var queue in _endpoints.Values)
             {
-                if (queue.Held >= _holdPerEndpoint) (full ??= []).Add(queue.EndpointId);
+                if (IsFull(queue)) (full ??= []).Add(queue.EndpointId);
             }
 
             return (_holdTotal - _held, full is null ? [] : [.. full]);
@@ -255,7 +249,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             List<long>? slow = null;
             foreach (var queue in _endpoints.Values)
             {
-                if (queue.Held < _holdPerEndpoint || now - queue.LastProgress <= SlowAfter || now - queue.LastPostponed < PostponeEvery) continue;
+                if (!IsFull(queue) || now - queue.LastProgress <= SlowAfter || now - queue.LastPostponed < PostponeEvery) continue;
                 queue.LastPostponed = now;
                 (slow ??= []).Add(queue.EndpointId);
             }
@@ -271,7 +265,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         {
             foreach (var claim in claims)
             {
-                if (!_endpoints.TryGetValue(claim.EndpointId, out var queue) || queue.Held < _holdPerEndpoint) return true;
+                if (!_endpoints.TryGetValue(claim.EndpointId, out var queue) || !IsFull(queue)) return true;
             }
 
             return false;
@@ -561,8 +555,6 @@ public sealed class DeliveryDispatcher : BackgroundService
 
             _ready.Clear();
             _held -= waiting.Count;
-            foreach (var queue in _endpoints.Values.Where(q => q.Held == 0).ToList()) _endpoints.Remove(queue.EndpointId);
-            foreach (var queue in _endpoints.Values) queue.IsReady = false;
         }
 
         foreach (var claim in waiting) await _results.Writer.WriteAsync(DeliveryResult.Release(claim), CancellationToken.None);

@@ -108,13 +108,7 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
             }
         }
 
-        if (claims.Count == 0)
-        {
-            if (transaction is not null) await transaction.CommitAsync(cancellationToken);
-            return claims;
-        }
-
-        if (!sql.Postgres)
+        if (!sql.Postgres && claims.Count > 0)
         {
             // SQLite's RETURNING cannot name a joined table: read the payloads on the same connection (in process).
             var payloads = new Dictionary<long, string>(claims.Count);
@@ -131,9 +125,9 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
 
             // SQLite's UPDATE ... RETURNING does not keep the subquery's order.
             claims.Sort((a, b) => a.NextAttemptAt.CompareTo(b.NextAttemptAt));
-            await transaction!.CommitAsync(cancellationToken);
         }
 
+        if (transaction is not null) await transaction.CommitAsync(cancellationToken);
         return claims;
     }
 
