@@ -59,35 +59,8 @@ public abstract class DispatcherTests : IAsyncLifetime
         return node;
     }
 
-    protected static List<DeliveryRecord> AddDeliveries(TestDbContext db, long endpointId, int count, DateTime now, string? payload = null)
-    {
-        var records = new List<DeliveryRecord>();
-        for (var i = 0; i < count; i++)
-        {
-            var message = new OutboxMessage
-            {
-                TenantId = 7,
-                EventType = "work order created",
-                Subject = "123456",
-                Payload = payload ?? $"{{\"event\":\"work order created\",\"workorder_id\":\"123456\",\"n\":{i}}}",
-                CreatedAt = now,
-            };
-            var record = new DeliveryRecord
-            {
-                Message = message,
-                EndpointId = endpointId,
-                TenantId = 7,
-                WebhookId = "msg_" + Guid.CreateVersion7().ToString("N"),
-                Status = DeliveryStatus.Pending,
-                NextAttemptAt = now,
-                CreatedAt = now,
-            };
-            db.Add(record);
-            records.Add(record);
-        }
-
-        return records;
-    }
+    protected static List<DeliveryRecord> AddDeliveries(TestDbContext db, long endpointId, int count, DateTime now, string? payload = null) =>
+        TestDeliveries.Add(db, endpointId, count, now, i => payload ?? $"{{\"event\":\"work order created\",\"workorder_id\":\"123456\",\"n\":{i}}}");
 
     protected async Task<DeliveryRecord> LoadAsync(long id)
     {

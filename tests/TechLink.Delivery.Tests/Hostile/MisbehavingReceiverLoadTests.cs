@@ -219,21 +219,7 @@ public sealed class MisbehavingReceiverLoadTests : IAsyncLifetime
             for (long endpoint = 1; endpoint <= EndpointCount; endpoint++)
             {
                 _ = endpoints[endpoint];
-                for (var i = 0; i < perEndpoint; i++)
-                {
-                    var record = new DeliveryRecord
-                    {
-                        Message = new OutboxMessage { TenantId = 7, EventType = "work order created", Subject = "1", Payload = "{\"n\":" + i + "}", CreatedAt = now },
-                        EndpointId = endpoint,
-                        TenantId = 7,
-                        WebhookId = "msg_" + Guid.CreateVersion7().ToString("N"),
-                        Status = DeliveryStatus.Pending,
-                        NextAttemptAt = now,
-                        CreatedAt = now,
-                    };
-                    db.Add(record);
-                    records.Add(record);
-                }
+                records.AddRange(TestDeliveries.Add(db, endpoint, perEndpoint, now, i => "{\"n\":" + i + "}"));
             }
 
             await db.SaveChangesAsync();
