@@ -24,6 +24,8 @@ internal static class Orchestrator
     {
         var full = args.Contains("--full");
         var sizes = full ? Full : Quick;
+        // Diagnosis: more events for a profile (`--events 30000 --engine-only`).
+        if (Arg(args, "--events") is { } events) sizes = sizes with { Engine = int.Parse(events, CultureInfo.InvariantCulture) };
         var outDir = Arg(args, "--out") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../results"));
         Directory.CreateDirectory(outDir);
         var work = Path.Combine("/tmp", "techlink-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -78,6 +80,7 @@ internal static class Orchestrator
         var sqlite = await s.EngineAsync(new Storage(NewDir(), null), sizes.Engine);
         var sqliteVsBare = sqlite.PerSecond / bare.PerSecond;
         Add(new Row($"engine-sqlite ({sizes.Engine} events)", $"{sqlite.PerSecond:0} events/s{Incomplete(sqlite)} (written at {sqlite.WrittenPerSecond:0}/s)", $"bare {bare.PerSecond:0}/s", $"{sqliteVsBare:0.00}", "≥ 0.5", sqliteVsBare >= 0.5));
+        if (args.Contains("--sqlite-only")) return 0;
 
         Progress("engine-postgres");
         var postgres = await s.EngineAsync(new Storage(NewDir(), await pg.CreateDatabaseAsync("bench")), sizes.Engine);

@@ -8,6 +8,7 @@ using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Model;
 using TechLink.Delivery.Network;
 using TechLink.Delivery.Sending;
+using TechLink.Delivery.Outbox;
 
 namespace TechLink.Delivery;
 
@@ -15,7 +16,7 @@ public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
     /// Everything every node needs: options (<c>TechLink:Delivery</c>, validated at start-up), the sender, the
-    /// network guard, metrics, the in-process signal and <see cref="DeliveryWakeInterceptor"/> (add it to the
+    /// network guard, metrics, the in-process signal and <see cref="OutboxInterceptor"/> (add it to the
     /// DbContext options). The host also registers <see cref="IEndpointDirectory"/> and
     /// <c>AddDbContextFactory&lt;TContext&gt;</c>.
     /// </summary>
@@ -33,7 +34,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton(sp => NetworkGuard.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowedNetworks));
         services.TryAddSingleton<WebhookSender>();
         services.TryAddSingleton<DeliverySignal>();
-        services.TryAddSingleton<DeliveryWakeInterceptor>();
+        services.TryAddSingleton<OutboxInterceptor>();
         services.TryAddSingleton<DeliveryMetrics>();
         services.TryAddSingleton(sp => new DeliveryNode(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.NodeId ?? DefaultNodeId()));
         services.TryAddSingleton<IDeliveryStore, DeliveryStore<TContext>>();

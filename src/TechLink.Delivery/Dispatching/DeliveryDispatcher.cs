@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using TechLink.Delivery.Model;
 using TechLink.Delivery.Sending;
+using TechLink.Delivery.Outbox;
 
 namespace TechLink.Delivery.Dispatching;
 
@@ -590,12 +591,12 @@ public sealed class DeliveryDispatcher : BackgroundService
                 if (connection is null) return;
                 connection.Notification += (_, _) => _signal.Notify();
                 await connection.OpenAsync(cancellationToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {DeliveryWakeInterceptor.Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {OutboxInterceptor.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                _logger.Listening(DeliveryWakeInterceptor.Channel);
+                _logger.Listening(OutboxInterceptor.Channel);
                 failures = 0;
                 // Notifications sent while we were not listening are lost: look once.
                 _signal.Notify();
@@ -617,7 +618,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             {
                 failures++;
                 var delay = Backoff(failures);
-                _logger.ListenFailed(ex, DeliveryWakeInterceptor.Channel, failures, delay);
+                _logger.ListenFailed(ex, OutboxInterceptor.Channel, failures, delay);
                 try
                 {
                     await Task.Delay(delay, _time, cancellationToken);

@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;
 using TechLink.Delivery.Model;
 
@@ -265,10 +264,10 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
     {
         public static DeliverySql For(DbContext db)
         {
-            var postgres = DeliveryWakeInterceptor.IsPostgres(db);
-            var (deliveries, d) = Names<DeliveryRecord>(db);
-            var (messages, m) = Names<OutboxMessage>(db);
-            var (attempts, a) = Names<DeliveryAttempt>(db);
+            var postgres = StoreNames.IsPostgres(db);
+            var (deliveries, d) = StoreNames.Of<DeliveryRecord>(db);
+            var (messages, m) = StoreNames.Of<OutboxMessage>(db);
+            var (attempts, a) = StoreNames.Of<DeliveryAttempt>(db);
             var id = d(nameof(DeliveryRecord.Id));
             var status = d(nameof(DeliveryRecord.Status));
             var next = d(nameof(DeliveryRecord.NextAttemptAt));
@@ -351,17 +350,6 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
             var insertAttempt = $"INSERT INTO {attempts} ({attemptColumns}) VALUES (@delivery, @attempt, @started, @status, @duration, @error, @excerpt, @headers)";
             return new DeliverySql(postgres, postgres ? claimPostgres : claimSqlite, payloads, writePostgres, updateSqlite, insertAttempt);
         }
-
-        private static (string Table, Func<string, string> Column) Names<T>(DbContext db)
-        {
-            var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException("DeliveryModel.Apply was not called on this DbContext.");
-            var tableName = entity.GetTableName()!;
-            var store = StoreObjectIdentifier.Table(tableName, entity.GetSchema());
-            var table = entity.GetSchema() is { } schema ? $"{Quote(schema)}.{Quote(tableName)}" : Quote(tableName);
-            return (table, property => Quote(entity.FindProperty(property)!.GetColumnName(store)!));
-        }
-
-        private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 }
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using TechLink.Delivery.Dispatching;
 using TechLink.Server.Infrastructure;
+using TechLink.Delivery.Outbox;
 
 namespace TechLink.Server.Data;
 
@@ -43,14 +44,9 @@ internal static class DatabaseRegistration
     internal static DbContextOptionsBuilder UsePostgres(DbContextOptionsBuilder o, string connectionString) =>
         o.UseNpgsql(connectionString, x => x.MigrationsHistoryTable("__ef_migrations")).UseSnakeCaseNamingConvention();
 
-    private static void Configure(IServiceProvider sp, DbContextOptionsBuilder o)
-    {
-        // Wakes the dispatcher (and, on PostgreSQL, the other nodes) as soon as a change with deliveries commits.
-        if (sp.GetService<DeliveryWakeInterceptor>() is { } wake)
-        {
-            o.AddInterceptors(wake);
-        }
-    }
+    // Writes the events queued by EventOutbox with each save, in its transaction, and wakes the dispatcher (and, on
+    // PostgreSQL, the other nodes) as soon as a change with deliveries commits.
+    private static void Configure(IServiceProvider sp, DbContextOptionsBuilder o) => o.AddInterceptors(sp.GetRequiredService<OutboxInterceptor>());
 
     private sealed class UpcastFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<TechLinkDbContext>
         where T : TechLinkDbContext

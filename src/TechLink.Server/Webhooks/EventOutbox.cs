@@ -1,15 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using TechLink.Delivery.Model;
+using TechLink.Delivery.Outbox;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 
 namespace TechLink.Server.Webhooks;
 
 /// <summary>
-/// Writes an event into the outbox and one delivery per matching enabled registration, into the caller's
-/// DbContext: they are saved by the same SaveChanges, in the same transaction, as the change itself.
+/// Queues an event, with one delivery per matching enabled registration, on the caller's DbContext: the next
+/// SaveChanges writes them after the change itself, in the same transaction (<see cref="OutboxInterceptor"/>).
 /// </summary>
 /// <remarks>
 /// A unit of work that writes many events (a bulk change, a refresh, the benchmark) reads the company's registrations
@@ -17,45 +17,26 @@ namespace TechLink.Server.Webhooks;
 /// registration. Another transaction's registration change is seen by the next DbContext,
 /// as it would be by a query made a moment earlier.
 /// </remarks>
-public sealed class EventOutbox(TimeProvider clock)
+public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
 {
     private sealed record Registration(long Id, string[] Types);
 
     private readonly ConditionalWeakTable<DbContext, Dictionary<long, List<Registration>>> _registrations = [];
 
-    public async Task<OutboxMessage> AddAsync(TechLinkDbContext db, long companyId, string eventType, long? workOrderId, object payload, CancellationToken cancellationToken = default)
+    public async Task AddAsync(TechLinkDbContext db, long companyId, string eventType, long? workOrderId, object payload, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var message = new OutboxMessage
-        {
-            TenantId = companyId,
-            EventType = eventType,
-            Subject = Formats.Id(workOrderId),
-            Payload = JsonSerializer.Serialize(payload, payload.GetType(), ApiJson.Options),
-            CreatedAt = now,
-        };
-        db.Events.Add(message);
-
+        var deliveries = new List<PendingDelivery>();
         foreach (var registration in await RegistrationsAsync(db, companyId, cancellationToken))
         {
-            if (!registration.Types.Contains(EventCatalog.Wildcard) && !registration.Types.Contains(eventType))
+            if (registration.Types.Contains(EventCatalog.Wildcard) || registration.Types.Contains(eventType))
             {
-                continue;
+                deliveries.Add(new PendingDelivery(registration.Id, NewWebhookId()));
             }
-
-            db.Deliveries.Add(new DeliveryRecord
-            {
-                Message = message,
-                EndpointId = registration.Id,
-                TenantId = companyId,
-                WebhookId = NewWebhookId(),
-                Status = DeliveryStatus.Pending,
-                NextAttemptAt = now,
-                CreatedAt = now,
-            });
         }
 
-        return message;
+        var payloadJson = JsonSerializer.Serialize(payload, payload.GetType(), ApiJson.Options);
+        outbox.Enqueue(db, new PendingEvent(companyId, eventType, Formats.Id(workOrderId), payloadJson, now, deliveries));
     }
 
     private async Task<List<Registration>> RegistrationsAsync(TechLinkDbContext db, long companyId, CancellationToken cancellationToken)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Model;
 using TechLink.Delivery.Network;
+using TechLink.Delivery.Outbox;
 
 namespace TechLink.Delivery.Tests.Infrastructure;
 
@@ -40,7 +41,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
         {
             database(options);
             options.UseSnakeCaseNamingConvention();
-            options.AddInterceptors(sp.GetRequiredService<DeliveryWakeInterceptor>());
+            options.AddInterceptors(sp.GetRequiredService<OutboxInterceptor>());
             options.ConfigureWarnings(w => w.Ignore(CoreEventId.ManyServiceProvidersCreatedWarning));
         });
         builder.Services.AddTechLinkDelivery<TestDbContext>(builder.Configuration);

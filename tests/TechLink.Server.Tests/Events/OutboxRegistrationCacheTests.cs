@@ -39,14 +39,15 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
         await using var _ = db;
         await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 1 });
         await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 2 });
-        Assert.Empty(db.ChangeTracker.Entries<TechLink.Delivery.Model.DeliveryRecord>());
 
         // Saved by this same DbContext after its registrations were remembered: the next events see it.
         db.WebhookRegistrations.Add(Registration(company, EventCatalog.Wildcard));
         await db.SaveChangesAsync();
         await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 3 });
         await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 4 });
-        Assert.Equal(2, db.ChangeTracker.Entries<TechLink.Delivery.Model.DeliveryRecord>().Count(e => e.State == EntityState.Added));
+        await db.SaveChangesAsync();
+        Assert.Equal(4, await db.Events.CountAsync(e => e.TenantId == company));
+        Assert.Equal(2, await db.Deliveries.CountAsync(d => d.TenantId == company));
     }
 
     [Fact]
@@ -63,7 +64,8 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
         }
 
         await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 2 });
-        Assert.Single(db.ChangeTracker.Entries<TechLink.Delivery.Model.DeliveryRecord>(), e => e.State == EntityState.Added);
+        await db.SaveChangesAsync();
+        Assert.Equal(1, await db.Deliveries.CountAsync(d => d.TenantId == company));
     }
 }
 

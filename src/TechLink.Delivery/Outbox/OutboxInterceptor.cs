@@ -1,0 +1,244 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Storage;
+using TechLink.Delivery.Dispatching;
+using TechLink.Delivery.Model;
+
+namespace TechLink.Delivery.Outbox;
+
+/// <summary>
+/// Add to the host's DbContext (<c>options.AddInterceptors(sp.GetRequiredService&lt;OutboxInterceptor&gt;())</c>).
+/// <list type="bullet">
+/// <item>Events queued with <see cref="Enqueue"/> are written by the context's next SaveChanges, after its own
+/// changes and in the same transaction (the caller's, or one begun for that save), by <see cref="OutboxWriter"/>.</item>
+/// <item>When deliveries were written (queued events, or <see cref="DeliveryRecord"/> entities added the EF way), the
+/// local dispatcher is woken once the data is committed, and on PostgreSQL a <c>NOTIFY techlink_deliveries</c> is
+/// sent inside the committing transaction, so PostgreSQL delivers it to the other nodes exactly when the rows
+/// become visible. Transactions committed outside EF Core are only seen by the idle poll.</item>
+/// </list>
+/// A transaction that rolls back takes its written events with it and drops the ones still queued.
+/// </summary>
+public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
+{
+    public const string Channel = "techlink_deliveries";
+    private const string NotifySql = "NOTIFY techlink_deliveries";
+
+    private sealed class State
+    {
+        public List<PendingEvent> Queued { get; } = [];
+
+        /// <summary>Deliveries were written in the current transaction (or save): wake dispatchers when it commits.</summary>
+        public bool Deliveries { get; set; }
+
+        public bool Notified { get; set; }
+
+        /// <summary>The transaction this interceptor began for a save that had none.</summary>
+        public IDbContextTransaction? Own { get; set; }
+    }
+
+    private readonly ConditionalWeakTable<DbContext, State> _states = [];
+
+    /// <summary>Queues an event (with its deliveries) for <paramref name="context"/>'s next SaveChanges.</summary>
+    public void Enqueue(DbContext context, PendingEvent pendingEvent)
+    {
+        ArgumentNullException.ThrowIfNull(pendingEvent);
+        _states.GetOrCreateValue(context).Queued.Add(pendingEvent);
+    }
+
+    /// <summary>How many events <paramref name="context"/> has queued and not yet written.</summary>
+    public int QueuedCount(DbContext context) => _states.TryGetValue(context, out var state) ? state.Queued.Count : 0;
+
+    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        if (Saving(eventData.Context) is { } context) _states.GetOrCreateValue(context).Own = context.Database.BeginTransaction();
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        if (Saving(eventData.Context) is { } context) _states.GetOrCreateValue(context).Own = await context.Database.BeginTransactionAsync(cancellationToken);
+        return result;
+    }
+
+    public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        SavedAsync(eventData.Context, async: false, CancellationToken.None).GetAwaiter().GetResult();
+        return result;
+    }
+
+    public async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        await SavedAsync(eventData.Context, async: true, cancellationToken);
+        return result;
+    }
+
+    public void SaveChangesFailed(DbContextErrorEventData eventData) =>
+        FailedAsync(eventData.Context, async: false).GetAwaiter().GetResult();
+
+    public Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default) =>
+        FailedAsync(eventData.Context, async: true);
+
+    public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        if (NeedsNotify(eventData.Context) is { } state)
+        {
+            using var command = CreateNotify(transaction);
+            command.ExecuteNonQuery();
+            state.Notified = true;
+        }
+
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        if (NeedsNotify(eventData.Context) is { } state)
+        {
+            await using var command = CreateNotify(transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            state.Notified = true;
+        }
+
+        return result;
+    }
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
+    {
+        if (eventData.Context is { } context && _states.TryGetValue(context, out var state) && state.Deliveries)
+        {
+            state.Deliveries = false;
+            state.Notified = false;
+            signal.Notify();
+        }
+    }
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        TransactionCommitted(transaction, eventData);
+        return Task.CompletedTask;
+    }
+
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData)
+    {
+        if (eventData.Context is { } context && _states.TryGetValue(context, out var state))
+        {
+            state.Queued.Clear();
+            state.Deliveries = false;
+            state.Notified = false;
+        }
+    }
+
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        TransactionRolledBack(transaction, eventData);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Before a save: remembers deliveries added the EF way; answers the context when queued events need a
+    /// transaction begun for this save.
+    /// </summary>
+    private DbContext? Saving(DbContext? context)
+    {
+        if (context is null) return null;
+        var state = _states.TryGetValue(context, out var known) ? known : null;
+        if (AddsDeliveries(context)) (state ??= _states.GetOrCreateValue(context)).Deliveries = true;
+        return state is { Queued.Count: > 0 } && context.Database.CurrentTransaction is null ? context : null;
+    }
+
+    /// <summary>After the save's own changes: writes the queued events, then commits the transaction begun for them.</summary>
+    private async Task SavedAsync(DbContext? context, bool async, CancellationToken cancellationToken)
+    {
+        if (context is null || !_states.TryGetValue(context, out var state)) return;
+        try
+        {
+            if (state.Queued.Count > 0)
+            {
+                var written = await OutboxWriter.WriteAsync(context, state.Queued, async, cancellationToken);
+                state.Queued.Clear();
+                if (written > 0) state.Deliveries = true;
+            }
+
+            if (state.Own is { } own)
+            {
+                state.Own = null;
+                await using (own)
+                {
+                    if (async) await own.CommitAsync(cancellationToken);
+                    else own.Commit();
+                }
+            }
+            else if (state.Deliveries && context.Database.CurrentTransaction is null)
+            {
+                // A single-statement save without a transaction: already committed.
+                state.Deliveries = false;
+                if (StoreNames.IsPostgres(context))
+                {
+                    if (async) await context.Database.ExecuteSqlRawAsync(NotifySql, cancellationToken);
+                    else context.Database.ExecuteSqlRaw(NotifySql);
+                }
+
+                signal.Notify();
+            }
+        }
+        catch
+        {
+            await FailedAsync(context, async);
+            throw;
+        }
+    }
+
+    private async Task FailedAsync(DbContext? context, bool async)
+    {
+        if (context is null || !_states.TryGetValue(context, out var state) || state.Own is not { } own) return;
+        state.Own = null;
+        try
+        {
+            // Explicitly, so the other interceptors (the SQLite write queue) and this one see the rollback.
+            if (async) await own.RollbackAsync();
+            else own.Rollback();
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException)
+        {
+            // The connection broke: the database rolled the transaction back itself.
+        }
+        finally
+        {
+            if (async) await own.DisposeAsync();
+            else own.Dispose();
+        }
+    }
+
+    private State? NeedsNotify(DbContext? context) =>
+        context is not null && _states.TryGetValue(context, out var state) && state.Deliveries && !state.Notified && StoreNames.IsPostgres(context) ? state : null;
+
+    /// <summary>Whether the save adds delivery entities (redeliveries are added the EF way), without a DetectChanges scan.</summary>
+    private static bool AddsDeliveries(DbContext context)
+    {
+        var detect = context.ChangeTracker.AutoDetectChangesEnabled;
+        context.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            foreach (var entry in context.ChangeTracker.Entries<DeliveryRecord>())
+            {
+                if (entry.State == EntityState.Added) return true;
+            }
+
+            return false;
+        }
+        finally
+        {
+            context.ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
+    }
+
+    private static DbCommand CreateNotify(DbTransaction transaction)
+    {
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = NotifySql;
+        return command;
+    }
+}
