@@ -71,7 +71,7 @@ internal sealed class InProcessServer : IAsyncDisposable
     public static async Task<InProcessServer> StartAsync(Storage storage, string roles = "all")
     {
         Directory.CreateDirectory(storage.DataPath);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = storage.DataPath, EnvironmentName = "Production" });
+        var builder = ServerSetup.CreateTechLinkBuilder([], contentRootPath: storage.DataPath, environmentName: "Production");
         builder.Configuration.AddInMemoryCollection(storage.Configuration(roles));
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddTechLink();

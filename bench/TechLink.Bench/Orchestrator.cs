@@ -17,10 +17,25 @@ internal static class Orchestrator
 {
     private sealed record Sizes(int Bare, int Engine, TimeSpan LatencyFor, int IsolationEvents, int Backlog, TimeSpan DrainBound, int HangfireJobs, TimeSpan ApiFor);
 
-    private static readonly Sizes Quick = new(4000, 3000, TimeSpan.FromSeconds(5), 3000, 200_000, TimeSpan.FromSeconds(20), 1500, TimeSpan.FromSeconds(5));
-    private static readonly Sizes Full = new(20000, 10000, TimeSpan.FromSeconds(15), 10000, 200_000, TimeSpan.FromSeconds(300), 5000, TimeSpan.FromSeconds(15));
+    private static readonly Sizes Quick = new(100_000, 3000, TimeSpan.FromSeconds(5), 3000, 200_000, TimeSpan.FromSeconds(20), 1500, TimeSpan.FromSeconds(5));
+    private static readonly Sizes Full = new(300_000, 10000, TimeSpan.FromSeconds(15), 10000, 200_000, TimeSpan.FromSeconds(300), 5000, TimeSpan.FromSeconds(15));
 
     public static async Task<int> RunAsync(string[] args)
+    {
+        var work = Path.Combine("/tmp", "techlink-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        try
+        {
+            return await RunAsync(args, work);
+        }
+        finally
+        {
+            // Every data folder of the run (hundreds of MB with the backlogs), also after a diagnosis run or a failure.
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static async Task<int> RunAsync(string[] args, string work)
     {
         var full = args.Contains("--full");
         var sizes = full ? Full : Quick;
@@ -28,8 +43,6 @@ internal static class Orchestrator
         if (Arg(args, "--events") is { } events) sizes = sizes with { Engine = int.Parse(events, CultureInfo.InvariantCulture) };
         var outDir = Arg(args, "--out") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../results"));
         Directory.CreateDirectory(outDir);
-        var work = Path.Combine("/tmp", "techlink-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(work);
         var dirs = 0;
         string NewDir() => Path.Combine(work, (++dirs).ToString(CultureInfo.InvariantCulture));
 
@@ -181,7 +194,6 @@ internal static class Orchestrator
         await File.WriteAllTextAsync(file, Report(full, stamp, clock.Elapsed, concurrency, options, rows, growth, svg, summary));
         Progress($"wrote {file}");
         Console.WriteLine(summary);
-        try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return 0;
     }
 

@@ -1,6 +1,6 @@
 using TechLink.Server;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServerSetup.CreateTechLinkBuilder(args);
 builder.AddTechLink();
 var app = builder.Build();
 await app.InitializeTechLinkAsync();

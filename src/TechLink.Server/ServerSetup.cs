@@ -22,6 +22,19 @@ namespace TechLink.Server;
 /// <summary>The host's wiring, in the order data flows: storage, identity, the API, webhooks, the portal.</summary>
 internal static class ServerSetup
 {
+    /// <summary>
+    /// The host's builder. Configuration files are read once, not watched: the default DataPath (<c>./data</c>) lies
+    /// inside the content root, a reload-on-change watch covers the whole folder tree, and every SQLite write would
+    /// wake it (perf under delivery load: the watcher thread and the kernel's notifications took 7% of the CPU).
+    /// </summary>
+    public static WebApplicationBuilder CreateTechLinkBuilder(string[] args, string? contentRootPath = null, string? environmentName = null) =>
+        WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [.. args, "--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = contentRootPath,
+            EnvironmentName = environmentName,
+        });
+
     public static WebApplicationBuilder AddTechLink(this WebApplicationBuilder builder)
     {
         var services = builder.Services;

@@ -67,8 +67,14 @@ public sealed class DeliveryDispatcher : BackgroundService
     private int _held;
     private bool _stopping;
 
-    /// <summary>When the rows this node wrote back as pending fall due (its retries and hand-backs), soonest first.</summary>
-    private readonly PriorityQueue<DateTime, DateTime> _ownDue = new();
+    /// <summary>The endpoints of the rows this node wrote back as pending (its retries and hand-backs), by when they fall due.</summary>
+    private readonly PriorityQueue<long, DateTime> _ownDue = new();
+
+    /// <summary>Endpoints that may have due rows to claim.</summary>
+    private readonly HashSet<long> _wanted = [];
+
+    /// <summary>When to look for due rows nobody named (at once at start).</summary>
+    private DateTime _discoverAt = DateTime.MinValue;
 
     internal DeliveryDispatcher(
         IDeliveryStore store,
@@ -90,8 +96,8 @@ public sealed class DeliveryDispatcher : BackgroundService
         _options = options;
         _node = node;
         _logger = logger;
-        // Per endpoint: its sends plus half a batch waiting; claimed again when it is down to a quarter batch waiting.
-        _holdPerEndpoint = options.MaxConcurrencyPerEndpoint + Math.Max(1, options.ClaimBatchSize / 2);
+        // Per endpoint: its sends plus a batch waiting; claimed for again when it is down to a quarter batch waiting.
+        _holdPerEndpoint = options.MaxConcurrencyPerEndpoint + Math.Max(1, options.ClaimBatchSize);
         _refillPerEndpoint = options.MaxConcurrencyPerEndpoint + (options.ClaimBatchSize / 4);
         _holdTotal = options.MaxConcurrency + 3 * options.ClaimBatchSize;
         _results = Channel.CreateBounded<DeliveryResult>(new BoundedChannelOptions(_holdTotal + options.ResultBatchSize)
@@ -150,25 +156,54 @@ public sealed class DeliveryDispatcher : BackgroundService
         _logger.DispatcherStopped(_node.Id);
     }
 
-    /// <summary>One claim when there is room, then a wait for a reason to claim again.</summary>
+    /// <summary>
+    /// One round: claims for the endpoints that may have due rows and can take more (each through its own index range,
+    /// so no claim ever scans another endpoint's backlog), then waits for a reason to claim again. Which endpoints may
+    /// have due rows: those named by commits (here, or by another node's NOTIFY), this node's own retries falling due,
+    /// endpoints whose last claim came back full, and, every <see cref="DeliveryOptions.IdlePollInterval"/> or when a
+    /// notification named none, those a discovery query finds (other nodes' retries, leases of a node that died).
+    /// </summary>
     private async Task DispatchOnceAsync(CancellationToken cancellationToken)
     {
         var slow = NotAnswering();
         if (slow.Length > 0)
         {
-            // Their due rows would sit at the head of every claim's scan, to be skipped one by one: move them out of
-            // the way (not attempted, no attempt counted) until the endpoint could take them.
+            // Nothing claims a full endpoint's rows, but they stay due: move them on (not attempted, no attempt counted)
+            // so that they are not the oldest due rows of every discovery and every gauge while the endpoint is down.
             var until = RetryPolicy.WholeMilliseconds(Now() + _options.Timeout);
             var postponed = await _store.PostponeAsync(slow, until, Now(), cancellationToken);
             if (postponed > 0) _logger.Postponed(postponed, string.Join(",", slow), until);
         }
 
-        var (room, full) = Room();
-        if (room > 0)
+        var now = Now();
+        var (named, unknown) = _signal.Take();
+        bool discover;
+        lock (_gate)
         {
-            var now = Now();
-            var limit = Math.Min(_options.ClaimBatchSize, room);
-            var claims = await _store.ClaimAsync(limit, full, now, now + _options.Lease, cancellationToken);
+            _wanted.UnionWith(named);
+            while (_ownDue.TryPeek(out var endpoint, out var at) && at <= now)
+            {
+                _ownDue.Dequeue();
+                _wanted.Add(endpoint);
+            }
+
+            discover = !_stopping && (unknown || now >= _discoverAt);
+        }
+
+        if (discover)
+        {
+            var found = await _store.DiscoverAsync(Room().Full, now, cancellationToken);
+            lock (_gate)
+            {
+                _wanted.UnionWith(found);
+                _discoverAt = now + _options.IdlePollInterval;
+            }
+        }
+
+        var asks = Asks();
+        if (asks.Count > 0)
+        {
+            var claims = await _store.ClaimAsync(asks, now, now + _options.Lease, cancellationToken);
             _metrics.Claimed(claims.Count);
             if (claims.Count > 0)
             {
@@ -178,31 +213,58 @@ public sealed class DeliveryDispatcher : BackgroundService
                 Pump();
             }
 
-            // A full batch means more is probably due: claim again at once if there is room and one of the batch's
-            // endpoints can still take rows. When they are all full now, the next claim would leave them out and scan
-            // past their whole backlog, likely for nothing: wait for a commit or for one of them to run low instead.
-            if (claims.Count == limit && Room().Room > 0 && AnyBelowShare(claims)) return;
+            lock (_gate)
+            {
+                // Fewer rows than asked: nothing more is due for that endpoint now; it is claimed for again when a commit
+                // names it, a retry of ours falls due or a discovery finds it.
+                var got = claims.CountBy(c => c.EndpointId).ToDictionary(g => g.Key, g => g.Value);
+                foreach (var ask in asks)
+                {
+                    if (got.GetValueOrDefault(ask.EndpointId) < ask.Limit) _wanted.Remove(ask.EndpointId);
+                }
+            }
+
+            // An endpoint that gave all it was asked for may have more: claim again at once if one can take it.
+            if (Asks().Count > 0) return;
         }
 
         var wait = _options.IdlePollInterval;
         lock (_gate)
         {
-            var now = Now();
-            var due = false;
-            while (_ownDue.TryPeek(out var at, out _) && at <= now)
-            {
-                _ownDue.Dequeue();
-                due = true;
-            }
+            now = Now();
+            if (_discoverAt - now < wait) wait = _discoverAt - now;
+            if (_ownDue.TryPeek(out _, out var next) && next - now < wait) wait = next - now;
 
-            if (due) wait = TimeSpan.Zero;
-            else if (_ownDue.TryPeek(out var next, out _) && next - now < wait) wait = next - now;
-
-            // A full endpoint may stop answering: look again soon enough to move its due rows out of the claims' way.
+            // A full endpoint may stop answering: look again soon enough to move its due rows on.
             if (wait > PostponeEvery && _endpoints.Values.Any(IsFull)) wait = PostponeEvery;
         }
 
         await WaitAsync(wait, cancellationToken);
+    }
+
+    /// <summary>
+    /// Under the lock: how many rows to claim for each endpoint that may have due rows and has run down to its refill
+    /// mark (or holds none), topping it up to its share, within what the node may still hold.
+    /// </summary>
+    private List<EndpointClaim> Asks()
+    {
+        lock (_gate)
+        {
+            var asks = new List<EndpointClaim>();
+            if (_stopping) return asks;
+            var room = _holdTotal - _held;
+            foreach (var endpoint in _wanted)
+            {
+                if (room <= 0) break;
+                var held = _endpoints.TryGetValue(endpoint, out var queue) ? queue.Held : 0;
+                if (held > _refillPerEndpoint) continue;
+                var limit = Math.Min(_holdPerEndpoint - held, room);
+                asks.Add(new EndpointClaim(endpoint, limit));
+                room -= limit;
+            }
+
+            return asks;
+        }
     }
 
     /// <summary>Lets the directory load the batch's endpoints in one read; a failure only means each send looks its own up.</summary>
@@ -256,20 +318,6 @@ public sealed class DeliveryDispatcher : BackgroundService
             }
 
             return slow is null ? [] : [.. slow];
-        }
-    }
-
-    /// <summary>Whether any of these endpoints can still take rows (so another claim right away may find some for it).</summary>
-    private bool AnyBelowShare(IReadOnlyList<ClaimedDelivery> claims)
-    {
-        lock (_gate)
-        {
-            foreach (var claim in claims)
-            {
-                if (!_endpoints.TryGetValue(claim.EndpointId, out var queue) || !IsFull(queue)) return true;
-            }
-
-            return false;
         }
     }
 
@@ -531,7 +579,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             {
                 // Bounded: beyond it, the idle poll finds the rest.
                 if (result.Status != DeliveryStatus.Pending || _ownDue.Count >= MaxOwnDue) continue;
-                _ownDue.Enqueue(result.NextAttemptAt, result.NextAttemptAt);
+                _ownDue.Enqueue(result.Claim.EndpointId, result.NextAttemptAt);
                 any = true;
             }
         }
@@ -589,7 +637,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             {
                 connection = await _store.CreateListenerConnectionAsync(cancellationToken);
                 if (connection is null) return;
-                connection.Notification += (_, _) => _signal.Notify();
+                connection.Notification += (_, e) => _signal.NotifyFromPayload(e.Payload);
                 await connection.OpenAsync(cancellationToken);
                 await using (var listen = new NpgsqlCommand($"LISTEN {OutboxInterceptor.Channel}", connection))
                 {

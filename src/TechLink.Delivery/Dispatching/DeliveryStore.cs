@@ -7,6 +7,9 @@ using TechLink.Delivery.Model;
 
 namespace TechLink.Delivery.Dispatching;
 
+/// <summary>How many due deliveries of one endpoint a claim may take.</summary>
+internal readonly record struct EndpointClaim(long EndpointId, int Limit);
+
 /// <summary>A delivery this node holds the lease of (until <see cref="LeaseUntil"/>), with what it needs to send.</summary>
 internal sealed record ClaimedDelivery(long Id, long MessageId, long EndpointId, string WebhookId, int AttemptCount, DateTime NextAttemptAt, DateTime LeaseUntil)
 {
@@ -38,10 +41,17 @@ internal sealed record DeliveryResult(
 internal interface IDeliveryStore
 {
     /// <summary>
-    /// Leases up to <paramref name="limit"/> due deliveries (oldest due first, none of <paramref name="excludedEndpoints"/>)
-    /// to this node until <paramref name="leaseUntil"/>, with their payloads, in one statement.
+    /// Leases, for each endpoint asked for, up to its limit of its due deliveries (oldest due first) to this node until
+    /// <paramref name="leaseUntil"/>, with their payloads: each endpoint's rows are read through its own index range, so
+    /// the backlog of another endpoint is never scanned. One statement on PostgreSQL, one transaction on SQLite.
     /// </summary>
-    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int limit, IReadOnlyCollection<long> excludedEndpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(IReadOnlyList<EndpointClaim> endpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The endpoints (none of <paramref name="excluded"/>) that have due deliveries nobody holds: one index probe per
+    /// endpoint that has any delivery rows, not a scan of the backlog.
+    /// </summary>
+    Task<IReadOnlyList<long>> DiscoverAsync(IReadOnlyCollection<long> excluded, DateTime now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes the results (and their attempts) in one transaction, fenced by lease owner and attempt count; answers
@@ -71,15 +81,16 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
 {
     private DeliverySql? _sql;
 
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int limit, IReadOnlyCollection<long> excludedEndpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(IReadOnlyList<EndpointClaim> endpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
     {
+        if (endpoints.Count == 0) return [];
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var sql = _sql ??= DeliverySql.For(db);
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         // On SQLite the claim is an EF transaction like every other write, so the host's write queue (if any) orders it.
         await using var transaction = sql.Postgres ? null : await db.Database.BeginTransactionAsync(cancellationToken);
-        var claims = new List<ClaimedDelivery>(limit);
+        var claims = new List<ClaimedDelivery>(endpoints.Sum(e => e.Limit));
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction?.GetDbTransaction();
@@ -88,22 +99,24 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
             Add(command, "until", leaseUntil);
             Add(command, "now", now);
             Add(command, "pending", (int)DeliveryStatus.Pending);
-            Add(command, "limit", limit);
-            Add(command, "excluded", sql.Postgres ? excludedEndpoints.ToArray() : JsonSerializer.Serialize(excludedEndpoints));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            if (sql.Postgres)
             {
-                claims.Add(new ClaimedDelivery(
-                    reader.GetInt64(0),
-                    reader.GetInt64(1),
-                    reader.GetInt64(2),
-                    reader.GetString(3),
-                    reader.GetInt32(4),
-                    DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc),
-                    leaseUntil)
+                // One statement: each endpoint's due rows through its own index range (a LATERAL per endpoint).
+                Add(command, "endpoints", endpoints.Select(e => e.EndpointId).ToArray());
+                Add(command, "limits", endpoints.Select(e => e.Limit).ToArray());
+                await ReadClaimsAsync(command, claims, leaseUntil, withPayload: true, cancellationToken);
+            }
+            else
+            {
+                // In process: the same prepared statement once per endpoint.
+                var endpoint = Add(command, "endpoint", 0L);
+                var limit = Add(command, "limit", 0);
+                foreach (var want in endpoints)
                 {
-                    Payload = sql.Postgres ? reader.GetString(6) : "",
-                });
+                    endpoint.Value = want.EndpointId;
+                    limit.Value = want.Limit;
+                    await ReadClaimsAsync(command, claims, leaseUntil, withPayload: false, cancellationToken);
+                }
             }
         }
 
@@ -128,6 +141,41 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
 
         if (transaction is not null) await transaction.CommitAsync(cancellationToken);
         return claims;
+    }
+
+    private static async Task ReadClaimsAsync(DbCommand command, List<ClaimedDelivery> claims, DateTime leaseUntil, bool withPayload, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claims.Add(new ClaimedDelivery(
+                reader.GetInt64(0),
+                reader.GetInt64(1),
+                reader.GetInt64(2),
+                reader.GetString(3),
+                reader.GetInt32(4),
+                DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc),
+                leaseUntil)
+            {
+                Payload = withPayload ? reader.GetString(6) : "",
+            });
+        }
+    }
+
+    public async Task<IReadOnlyList<long>> DiscoverAsync(IReadOnlyCollection<long> excluded, DateTime now, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var sql = _sql ??= DeliverySql.For(db);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql.Discover;
+        Add(command, "now", now);
+        Add(command, "pending", (int)DeliveryStatus.Pending);
+        Add(command, "excluded", sql.Postgres ? excluded.ToArray() : JsonSerializer.Serialize(excluded));
+        var found = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) found.Add(reader.GetInt64(0));
+        return found;
     }
 
     public async Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
@@ -260,7 +308,7 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
     }
 
     /// <summary>The hot-path statements, with table and column names read from the host's model (snake_case or not).</summary>
-    private sealed record DeliverySql(bool Postgres, string Claim, string Payloads, string WritePostgres, string UpdateSqlite, string InsertAttempt)
+    private sealed record DeliverySql(bool Postgres, string Claim, string Discover, string Payloads, string WritePostgres, string UpdateSqlite, string InsertAttempt)
     {
         public static DeliverySql For(DbContext db)
         {
@@ -288,16 +336,18 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
             // Many nodes: rows locked by another node's claim are skipped, not waited for. The payloads come back in the
             // same round trip.
             var claimPostgres = $"""
-                WITH claimed AS (
-                    UPDATE {deliveries} SET {leaseOwner} = @owner, {leaseExpires} = @until
-                    WHERE {id} IN (
+                WITH picked AS (
+                    SELECT p.{id} FROM unnest(@endpoints::bigint[], @limits::int[]) AS w(endpoint_id, n)
+                    CROSS JOIN LATERAL (
                         SELECT {id} FROM {deliveries}
-                        WHERE {status} = @pending AND {next} <= @now
+                        WHERE {endpoint} = w.endpoint_id AND {status} = @pending AND {next} <= @now
                           AND ({leaseExpires} IS NULL OR {leaseExpires} < @now)
-                          AND NOT ({endpoint} = ANY(@excluded))
                         ORDER BY {next}
-                        LIMIT @limit
-                        FOR UPDATE SKIP LOCKED)
+                        LIMIT w.n
+                        FOR UPDATE SKIP LOCKED) p),
+                claimed AS (
+                    UPDATE {deliveries} SET {leaseOwner} = @owner, {leaseExpires} = @until
+                    WHERE {id} IN (SELECT {id} FROM picked)
                     RETURNING {returning})
                 SELECT c.*, msg.{m(nameof(OutboxMessage.Payload))}
                 FROM claimed c JOIN {messages} msg ON msg.{m(nameof(OutboxMessage.Id))} = c.{messageId}
@@ -309,12 +359,27 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
                 UPDATE {deliveries} SET {leaseOwner} = @owner, {leaseExpires} = @until
                 WHERE {id} IN (
                     SELECT {id} FROM {deliveries}
-                    WHERE {status} = @pending AND {next} <= @now
+                    WHERE {endpoint} = @endpoint AND {status} = @pending AND {next} <= @now
                       AND ({leaseExpires} IS NULL OR {leaseExpires} < @now)
-                      AND {endpoint} NOT IN (SELECT value FROM json_each(@excluded))
                     ORDER BY {next}
                     LIMIT @limit)
                 RETURNING {returning}
+                """;
+
+            // A loose index scan: from one endpoint to the next through the index that starts with the endpoint, and one
+            // probe of its due range each; the cost grows with the endpoints, not with the rows.
+            var notExcluded = postgres ? "NOT (e.id = ANY(@excluded))" : "e.id NOT IN (SELECT value FROM json_each(@excluded))";
+            var discover = $"""
+                WITH RECURSIVE e(id) AS (
+                    SELECT MIN({endpoint}) FROM {deliveries}
+                    UNION ALL
+                    SELECT (SELECT MIN({endpoint}) FROM {deliveries} WHERE {endpoint} > e.id) FROM e WHERE e.id IS NOT NULL)
+                SELECT e.id FROM e
+                WHERE e.id IS NOT NULL AND {notExcluded}
+                  AND EXISTS (
+                    SELECT 1 FROM {deliveries} d
+                    WHERE d.{endpoint} = e.id AND d.{status} = @pending AND d.{next} <= @now
+                      AND (d.{leaseExpires} IS NULL OR d.{leaseExpires} < @now))
                 """;
             var payloads = $"SELECT {m(nameof(OutboxMessage.Id))}, {m(nameof(OutboxMessage.Payload))} FROM {messages} WHERE {m(nameof(OutboxMessage.Id))} IN (SELECT value FROM json_each(@ids))";
 
@@ -348,7 +413,7 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
                 WHERE {id} = @id AND {leaseOwner} = @owner AND {count} = @expected
                 """;
             var insertAttempt = $"INSERT INTO {attempts} ({attemptColumns}) VALUES (@delivery, @attempt, @started, @status, @duration, @error, @excerpt, @headers)";
-            return new DeliverySql(postgres, postgres ? claimPostgres : claimSqlite, payloads, writePostgres, updateSqlite, insertAttempt);
+            return new DeliverySql(postgres, postgres ? claimPostgres : claimSqlite, discover, payloads, writePostgres, updateSqlite, insertAttempt);
         }
     }
 }

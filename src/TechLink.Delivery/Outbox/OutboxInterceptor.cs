@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
 using TechLink.Delivery.Dispatching;
+using Npgsql;
 using TechLink.Delivery.Model;
 
 namespace TechLink.Delivery.Outbox;
@@ -15,7 +16,7 @@ namespace TechLink.Delivery.Outbox;
 /// changes and in the same transaction (the caller's, or one begun for that save), by <see cref="OutboxWriter"/>.</item>
 /// <item>When deliveries were written (queued events, or <see cref="DeliveryRecord"/> entities added the EF way), the
 /// local dispatcher is woken once the data is committed, and on PostgreSQL a <c>NOTIFY techlink_deliveries</c> is
-/// sent inside the committing transaction, so PostgreSQL delivers it to the other nodes exactly when the rows
+/// (naming the endpoints) sent inside the committing transaction, so PostgreSQL delivers it to the other nodes exactly when the rows
 /// become visible. Transactions committed outside EF Core are only seen by the idle poll.</item>
 /// </list>
 /// A transaction that rolls back takes its written events with it and drops the ones still queued.
@@ -23,14 +24,14 @@ namespace TechLink.Delivery.Outbox;
 public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
     public const string Channel = "techlink_deliveries";
-    private const string NotifySql = "NOTIFY techlink_deliveries";
+    private const string NotifySql = $"SELECT pg_notify('{Channel}', @endpoints)";
 
     private sealed class State
     {
         public List<PendingEvent> Queued { get; } = [];
 
-        /// <summary>Deliveries were written in the current transaction (or save): wake dispatchers when it commits.</summary>
-        public bool Deliveries { get; set; }
+        /// <summary>The endpoints of the deliveries written in the current transaction (or save): wake dispatchers for them when it commits.</summary>
+        public HashSet<long> Endpoints { get; } = [];
 
         public bool Notified { get; set; }
 
@@ -84,7 +85,7 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
     {
         if (NeedsNotify(eventData.Context) is { } state)
         {
-            using var command = CreateNotify(transaction);
+            using var command = CreateNotify(transaction, state);
             command.ExecuteNonQuery();
             state.Notified = true;
         }
@@ -96,7 +97,7 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
     {
         if (NeedsNotify(eventData.Context) is { } state)
         {
-            await using var command = CreateNotify(transaction);
+            await using var command = CreateNotify(transaction, state);
             await command.ExecuteNonQueryAsync(cancellationToken);
             state.Notified = true;
         }
@@ -106,11 +107,11 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
-        if (eventData.Context is { } context && _states.TryGetValue(context, out var state) && state.Deliveries)
+        if (eventData.Context is { } context && _states.TryGetValue(context, out var state) && state.Endpoints.Count > 0)
         {
-            state.Deliveries = false;
+            signal.Notify([.. state.Endpoints]);
+            state.Endpoints.Clear();
             state.Notified = false;
-            signal.Notify();
         }
     }
 
@@ -125,7 +126,7 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
         if (eventData.Context is { } context && _states.TryGetValue(context, out var state))
         {
             state.Queued.Clear();
-            state.Deliveries = false;
+            state.Endpoints.Clear();
             state.Notified = false;
         }
     }
@@ -144,7 +145,7 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
     {
         if (context is null) return null;
         var state = _states.TryGetValue(context, out var known) ? known : null;
-        if (AddsDeliveries(context)) (state ??= _states.GetOrCreateValue(context)).Deliveries = true;
+        foreach (var endpoint in AddedDeliveryEndpoints(context)) (state ??= _states.GetOrCreateValue(context)).Endpoints.Add(endpoint);
         return state is { Queued.Count: > 0 } && context.Database.CurrentTransaction is null ? context : null;
     }
 
@@ -156,9 +157,13 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
         {
             if (state.Queued.Count > 0)
             {
-                var written = await OutboxWriter.WriteAsync(context, state.Queued, async, cancellationToken);
+                await OutboxWriter.WriteAsync(context, state.Queued, async, cancellationToken);
+                foreach (var queued in state.Queued)
+                {
+                    foreach (var delivery in queued.Deliveries) state.Endpoints.Add(delivery.EndpointId);
+                }
+
                 state.Queued.Clear();
-                if (written > 0) state.Deliveries = true;
             }
 
             if (state.Own is { } own)
@@ -170,17 +175,18 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
                     else own.Commit();
                 }
             }
-            else if (state.Deliveries && context.Database.CurrentTransaction is null)
+            else if (state.Endpoints.Count > 0 && context.Database.CurrentTransaction is null)
             {
                 // A single-statement save without a transaction: already committed.
-                state.Deliveries = false;
                 if (StoreNames.IsPostgres(context))
                 {
-                    if (async) await context.Database.ExecuteSqlRawAsync(NotifySql, cancellationToken);
-                    else context.Database.ExecuteSqlRaw(NotifySql);
+                    var payload = DeliverySignal.Payload(state.Endpoints);
+                    if (async) await context.Database.ExecuteSqlRawAsync(NotifySql, [new NpgsqlParameter("endpoints", payload)], cancellationToken);
+                    else context.Database.ExecuteSqlRaw(NotifySql, new NpgsqlParameter("endpoints", payload));
                 }
 
-                signal.Notify();
+                signal.Notify([.. state.Endpoints]);
+                state.Endpoints.Clear();
             }
         }
         catch
@@ -212,21 +218,16 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
     }
 
     private State? NeedsNotify(DbContext? context) =>
-        context is not null && _states.TryGetValue(context, out var state) && state.Deliveries && !state.Notified && StoreNames.IsPostgres(context) ? state : null;
+        context is not null && _states.TryGetValue(context, out var state) && state.Endpoints.Count > 0 && !state.Notified && StoreNames.IsPostgres(context) ? state : null;
 
-    /// <summary>Whether the save adds delivery entities (redeliveries are added the EF way), without a DetectChanges scan.</summary>
-    private static bool AddsDeliveries(DbContext context)
+    /// <summary>The endpoints of the delivery entities the save adds (redeliveries are added the EF way), without a DetectChanges scan.</summary>
+    private static List<long> AddedDeliveryEndpoints(DbContext context)
     {
         var detect = context.ChangeTracker.AutoDetectChangesEnabled;
         context.ChangeTracker.AutoDetectChangesEnabled = false;
         try
         {
-            foreach (var entry in context.ChangeTracker.Entries<DeliveryRecord>())
-            {
-                if (entry.State == EntityState.Added) return true;
-            }
-
-            return false;
+            return [.. context.ChangeTracker.Entries<DeliveryRecord>().Where(e => e.State == EntityState.Added).Select(e => e.Entity.EndpointId)];
         }
         finally
         {
@@ -234,11 +235,16 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
         }
     }
 
-    private static DbCommand CreateNotify(DbTransaction transaction)
+    /// <summary>A NOTIFY naming the endpoints, so the other nodes claim for exactly those.</summary>
+    private static DbCommand CreateNotify(DbTransaction transaction, State state)
     {
         var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = NotifySql;
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "endpoints";
+        parameter.Value = DeliverySignal.Payload(state.Endpoints);
+        command.Parameters.Add(parameter);
         return command;
     }
 }

@@ -319,6 +319,62 @@ public abstract class DispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Claim_OneEndpointAsked_TakesOnlyItsRowsOldestFirst_AnotherEndpointsOlderBacklogUntouched()
+    {
+        var busy = Endpoints.Add(Receiver.Url("/busy"));
+        var quiet = Endpoints.Add(Receiver.Url("/quiet"));
+        var node = await StartNodeAsync(dispatcher: false);
+        var now = DateTime.UtcNow;
+        await using (var db = CreateContext())
+        {
+            AddDeliveries(db, busy, 2000, now.AddMinutes(-10));
+            AddDeliveries(db, quiet, 3, now.AddSeconds(-1));
+            await db.SaveChangesAsync();
+        }
+
+        var store = node.Services.GetRequiredService<TechLink.Delivery.Dispatching.IDeliveryStore>();
+        var claims = await store.ClaimAsync([new(quiet, 2)], DateTime.UtcNow, DateTime.UtcNow.AddMinutes(1), default);
+
+        Assert.Equal(2, claims.Count);
+        Assert.All(claims, c => Assert.Equal(quiet, c.EndpointId));
+        Assert.All(claims, c => Assert.NotEqual("", c.Payload));
+        await using var check = CreateContext();
+        Assert.Equal(0, await check.Deliveries.CountAsync(d => d.EndpointId == busy && d.LeaseOwner != null));
+        Assert.Equal(2, await check.Deliveries.CountAsync(d => d.EndpointId == quiet && d.LeaseOwner != null));
+    }
+
+    [Fact]
+    public async Task Discover_FindsEndpointsWithDueUnheldRows_NotExcludedHeldFutureOrFinished()
+    {
+        var due = Endpoints.Add(Receiver.Url("/due"));
+        var excluded = Endpoints.Add(Receiver.Url("/excluded"));
+        var future = Endpoints.Add(Receiver.Url("/future"));
+        var finished = Endpoints.Add(Receiver.Url("/finished"));
+        var held = Endpoints.Add(Receiver.Url("/held"));
+        var node = await StartNodeAsync(dispatcher: false);
+        var now = DateTime.UtcNow;
+        await using (var db = CreateContext())
+        {
+            AddDeliveries(db, due, 2, now.AddSeconds(-5));
+            AddDeliveries(db, excluded, 2, now.AddSeconds(-5));
+            AddDeliveries(db, future, 2, now.AddMinutes(5));
+            foreach (var d in AddDeliveries(db, finished, 2, now.AddSeconds(-5))) d.Status = DeliveryStatus.Succeeded;
+            foreach (var d in AddDeliveries(db, held, 2, now.AddSeconds(-5)))
+            {
+                d.LeaseOwner = "another-node";
+                d.LeaseExpiresAt = now.AddMinutes(1);
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var store = node.Services.GetRequiredService<TechLink.Delivery.Dispatching.IDeliveryStore>();
+        Assert.Equal([due], await store.DiscoverAsync([excluded], now, default));
+        // A lease that has run out is claimable again: the endpoint is found.
+        Assert.Equal([due, held], (await store.DiscoverAsync([excluded], now.AddMinutes(2), default)).Order());
+    }
+
+    [Fact]
     public async Task Dispatcher_Commit_WakesItWithinOneSecondWithoutPolling()
     {
         var endpoint = Endpoints.Add(Receiver.Url());
