@@ -89,6 +89,13 @@ internal static class Orchestrator
         var bare = await s.BareAsync(sizes.Bare);
         Add(new Row($"bare (HttpClient loop, {concurrency} in flight)", $"{bare.PerSecond:0} req/s", "", "", "", null));
 
+        if (args.Contains("--sender-only"))
+        {
+            var sent = await s.SenderOnlyAsync(new Storage(NewDir(), null), sizes.Bare);
+            Console.WriteLine($"sender only: {sent.PerSecond:0}/s, {sent.CpuMicrosPerDelivery:0} µs CPU per request; bare {bare.PerSecond:0}/s, {bare.CpuMicrosPerDelivery:0} µs");
+            return 0;
+        }
+
         Progress("engine-sqlite");
         var sqlite = await s.EngineAsync(new Storage(NewDir(), null), sizes.Engine);
         var sqliteVsBare = sqlite.PerSecond / bare.PerSecond;

@@ -83,6 +83,46 @@ internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
         })));
     }
 
+    /// <summary>
+    /// Diagnosis: the product's <c>WebhookSender</c> alone (signing, headers, network guard, excerpt; nothing persisted),
+    /// at the same concurrency as the bare loop: what the send path costs before any database work.
+    /// </summary>
+    public async Task<Throughput> SenderOnlyAsync(Storage storage, int count)
+    {
+        await using var server = await InProcessServer.StartAsync(storage, "api");
+        var sender = server.Services.GetRequiredService<TechLink.Delivery.Sending.WebhookSender>();
+        var target = new TechLink.Delivery.Model.EndpointTarget(new Uri(receiver.Ok(0)), "token", [TechLink.Delivery.Signing.WebhookSecret.Generate()], true);
+        async Task LoopAsync(long firstSeq, int n)
+        {
+            var next = -1L;
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+            {
+                long i;
+                while ((i = Interlocked.Increment(ref next)) < n)
+                {
+                    var outcome = await sender.SendAsync(target, "msg_" + (firstSeq + i), Payloads.Json(firstSeq + i), CancellationToken.None);
+                    if (outcome.Failure is not null) throw new InvalidOperationException(outcome.Error);
+                }
+            })));
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        for (var round = 0; round < 50 && (round == 0 || Stopwatch.GetElapsedTime(started) < WarmUp); round++)
+        {
+            await receiver.ResetAsync();
+            await LoopAsync(4_000_000 + (round * 5000L), 5000);
+            await receiver.WaitForAsync(5000, Patience);
+        }
+
+        await receiver.ResetAsync();
+        var cpu = CpuMeter.Total(receiver.ProcessId);
+        var start = Stopwatch.GetTimestamp();
+        await LoopAsync(0, count);
+        var s = await receiver.WaitForAsync(count, Patience);
+        var micros = (CpuMeter.Total(receiver.ProcessId) - cpu).TotalMicroseconds / Math.Max(1, s.Count);
+        return new Throughput(s.Count, Seconds(s.LastTimestamp - start), s.Duplicates, s.Complete) { CpuMicrosPerDelivery = micros };
+    }
+
     // 2. engine: events through EventOutbox into the server's DbContext, delivered by the real dispatcher.
     public async Task<Throughput> EngineAsync(Storage storage, int count, int eventsPerTransaction = WriteBatch)
     {

@@ -216,54 +216,35 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
 
     private async Task<int> WriteSqliteAsync(TContext db, DeliverySql sql, IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
     {
-        var lost = 0;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
         var dbTransaction = transaction.GetDbTransaction();
-        await using var update = connection.CreateCommand();
-        update.Transaction = dbTransaction;
-        update.CommandText = sql.UpdateSqlite;
-        var u = new[] { "owner", "id", "expected", "status", "count", "next", "completed", "set_error", "error" }
-            .ToDictionary(n => n, n => Add(update, n, DBNull.Value));
-        u["owner"].Value = node.Id;
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = dbTransaction;
-        insert.CommandText = sql.InsertAttempt;
-        var a = new[] { "delivery", "attempt", "started", "status", "duration", "error", "excerpt", "headers" }
-            .ToDictionary(n => n, n => Add(insert, n, DBNull.Value));
-        foreach (var result in results)
+        // Two statements for the whole batch, each reading its rows from one JSON parameter: the fenced UPDATE answers
+        // the rows it wrote, and only their attempts are inserted.
+        var updated = new List<long>(results.Count);
+        await using (var update = connection.CreateCommand())
         {
-            u["id"].Value = result.Claim.Id;
-            u["expected"].Value = result.Claim.AttemptCount;
-            u["status"].Value = (int)result.Status;
-            u["count"].Value = result.AttemptCount;
-            u["next"].Value = result.NextAttemptAt;
-            u["completed"].Value = (object?)result.CompletedAt ?? DBNull.Value;
-            u["set_error"].Value = result.WritesError ? 1 : 0;
-            u["error"].Value = (object?)result.LastError ?? DBNull.Value;
-            // The lease owner and the attempt count fence the write: a node whose lease was taken over writes nothing.
-            if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                lost++;
-                continue;
-            }
+            update.Transaction = dbTransaction;
+            update.CommandText = sql.UpdateSqlite;
+            Add(update, "owner", node.Id);
+            Add(update, "results", SqliteJson.Results(results));
+            await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) updated.Add(reader.GetInt64(0));
+        }
 
-            if (result.Attempt is { } attempt)
-            {
-                a["delivery"].Value = attempt.DeliveryId;
-                a["attempt"].Value = attempt.Attempt;
-                a["started"].Value = attempt.StartedAt;
-                a["status"].Value = (object?)attempt.StatusCode ?? DBNull.Value;
-                a["duration"].Value = attempt.DurationMs;
-                a["error"].Value = (object?)attempt.Error ?? DBNull.Value;
-                a["excerpt"].Value = (object?)attempt.ResponseExcerpt ?? DBNull.Value;
-                a["headers"].Value = (object?)attempt.RequestHeaders ?? DBNull.Value;
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
+        var attempts = results.Where(r => r.Attempt is not null).Select(r => r.Attempt!).ToList();
+        if (attempts.Count > 0 && updated.Count > 0)
+        {
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = dbTransaction;
+            insert.CommandText = sql.InsertAttempt;
+            Add(insert, "attempts", SqliteJson.Attempts(attempts));
+            Add(insert, "updated", JsonSerializer.Serialize(updated));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return lost;
+        return results.Count - updated.Count;
     }
 
     public async Task<int> PostponeAsync(IReadOnlyCollection<long> endpoints, DateTime until, DateTime now, CancellationToken cancellationToken)
@@ -301,7 +282,8 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
     private static DbParameter Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        // Named as written in the SQL: Microsoft.Data.Sqlite otherwise tries each prefix (:, @, $) on every execution.
+        parameter.ParameterName = "@" + name;
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
         return parameter;
@@ -406,13 +388,26 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
                 SELECT count(*) FROM updated
                 """;
 
+            // The lease owner and the attempt count fence the write: a node whose lease was taken over writes nothing.
             var updateSqlite = $"""
-                UPDATE {deliveries} SET {status} = @status, {count} = @count, {next} = @next, {leaseOwner} = NULL, {leaseExpires} = NULL,
-                    {completed} = COALESCE(@completed, {completed}),
-                    {lastError} = CASE WHEN @set_error THEN @error ELSE {lastError} END
-                WHERE {id} = @id AND {leaseOwner} = @owner AND {count} = @expected
+                UPDATE {deliveries} AS d SET {status} = r.status, {count} = r.attempt_count, {next} = r.next_at,
+                    {leaseOwner} = NULL, {leaseExpires} = NULL,
+                    {completed} = COALESCE(r.completed_at, d.{completed}),
+                    {lastError} = CASE WHEN r.set_error THEN r.error ELSE d.{lastError} END
+                FROM (SELECT value ->> 'id' AS id, value ->> 'expected' AS expected, value ->> 'status' AS status,
+                             value ->> 'count' AS attempt_count, value ->> 'next' AS next_at, value ->> 'completed' AS completed_at,
+                             value ->> 'set_error' AS set_error, value ->> 'error' AS error
+                      FROM json_each(@results)) AS r
+                WHERE d.{id} = r.id AND d.{leaseOwner} = @owner AND d.{count} = r.expected
+                RETURNING {id}
                 """;
-            var insertAttempt = $"INSERT INTO {attempts} ({attemptColumns}) VALUES (@delivery, @attempt, @started, @status, @duration, @error, @excerpt, @headers)";
+            var insertAttempt = $"""
+                INSERT INTO {attempts} ({attemptColumns})
+                SELECT value ->> 'delivery', value ->> 'attempt', value ->> 'started', value ->> 'status', value ->> 'duration',
+                       value ->> 'error', value ->> 'excerpt', value ->> 'headers'
+                FROM json_each(@attempts)
+                WHERE value ->> 'delivery' IN (SELECT value FROM json_each(@updated))
+                """;
             return new DeliverySql(postgres, postgres ? claimPostgres : claimSqlite, discover, payloads, writePostgres, updateSqlite, insertAttempt);
         }
     }

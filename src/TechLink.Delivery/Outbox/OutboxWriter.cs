@@ -97,7 +97,8 @@ internal static class OutboxWriter
     private static DbParameter Add(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        // Named as written in the SQL: Microsoft.Data.Sqlite otherwise tries each prefix (:, @, $) on every execution.
+        parameter.ParameterName = "@" + name;
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
         return parameter;
