@@ -85,6 +85,15 @@ internal static class Orchestrator
             return 0;
         }
 
+        if (Arg(args, "--latency-only") is { } latencyRate)
+        {
+            // Diagnosis: the PostgreSQL latency scenario alone at a given rate.
+            var rate = double.Parse(latencyRate, CultureInfo.InvariantCulture);
+            var l = await s.EngineLatencyAsync(new Storage(NewDir(), await pg.CreateDatabaseAsync("bench")), rate, sizes.LatencyFor);
+            Console.WriteLine($"latency-postgres @ {rate}/s: p50 {l.P50:0.0} ms, p99 {l.P99:0.0} ms, max {l.Max:0} ms (n={l.Count})");
+            return 0;
+        }
+
         Progress("bare");
         var bare = await s.BareAsync(sizes.Bare);
         Add(new Row($"bare (HttpClient loop, {concurrency} in flight)", $"{bare.PerSecond:0} req/s", "", "", "", null));

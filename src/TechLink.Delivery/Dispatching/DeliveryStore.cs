@@ -104,6 +104,8 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
                 // One statement: each endpoint's due rows through its own index range (a LATERAL per endpoint).
                 Add(command, "endpoints", endpoints.Select(e => e.EndpointId).ToArray());
                 Add(command, "limits", endpoints.Select(e => e.Limit).ToArray());
+                // Npgsql keeps prepared statements per physical connection: planned once, not on every claim.
+                await command.PrepareAsync(cancellationToken);
                 await ReadClaimsAsync(command, claims, leaseUntil, withPayload: true, cancellationToken);
             }
             else
@@ -210,6 +212,7 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
         Add(command, "a_error", attempts.Select(a => a.Error).ToArray());
         Add(command, "a_excerpt", attempts.Select(a => a.ResponseExcerpt).ToArray());
         Add(command, "a_headers", attempts.Select(a => a.RequestHeaders).ToArray());
+        await command.PrepareAsync(cancellationToken);
         var updated = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         return results.Count - updated;
     }

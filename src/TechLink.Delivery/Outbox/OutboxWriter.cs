@@ -47,6 +47,9 @@ internal static class OutboxWriter
         Add(command, "d_webhook", deliveries.Select(d => d.d.WebhookId).ToArray());
         Add(command, "d_created", deliveries.Select(d => d.CreatedAt).ToArray());
         Add(command, "pending", (int)DeliveryStatus.Pending);
+        // Npgsql keeps prepared statements per physical connection: planned once, not on every save.
+        if (async) await command.PrepareAsync(cancellationToken);
+        else command.Prepare();
         _ = async ? await command.ExecuteNonQueryAsync(cancellationToken) : command.ExecuteNonQuery();
         return deliveries.Count;
     }
