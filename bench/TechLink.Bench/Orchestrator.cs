@@ -17,8 +17,8 @@ internal static class Orchestrator
 {
     private sealed record Sizes(int Bare, int Engine, TimeSpan LatencyFor, int IsolationEvents, int Backlog, TimeSpan DrainBound, int HangfireJobs, TimeSpan ApiFor);
 
-    private static readonly Sizes Quick = new(100_000, 3000, TimeSpan.FromSeconds(5), 3000, 200_000, TimeSpan.FromSeconds(20), 1500, TimeSpan.FromSeconds(5));
-    private static readonly Sizes Full = new(300_000, 10000, TimeSpan.FromSeconds(15), 10000, 200_000, TimeSpan.FromSeconds(300), 5000, TimeSpan.FromSeconds(15));
+    private static readonly Sizes Quick = new(100_000, 20_000, TimeSpan.FromSeconds(5), 3000, 200_000, TimeSpan.FromSeconds(20), 1500, TimeSpan.FromSeconds(5));
+    private static readonly Sizes Full = new(300_000, 60_000, TimeSpan.FromSeconds(15), 10000, 200_000, TimeSpan.FromSeconds(300), 5000, TimeSpan.FromSeconds(15));
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -98,13 +98,6 @@ internal static class Orchestrator
         var bare = await s.BareAsync(sizes.Bare);
         Add(new Row($"bare (HttpClient loop, {concurrency} in flight)", $"{bare.PerSecond:0} req/s", "", "", "", null));
 
-        if (args.Contains("--sender-only"))
-        {
-            var sent = await s.SenderOnlyAsync(new Storage(NewDir(), null), sizes.Bare);
-            Console.WriteLine($"sender only: {sent.PerSecond:0}/s, {sent.CpuMicrosPerDelivery:0} µs CPU per request; bare {bare.PerSecond:0}/s, {bare.CpuMicrosPerDelivery:0} µs");
-            return 0;
-        }
-
         Progress("engine-sqlite");
         var sqlite = await s.EngineAsync(new Storage(NewDir(), null), sizes.Engine);
         var sqliteVsBare = sqlite.PerSecond / bare.PerSecond;
@@ -132,6 +125,11 @@ internal static class Orchestrator
         Add(new Row("diagnosis: CPU per event written by the producers alone (no dispatcher), all processes",
             $"sqlite {writeOnly:0} µs, postgres {writeOnlyPg:0} µs", $"engine-sqlite {sqlite.CpuMicrosPerDelivery:0} µs, engine-postgres {postgres.CpuMicrosPerDelivery:0} µs",
             $"{writeOnly / sqlite.CpuMicrosPerDelivery:0.00} / {writeOnlyPg / postgres.CpuMicrosPerDelivery:0.00} of it", "", null));
+        Progress("send path alone");
+        var sender = await s.SenderOnlyAsync(new Storage(NewDir(), null), sizes.Bare);
+        Add(new Row("diagnosis: the product's WebhookSender alone (signing, guard, excerpt; nothing persisted), 8 in flight",
+            $"{sender.PerSecond:0} req/s, {sender.CpuMicrosPerDelivery:0} µs CPU per request", $"bare {bare.PerSecond:0}/s, {bare.CpuMicrosPerDelivery:0} µs",
+            $"{sender.PerSecond / bare.PerSecond:0.00}", "", null));
         if (args.Contains("--engine-only")) return 0;
 
         // The latency scenario writes one event per transaction (as the API does): its arrival rate is half the engine's
@@ -229,14 +227,14 @@ internal static class Orchestrator
         b.AppendLine(CultureInfo.InvariantCulture, $"- OS: {RuntimeInformation.OSDescription}");
         b.AppendLine(CultureInfo.InvariantCulture, $"- .NET: SDK {Environment.GetEnvironmentVariable("BENCH_DOTNET_VERSION") ?? "?"}, runtime {RuntimeInformation.FrameworkDescription}, Server GC {System.Runtime.GCSettings.IsServerGC}");
         b.AppendLine(CultureInfo.InvariantCulture, $"- PostgreSQL: {Environment.GetEnvironmentVariable("BENCH_PG_VERSION") ?? "?"} (throwaway cluster, fsync off as in the test fixture); SQLite in WAL mode on local disk");
-        b.AppendLine("- Shared machine: other engineers were building and testing during the run, so only the ratios against baselines measured in the same run mean anything.");
+        b.AppendLine("- Shared, noisy machine (the bare loop alone varied 50,000–75,000 req/s between runs today): only the ratios against baselines measured in the same run mean anything.");
         b.AppendLine();
         b.AppendLine("## Set-up");
         b.AppendLine();
         b.AppendLine(CultureInfo.InvariantCulture, $"- Engine defaults: MaxConcurrency {o.MaxConcurrency}, MaxConcurrencyPerEndpoint {o.MaxConcurrencyPerEndpoint}, ClaimBatchSize {o.ClaimBatchSize}, ResultBatchSize {o.ResultBatchSize}, Timeout {o.Timeout.TotalSeconds:0} s. With one registration the effective concurrency is {concurrency}; the bare loop and Hangfire get {concurrency} too.");
         b.AppendLine("- Receiver: a separate Kestrel process answering 200 at once (or never, for the dead endpoint); receipt times are CLOCK_MONOTONIC, shared by all processes.");
-        b.AppendLine(CultureInfo.InvariantCulture, $"- engine-*: events written through `EventOutbox.AddAsync` into the server's DbContext, 50 per transaction, {concurrency} transactions at a time (as concurrent requests would), while the in-process dispatcher (the server's own wiring) delivers; rate = events / (first commit → last receipt), after a 300-event warm-up; \"written at\" is the producers' own rate.");
-        b.AppendLine("- latency: one event per transaction (as the API writes them) at half the engine's maximum for that write shape (the \"one event per transaction\" rows), commit (SaveChanges returned) → receipt, correlated by the `seq` in the payload; bare: send → receipt at the same rate.");
+        b.AppendLine(CultureInfo.InvariantCulture, $"- engine-*: events written through `EventOutbox.AddAsync` into the server's DbContext, 50 per transaction, {concurrency} transactions at a time (as concurrent requests would), while the in-process dispatcher (the server's own wiring) delivers; rate = events / (first commit → last receipt), after a 3 s warm-up (rounds of 1,000 events; the bare loop and the sender get the same); \"written at\" is the producers' own rate. Every process runs with `DOTNET_TC_CallCountingDelayMs=0`, so the JIT's tiering is done during the warm-up.");
+        b.AppendLine(CultureInfo.InvariantCulture, $"- latency: one event per transaction (as the API writes them) at half the engine's maximum for that write shape (the \"one event per transaction\" rows), at most {concurrency} transactions in flight as when that maximum was measured, commit (SaveChanges returned) → receipt, correlated by the `seq` in the payload; bare: send → receipt at the same rate.");
         b.AppendLine("- CPU per delivery: user + system time from /proc of this process (producers and dispatcher), the receiver and every PostgreSQL process, over the measured part of a run, divided by requests received.");
         b.AppendLine("- isolation: 10 registrations on one company (every event goes to all 10), the tenth never answers; the rate to endpoints 1-9 is set against the rate to the same 9 endpoints in a run where the tenth is healthy too.");
         b.AppendLine("- memory/growth: the real `TechLink.Server.dll` (Release) with `TechLink:Node:Roles=dispatcher` drains a backlog pre-inserted into SQLite; peak RSS = VmHWM from /proc/<pid>/status.");

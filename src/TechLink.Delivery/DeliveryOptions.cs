@@ -42,6 +42,7 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(1, 1024)]
     public int MaxConcurrencyPerEndpoint { get; set; } = 8;
 
+    /// <summary>Rows an endpoint may hold waiting beyond its sends; a claim tops it up by about this many.</summary>
     [Range(1, 1000)]
     public int ClaimBatchSize { get; set; } = 64;
 
@@ -63,7 +64,10 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(0, 1024 * 1024)]
     public int MaxResponseExcerptBytes { get; set; } = 4096;
 
-    /// <summary>Safety net only: commits wake the dispatcher (in process, and by NOTIFY on PostgreSQL).</summary>
+    /// <summary>
+    /// How often the dispatcher looks for due work nobody named (other nodes' retries, leases of a node that died);
+    /// commits wake it at once for their endpoints (in process, and by NOTIFY on PostgreSQL).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(5);
 

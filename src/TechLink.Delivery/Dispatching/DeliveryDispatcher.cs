@@ -9,20 +9,23 @@ using TechLink.Delivery.Outbox;
 namespace TechLink.Delivery.Dispatching;
 
 /// <summary>
-/// Claims due deliveries in batches with a lease, holds them in a local queue per endpoint, sends them with bounded
+/// Claims due deliveries per endpoint with a lease, holds them in a local queue per endpoint, sends them with bounded
 /// concurrency (globally and per endpoint), and writes the results back in batches. Woken by commits
-/// (<see cref="DeliverySignal"/>, NOTIFY on PostgreSQL), by its own retries falling due and by a held queue running
-/// low; the idle poll is only a safety net (work of other nodes' retries, expired leases of a node that died).
+/// (<see cref="DeliverySignal"/>, NOTIFY on PostgreSQL, both naming the endpoints), by its own retries falling due and
+/// by a held queue running low; a discovery every <see cref="DeliveryOptions.IdlePollInterval"/> finds the rest (other
+/// nodes' retries, expired leases of a node that died).
 /// </summary>
 /// <remarks>
-/// <para>Cost: one claim statement per batch (up to <see cref="DeliveryOptions.ClaimBatchSize"/> rows, payloads included)
-/// and one write transaction per batch of results (up to <see cref="DeliveryOptions.ResultBatchSize"/>, gathered for at
-/// most <see cref="DeliveryOptions.ResultFlushDelay"/>), instead of several round trips per delivery.</para>
-/// <para>Fairness and isolation: claims leave out endpoints that already hold their share
-/// (<c>MaxConcurrencyPerEndpoint + ClaimBatchSize / 2</c> rows), an endpoint runs at most
-/// <see cref="DeliveryOptions.MaxConcurrencyPerEndpoint"/> sends, ready endpoints take turns for the global slots, and the
-/// node holds at most <c>MaxConcurrency + 3 × ClaimBatchSize</c> rows. So a dead endpoint with a deep backlog holds
-/// about its own share and never fills the claims or the slots of the others.</para>
+/// <para>Cost: one claim statement per round for all the endpoints it tops up (each read through its own
+/// <c>(endpoint, status, due)</c> index range, payloads included), and one write transaction per batch of results (up
+/// to <see cref="DeliveryOptions.ResultBatchSize"/>, gathered for at most <see cref="DeliveryOptions.ResultFlushDelay"/>),
+/// instead of several round trips per delivery. No claim scans another endpoint's backlog, so a deep backlog costs
+/// nothing to the endpoints behind it.</para>
+/// <para>Fairness and isolation: an endpoint holds at most its share (<c>MaxConcurrencyPerEndpoint + ClaimBatchSize</c>
+/// rows) and is claimed for again when it is down to <c>MaxConcurrencyPerEndpoint + ClaimBatchSize / 4</c>; it runs at
+/// most <see cref="DeliveryOptions.MaxConcurrencyPerEndpoint"/> sends, ready endpoints take turns for the global slots,
+/// and the node holds at most <c>MaxConcurrency + 3 × ClaimBatchSize</c> rows. So a dead endpoint holds about its own
+/// share and never takes the claims or the slots of the others.</para>
 /// <para>Leases: a held row is only started while its lease outlasts <see cref="DeliveryOptions.Timeout"/> plus a margin;
 /// otherwise it is handed back (another claim, here or elsewhere, takes it again), so a slow endpoint's queue cannot
 /// outlive its leases. At shutdown the held rows are handed back at once and sends in flight get
