@@ -247,21 +247,31 @@ public sealed class DeliveryDispatcher : BackgroundService
 
     /// <summary>
     /// Under the lock: how many rows to claim for each endpoint that may have due rows and has run down to its refill
-    /// mark (or holds none), topping it up to its share, within what the node may still hold.
+    /// mark (or holds none), topping it up to its share. What the node may still hold is shared out evenly, so many
+    /// endpoints with a row or two each are claimed for together rather than one per round.
     /// </summary>
     private List<EndpointClaim> Asks()
     {
         lock (_gate)
         {
             var asks = new List<EndpointClaim>();
-            if (_stopping) return asks;
             var room = _holdTotal - _held;
+            if (_stopping || room <= 0) return asks;
+            var eligible = new List<(long Endpoint, int Wants)>();
             foreach (var endpoint in _wanted)
             {
-                if (room <= 0) break;
                 var held = _endpoints.TryGetValue(endpoint, out var queue) ? queue.Held : 0;
                 if (held > _refillPerEndpoint) continue;
-                var limit = Math.Min(_holdPerEndpoint - held, room);
+                eligible.Add((endpoint, _holdPerEndpoint - held));
+                if (eligible.Count == room) break;
+            }
+
+            if (eligible.Count == 0) return asks;
+            var each = Math.Max(1, room / eligible.Count);
+            foreach (var (endpoint, wants) in eligible)
+            {
+                var limit = Math.Min(Math.Min(wants, each), room);
+                if (limit <= 0) break;
                 asks.Add(new EndpointClaim(endpoint, limit));
                 room -= limit;
             }

@@ -144,6 +144,28 @@ public abstract class DispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dispatcher_ManyEndpointsWithOneRowEach_ClaimedTogetherNotOneEndpointPerRound()
+    {
+        const int Count = 300;
+        var endpoints = Enumerable.Range(0, Count).Select(i => Endpoints.Add(Receiver.Url($"/e{i}"))).ToList();
+        var node = await StartNodeAsync(new Dictionary<string, string?> { ["TechLink:Delivery:IdlePollInterval"] = "00:00:00.200" });
+        using var measured = new BatchSizes(node.Services);
+        await using (var db = CreateContext())
+        {
+            foreach (var endpoint in endpoints) AddDeliveries(db, endpoint, 1, DateTime.UtcNow.AddSeconds(-1));
+            await db.SaveChangesAsync();
+        }
+
+        await Receiver.WaitForAsync(Count, Wait);
+        List<int> claims;
+        lock (measured) claims = [.. measured.Claims.Where(c => c > 0)];
+
+        // The room a node may hold is shared out among the endpoints that want rows: a round claims for many of them.
+        Assert.Equal(Count, claims.Sum());
+        Assert.True(claims.Count <= Count / 8, $"{claims.Count} claims for {Count} deliveries to {Count} endpoints: {string.Join(",", claims)}");
+    }
+
+    [Fact]
     public async Task Dispatcher_Stopped_LetsSendsInFlightFinishAndHandsHeldRowsBack()
     {
         const int Count = 60;
