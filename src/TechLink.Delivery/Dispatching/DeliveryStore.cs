@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using TechLink.Delivery.Model;
+using static TechLink.Delivery.Model.CommandParameters;
 
 namespace TechLink.Delivery.Dispatching;
 
@@ -280,16 +281,6 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         // Cloning keeps the host's data source settings (password provider, TLS) without opening the context's connection.
         return db.Database.GetDbConnection() is ICloneable cloneable and NpgsqlConnection ? cloneable.Clone() as NpgsqlConnection : null;
-    }
-
-    private static DbParameter Add(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        // Named as written in the SQL: Microsoft.Data.Sqlite otherwise tries each prefix (:, @, $) on every execution.
-        parameter.ParameterName = "@" + name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-        return parameter;
     }
 
     /// <summary>The hot-path statements, with table and column names read from the host's model (snake_case or not).</summary>

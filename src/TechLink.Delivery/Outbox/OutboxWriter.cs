@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using TechLink.Delivery.Model;
+using static TechLink.Delivery.Model.CommandParameters;
 
 namespace TechLink.Delivery.Outbox;
 
@@ -95,16 +96,6 @@ internal static class OutboxWriter
         }
 
         return written;
-    }
-
-    private static DbParameter Add(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        // Named as written in the SQL: Microsoft.Data.Sqlite otherwise tries each prefix (:, @, $) on every execution.
-        parameter.ParameterName = "@" + name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-        return parameter;
     }
 
     private sealed record OutboxSql(bool Postgres, string Insert, string InsertEvent, string InsertDelivery)
