@@ -111,13 +111,14 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
             }
             else
             {
-                // In process: the same prepared statement once per endpoint.
-                var endpoint = Add(command, "endpoint", 0L);
+                // In process: one execution per distinct limit (SQLite's LIMIT cannot name the outer row), each endpoint
+                // still read through its own index range.
+                var endpointIds = Add(command, "endpoints", "[]");
                 var limit = Add(command, "limit", 0);
-                foreach (var want in endpoints)
+                foreach (var group in endpoints.GroupBy(e => e.Limit))
                 {
-                    endpoint.Value = want.EndpointId;
-                    limit.Value = want.Limit;
+                    endpointIds.Value = JsonSerializer.Serialize(group.Select(e => e.EndpointId));
+                    limit.Value = group.Key;
                     await ReadClaimsAsync(command, claims, leaseUntil, withPayload: false, cancellationToken);
                 }
             }
@@ -334,11 +335,13 @@ internal sealed class DeliveryStore<TContext>(IDbContextFactory<TContext> factor
             var claimSqlite = $"""
                 UPDATE {deliveries} SET {leaseOwner} = @owner, {leaseExpires} = @until
                 WHERE {id} IN (
-                    SELECT {id} FROM {deliveries}
-                    WHERE {endpoint} = @endpoint AND {status} = @pending AND {next} <= @now
-                      AND ({leaseExpires} IS NULL OR {leaseExpires} < @now)
-                    ORDER BY {next}
-                    LIMIT @limit)
+                    SELECT x.{id} FROM json_each(@endpoints) AS w
+                    JOIN {deliveries} AS x ON x.{id} IN (
+                        SELECT y.{id} FROM {deliveries} AS y
+                        WHERE y.{endpoint} = w.value AND y.{status} = @pending AND y.{next} <= @now
+                          AND (y.{leaseExpires} IS NULL OR y.{leaseExpires} < @now)
+                        ORDER BY y.{next}
+                        LIMIT @limit))
                 RETURNING {returning}
                 """;
 
