@@ -195,7 +195,7 @@ public sealed class DeliveryDispatcher : BackgroundService
 
         if (discover)
         {
-            var found = await _store.DiscoverAsync(Room().Full, now, cancellationToken);
+            var found = await _store.DiscoverAsync(FullEndpoints(), now, cancellationToken);
             lock (_gate)
             {
                 _wanted.UnionWith(found);
@@ -296,19 +296,13 @@ public sealed class DeliveryDispatcher : BackgroundService
     /// <summary>Holds its share: left out of claims (and, if it stops answering, its due rows are postponed).</summary>
     private bool IsFull(EndpointQueue queue) => queue.Held >= _holdPerEndpoint;
 
-    /// <summary>How many rows a claim may take, and the endpoints that hold all they may (left out of the claim).</summary>
-    private (int Room, long[] Full) Room()
+    /// <summary>The endpoints that hold all they may (a discovery leaves them out).</summary>
+    private long[] FullEndpoints()
     {
         lock (_gate)
         {
-            if (_stopping) return (0, []);
-            List<long>? full = null;
-            foreach (var queue in _endpoints.Values)
-            {
-                if (IsFull(queue)) (full ??= []).Add(queue.EndpointId);
-            }
-
-            return (_holdTotal - _held, full is null ? [] : [.. full]);
+            if (_stopping) return [];
+            return [.. _endpoints.Values.Where(IsFull).Select(q => q.EndpointId)];
         }
     }
 
@@ -590,7 +584,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         {
             foreach (var result in batch)
             {
-                // Bounded: beyond it, the idle poll finds the rest.
+                // Bounded: beyond it, the periodic discovery finds the rest.
                 if (result.Status != DeliveryStatus.Pending || _ownDue.Count >= MaxOwnDue) continue;
                 _ownDue.Enqueue(result.Claim.EndpointId, result.NextAttemptAt);
                 any = true;

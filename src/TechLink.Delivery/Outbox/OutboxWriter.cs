@@ -18,19 +18,17 @@ internal static class OutboxWriter
 {
     private static readonly ConditionalWeakTable<IModel, OutboxSql> Statements = [];
 
-    /// <summary>Answers how many deliveries were written.</summary>
-    public static async Task<int> WriteAsync(DbContext db, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
+    public static async Task WriteAsync(DbContext db, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Outbox events are written inside the unit of work's transaction.");
         var sql = Statements.GetValue(db.Model, _ => OutboxSql.For(db));
         var connection = transaction.Connection!;
-        return sql.Postgres
-            ? await WritePostgresAsync(connection, transaction, sql, events, async, cancellationToken)
-            : await WriteSqliteAsync(connection, transaction, sql, events, async, cancellationToken);
+        if (sql.Postgres) await WritePostgresAsync(connection, transaction, sql, events, async, cancellationToken);
+        else await WriteSqliteAsync(connection, transaction, sql, events, async, cancellationToken);
     }
 
-    private static async Task<int> WritePostgresAsync(DbConnection connection, DbTransaction transaction, OutboxSql sql, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
+    private static async Task WritePostgresAsync(DbConnection connection, DbTransaction transaction, OutboxSql sql, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
     {
         var deliveries = events.SelectMany((e, i) => e.Deliveries.Select(d => (Event: i + 1, e.TenantId, e.CreatedAt, d))).ToList();
         await using var command = connection.CreateCommand();
@@ -52,10 +50,9 @@ internal static class OutboxWriter
         if (async) await command.PrepareAsync(cancellationToken);
         else command.Prepare();
         _ = async ? await command.ExecuteNonQueryAsync(cancellationToken) : command.ExecuteNonQuery();
-        return deliveries.Count;
     }
 
-    private static async Task<int> WriteSqliteAsync(DbConnection connection, DbTransaction transaction, OutboxSql sql, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
+    private static async Task WriteSqliteAsync(DbConnection connection, DbTransaction transaction, OutboxSql sql, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
     {
         await using var insertEvent = connection.CreateCommand();
         insertEvent.Transaction = transaction;
@@ -74,7 +71,6 @@ internal static class OutboxWriter
         var dWebhook = Add(insertDelivery, "webhook", null);
         var dCreated = Add(insertDelivery, "created", null);
         Add(insertDelivery, "pending", (int)DeliveryStatus.Pending);
-        var written = 0;
         foreach (var e in events)
         {
             tenant.Value = e.TenantId;
@@ -91,11 +87,8 @@ internal static class OutboxWriter
                 dEndpoint.Value = d.EndpointId;
                 dWebhook.Value = d.WebhookId;
                 _ = async ? await insertDelivery.ExecuteNonQueryAsync(cancellationToken) : insertDelivery.ExecuteNonQuery();
-                written++;
             }
         }
-
-        return written;
     }
 
     private sealed record OutboxSql(bool Postgres, string Insert, string InsertEvent, string InsertDelivery)
