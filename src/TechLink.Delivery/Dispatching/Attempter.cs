@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Sending;
+
+namespace TechLink.Delivery.Dispatching;
+
+/// <summary>
+/// One attempt of a claimed delivery: looks up where its registration points now, sends, and decides what follows
+/// (<see cref="RetryPolicy"/>). A deleted or disabled registration fails the delivery without sending or counting an attempt.
+/// </summary>
+internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directory, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger)
+{
+    public async Task<DeliveryResult> AttemptAsync(ClaimedDelivery claim, CancellationToken cancellationToken)
+    {
+        var target = await directory.FindAsync(claim.EndpointId, cancellationToken);
+        if (target is null || !target.Enabled)
+        {
+            // Nothing is sent and no attempt is counted; the log says why, and a redelivery can follow re-enabling.
+            var reason = target is null ? "registration deleted" : "registration disabled";
+            logger.EndpointUnavailable(claim.Id, claim.EndpointId, reason);
+            metrics.DeliveryFinished(DeliveryStatus.Failed);
+            return new DeliveryResult(claim, DeliveryStatus.Failed, claim.AttemptCount, claim.NextAttemptAt, time.GetUtcNow().UtcDateTime, reason, null);
+        }
+
+        var outcome = await sender.SendAsync(target, claim.WebhookId, claim.Payload, cancellationToken);
+        metrics.AttemptFinished(outcome);
+        var result = RetryPolicy.Decide(claim, outcome, options, time.GetUtcNow().UtcDateTime, Random.Shared);
+        logger.AttemptDone(claim.Id, result.AttemptCount, claim.EndpointId, outcome.Failure?.ToString() ?? "success", outcome.StatusCode, (long)outcome.Duration.TotalMilliseconds);
+        if (result.Status != DeliveryStatus.Pending) metrics.DeliveryFinished(result.Status);
+        if (result.Status == DeliveryStatus.Failed) logger.DeliveryFailed(claim.Id, claim.EndpointId, result.AttemptCount, outcome.Error);
+        return result;
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using TechLink.Delivery.Outbox;
+
+namespace TechLink.Delivery.Dispatching;
+
+/// <summary>
+/// On PostgreSQL, LISTENs for other nodes' commits (<c>NOTIFY techlink_deliveries</c>, naming the endpoints) and raises
+/// the <see cref="DeliverySignal"/>; reconnects with a backoff, and looks once after each (re)connection, since
+/// notifications sent while nobody listened are lost. On other providers it ends at once (commits signal in process).
+/// </summary>
+internal sealed class NotificationListener(IDeliveryStore store, DeliverySignal signal, TimeProvider time, ILogger logger)
+{
+    private static readonly TimeSpan PingAfter = TimeSpan.FromSeconds(30);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            NpgsqlConnection? connection = null;
+            try
+            {
+                connection = await store.CreateListenerConnectionAsync(cancellationToken);
+                if (connection is null) return;
+                connection.Notification += (_, e) => signal.NotifyFromPayload(e.Payload);
+                await connection.OpenAsync(cancellationToken);
+                await using (var listen = new NpgsqlCommand($"LISTEN {OutboxInterceptor.Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                logger.Listening(OutboxInterceptor.Channel);
+                failures = 0;
+                signal.Notify();
+                while (true)
+                {
+                    if (!await connection.WaitAsync(PingAfter, cancellationToken))
+                    {
+                        // A quiet connection may be a dead one: prove it alive or reconnect.
+                        await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                        await ping.ExecuteScalarAsync(cancellationToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var delay = Backoff.After(failures);
+                logger.ListenFailed(ex, OutboxInterceptor.Channel, failures, delay);
+                if (!await DelayAsync(delay, cancellationToken)) return;
+            }
+            finally
+            {
+                if (connection is not null) await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
