@@ -9,6 +9,7 @@ using TechLink.Delivery.Model;
 using TechLink.Delivery.Network;
 using TechLink.Delivery.Sending;
 using TechLink.Delivery.Outbox;
+using TechLink.Delivery.Providers;
 
 namespace TechLink.Delivery;
 
@@ -37,7 +38,8 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<OutboxInterceptor>();
         services.TryAddSingleton<DeliveryMetrics>();
         services.TryAddSingleton(sp => new DeliveryNode(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.NodeId ?? DefaultNodeId()));
-        services.TryAddSingleton<IDeliveryStore, DeliveryStore<TContext>>();
+        services.TryAddSingleton(DeliveryProviders.Store<TContext>);
+        services.TryAddSingleton(DeliveryProviders.WakeSource<TContext>);
         return services;
     }
 
@@ -48,6 +50,7 @@ public static class DeliveryServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(IDeliveryStore))) services.AddTechLinkDelivery<TContext>();
         services.AddHostedService(sp => new DeliveryDispatcher(
             sp.GetRequiredService<IDeliveryStore>(),
+            sp.GetRequiredService<IDeliveryWakeSource>(),
             sp.GetRequiredService<WebhookSender>(),
             sp.GetRequiredService<IEndpointDirectory>(),
             sp.GetRequiredService<DeliverySignal>(),

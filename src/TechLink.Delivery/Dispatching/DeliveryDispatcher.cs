@@ -15,7 +15,7 @@ namespace TechLink.Delivery.Dispatching;
 /// <remarks>
 /// <para>The parts: <see cref="EndpointScheduler"/> decides what to claim and what to start (fair shares, leases,
 /// not-answering endpoints; no I/O), <see cref="Attempter"/> makes one attempt, <see cref="ResultWriter"/> writes results
-/// in batches, <see cref="NotificationListener"/> hears other nodes' commits, <see cref="BacklogSampler"/> feeds the
+/// in batches, an <see cref="IDeliveryWakeSource"/> hears other nodes' commits (PostgreSQL's LISTEN), <see cref="BacklogSampler"/> feeds the
 /// gauges. This class runs the loop and the send slots, and drains at shutdown.</para>
 /// <para>Cost: one claim statement per round for all the endpoints it tops up (each read through its own
 /// <c>(endpoint, status, due)</c> index range, payloads included), and one write transaction per batch of results,
@@ -37,7 +37,7 @@ public sealed class DeliveryDispatcher : BackgroundService
     private readonly EndpointScheduler _scheduler;
     private readonly Attempter _attempter;
     private readonly ResultWriter _writer;
-    private readonly NotificationListener _listener;
+    private readonly IDeliveryWakeSource _wakeSource;
     private readonly BacklogSampler _sampler;
 
     /// <summary>Raised when the held rows ran low (claim more) or one of our own retries may have fallen due.</summary>
@@ -48,6 +48,7 @@ public sealed class DeliveryDispatcher : BackgroundService
 
     internal DeliveryDispatcher(
         IDeliveryStore store,
+        IDeliveryWakeSource wakeSource,
         WebhookSender sender,
         IEndpointDirectory directory,
         DeliverySignal signal,
@@ -68,7 +69,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         _scheduler = new EndpointScheduler(options);
         _attempter = new Attempter(sender, directory, metrics, options, time, logger);
         _writer = new ResultWriter(store, _scheduler, _hungry, metrics, options, time, logger);
-        _listener = new NotificationListener(store, signal, time, logger);
+        _wakeSource = wakeSource;
         _sampler = new BacklogSampler(store, metrics, options, time, logger);
     }
 
@@ -80,7 +81,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         await Task.Yield();
         _logger.DispatcherStarted(_node.Id);
         var writer = Task.Run(() => _writer.RunAsync(_writerStop.Token), CancellationToken.None);
-        var listener = Task.Run(() => _listener.RunAsync(stoppingToken), CancellationToken.None);
+        var listener = Task.Run(() => _wakeSource.RunAsync(stoppingToken), CancellationToken.None);
         var sampler = Task.Run(() => _sampler.RunAsync(stoppingToken), CancellationToken.None);
 
         var failures = 0;

@@ -2,9 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Model;
 
-namespace TechLink.Delivery.Dispatching;
+namespace TechLink.Delivery.Providers.Sqlite;
 
 /// <summary>
 /// A batch of rows as one JSON parameter for SQLite's <c>json_each</c>: one statement per batch instead of one per row.

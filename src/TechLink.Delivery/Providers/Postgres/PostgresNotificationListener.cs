@@ -1,15 +1,18 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Outbox;
 
-namespace TechLink.Delivery.Dispatching;
+namespace TechLink.Delivery.Providers.Postgres;
 
 /// <summary>
 /// On PostgreSQL, LISTENs for other nodes' commits (<c>NOTIFY techlink_deliveries</c>, naming the endpoints) and raises
 /// the <see cref="DeliverySignal"/>; reconnects with a backoff, and looks once after each (re)connection, since
-/// notifications sent while nobody listened are lost. On other providers it ends at once (commits signal in process).
+/// notifications sent while nobody listened are lost.
 /// </summary>
-internal sealed class NotificationListener(IDeliveryStore store, DeliverySignal signal, TimeProvider time, ILogger logger)
+internal sealed class PostgresNotificationListener<TContext>(IDbContextFactory<TContext> factory, DeliverySignal signal, TimeProvider time, ILogger logger) : IDeliveryWakeSource
+    where TContext : DbContext
 {
     private static readonly TimeSpan PingAfter = TimeSpan.FromSeconds(30);
 
@@ -21,8 +24,7 @@ internal sealed class NotificationListener(IDeliveryStore store, DeliverySignal 
             NpgsqlConnection? connection = null;
             try
             {
-                connection = await store.CreateListenerConnectionAsync(cancellationToken);
-                if (connection is null) return;
+                connection = await CreateConnectionAsync(cancellationToken);
                 connection.Notification += (_, e) => signal.NotifyFromPayload(e.Payload);
                 await connection.OpenAsync(cancellationToken);
                 await using (var listen = new NpgsqlCommand($"LISTEN {OutboxInterceptor.Channel}", connection))
@@ -59,6 +61,13 @@ internal sealed class NotificationListener(IDeliveryStore store, DeliverySignal 
                 if (connection is not null) await connection.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>A new, unopened connection like the host's: cloning keeps its data source settings (password provider, TLS).</summary>
+    private async Task<NpgsqlConnection> CreateConnectionAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return (NpgsqlConnection)((ICloneable)db.Database.GetDbConnection()).Clone();
     }
 
     private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)

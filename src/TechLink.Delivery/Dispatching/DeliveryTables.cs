@@ -1,0 +1,65 @@
+using Microsoft.EntityFrameworkCore;
+using TechLink.Delivery.Model;
+
+namespace TechLink.Delivery.Dispatching;
+
+/// <summary>The quoted names of the engine's tables and columns in the host's model (snake_case or not), for the stores' hand-written SQL.</summary>
+internal sealed record DeliveryTables(
+    string Deliveries,
+    string Messages,
+    string Attempts,
+    string Id,
+    string Status,
+    string Next,
+    string LeaseOwner,
+    string LeaseExpires,
+    string Endpoint,
+    string MessageId,
+    string Count,
+    string Completed,
+    string LastError,
+    string WebhookId,
+    string MessageKey,
+    string Payload,
+    string AttemptColumns)
+{
+    /// <summary>What a claim answers per row, in <see cref="DeliveryStoreBase{TContext}.ReadClaimsAsync"/>'s order.</summary>
+    public string Returning => $"{Id}, {MessageId}, {Endpoint}, {WebhookId}, {Count}, {Next}";
+
+    public static DeliveryTables Of(DbContext db)
+    {
+        var (deliveries, d) = StoreNames.Of<DeliveryRecord>(db);
+        var (messages, m) = StoreNames.Of<OutboxMessage>(db);
+        var (attempts, a) = StoreNames.Of<DeliveryAttempt>(db);
+        var attemptColumns = string.Join(", ", new[]
+        {
+            nameof(DeliveryAttempt.DeliveryId), nameof(DeliveryAttempt.Attempt), nameof(DeliveryAttempt.StartedAt), nameof(DeliveryAttempt.StatusCode),
+            nameof(DeliveryAttempt.DurationMs), nameof(DeliveryAttempt.Error), nameof(DeliveryAttempt.ResponseExcerpt), nameof(DeliveryAttempt.RequestHeaders),
+        }.Select(a));
+        return new DeliveryTables(
+            deliveries, messages, attempts,
+            d(nameof(DeliveryRecord.Id)), d(nameof(DeliveryRecord.Status)), d(nameof(DeliveryRecord.NextAttemptAt)),
+            d(nameof(DeliveryRecord.LeaseOwner)), d(nameof(DeliveryRecord.LeaseExpiresAt)), d(nameof(DeliveryRecord.EndpointId)),
+            d(nameof(DeliveryRecord.MessageId)), d(nameof(DeliveryRecord.AttemptCount)), d(nameof(DeliveryRecord.CompletedAt)),
+            d(nameof(DeliveryRecord.LastError)), d(nameof(DeliveryRecord.WebhookId)),
+            m(nameof(OutboxMessage.Id)), m(nameof(OutboxMessage.Payload)), attemptColumns);
+    }
+
+    /// <summary>
+    /// A loose index scan: from one endpoint to the next through the index that starts with the endpoint, and one probe
+    /// of its due range each; the cost grows with the endpoints, not with the rows. <paramref name="notExcluded"/> is the
+    /// provider's test that <c>e.id</c> is not in <c>@excluded</c>.
+    /// </summary>
+    public string Discover(string notExcluded) => $"""
+        WITH RECURSIVE e(id) AS (
+            SELECT MIN({Endpoint}) FROM {Deliveries}
+            UNION ALL
+            SELECT (SELECT MIN({Endpoint}) FROM {Deliveries} WHERE {Endpoint} > e.id) FROM e WHERE e.id IS NOT NULL)
+        SELECT e.id FROM e
+        WHERE e.id IS NOT NULL AND {notExcluded}
+          AND EXISTS (
+            SELECT 1 FROM {Deliveries} d
+            WHERE d.{Endpoint} = e.id AND d.{Status} = @pending AND d.{Next} <= @now
+              AND (d.{LeaseExpires} IS NULL OR d.{LeaseExpires} < @now))
+        """;
+}

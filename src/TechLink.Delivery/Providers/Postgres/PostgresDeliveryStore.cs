@@ -1,0 +1,126 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using TechLink.Delivery.Dispatching;
+using TechLink.Delivery.Model;
+using static TechLink.Delivery.Model.CommandParameters;
+
+namespace TechLink.Delivery.Providers.Postgres;
+
+/// <summary>
+/// The dispatcher's SQL on PostgreSQL, where many nodes share the database: a claim is one statement (a LATERAL per
+/// endpoint, <c>FOR UPDATE SKIP LOCKED</c>, payloads in the same round trip) and a batch of results is one statement
+/// (the fenced UPDATE and the INSERT of its attempts). Both are prepared: Npgsql keeps them per physical connection.
+/// </summary>
+internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext> factory, DeliveryNode node) : DeliveryStoreBase<TContext>(factory, node)
+    where TContext : DbContext
+{
+    private (string Claim, string Write)? _sql;
+
+    protected override string NotExcluded => "NOT (e.id = ANY(@excluded))";
+
+    protected override object Excluded(IReadOnlyCollection<long> excluded) => excluded.ToArray();
+
+    protected override Task<IDbContextTransaction?> BeginWriteAsync(TContext db, CancellationToken cancellationToken) => Task.FromResult<IDbContextTransaction?>(null);
+
+    public override async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(IReadOnlyList<EndpointClaim> endpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    {
+        if (endpoints.Count == 0) return [];
+        await using var db = await Factory.CreateDbContextAsync(cancellationToken);
+        var sql = Sql(db);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var claims = new List<ClaimedDelivery>(endpoints.Sum(e => e.Limit));
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql.Claim;
+        Add(command, "owner", Owner);
+        Add(command, "until", leaseUntil);
+        Add(command, "now", now);
+        Add(command, "pending", (int)DeliveryStatus.Pending);
+        Add(command, "endpoints", endpoints.Select(e => e.EndpointId).ToArray());
+        Add(command, "limits", endpoints.Select(e => e.Limit).ToArray());
+        await command.PrepareAsync(cancellationToken);
+        await ReadClaimsAsync(command, claims, leaseUntil, withPayload: true, cancellationToken);
+        return claims;
+    }
+
+    public override async Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
+    {
+        if (results.Count == 0) return 0;
+        await using var db = await Factory.CreateDbContextAsync(cancellationToken);
+        var sql = Sql(db);
+        var attempts = results.Where(r => r.Attempt is not null).Select(r => r.Attempt!).ToList();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql.Write;
+        Add(command, "owner", Owner);
+        Add(command, "ids", results.Select(r => r.Claim.Id).ToArray());
+        Add(command, "expected", results.Select(r => r.Claim.AttemptCount).ToArray());
+        Add(command, "statuses", results.Select(r => (int)r.Status).ToArray());
+        Add(command, "counts", results.Select(r => r.AttemptCount).ToArray());
+        Add(command, "nexts", results.Select(r => r.NextAttemptAt).ToArray());
+        Add(command, "completed", results.Select(r => r.CompletedAt).ToArray());
+        Add(command, "set_errors", results.Select(r => r.WritesError).ToArray());
+        Add(command, "errors", results.Select(r => r.LastError).ToArray());
+        Add(command, "a_delivery", attempts.Select(a => a.DeliveryId).ToArray());
+        Add(command, "a_attempt", attempts.Select(a => a.Attempt).ToArray());
+        Add(command, "a_started", attempts.Select(a => a.StartedAt).ToArray());
+        Add(command, "a_status", attempts.Select(a => a.StatusCode).ToArray());
+        Add(command, "a_duration", attempts.Select(a => a.DurationMs).ToArray());
+        Add(command, "a_error", attempts.Select(a => a.Error).ToArray());
+        Add(command, "a_excerpt", attempts.Select(a => a.ResponseExcerpt).ToArray());
+        Add(command, "a_headers", attempts.Select(a => a.RequestHeaders).ToArray());
+        await command.PrepareAsync(cancellationToken);
+        var updated = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        return results.Count - updated;
+    }
+
+    private (string Claim, string Write) Sql(DbContext db)
+    {
+        if (_sql is { } sql) return sql;
+        var t = Tables(db);
+        // Many nodes: rows locked by another node's claim are skipped, not waited for.
+        var claim = $"""
+            WITH picked AS (
+                SELECT p.{t.Id} FROM unnest(@endpoints::bigint[], @limits::int[]) AS w(endpoint_id, n)
+                CROSS JOIN LATERAL (
+                    SELECT {t.Id} FROM {t.Deliveries}
+                    WHERE {t.Endpoint} = w.endpoint_id AND {t.Status} = @pending AND {t.Next} <= @now
+                      AND ({t.LeaseExpires} IS NULL OR {t.LeaseExpires} < @now)
+                    ORDER BY {t.Next}
+                    LIMIT w.n
+                    FOR UPDATE SKIP LOCKED) p),
+            claimed AS (
+                UPDATE {t.Deliveries} SET {t.LeaseOwner} = @owner, {t.LeaseExpires} = @until
+                WHERE {t.Id} IN (SELECT {t.Id} FROM picked)
+                RETURNING {t.Returning})
+            SELECT c.*, msg.{t.Payload}
+            FROM claimed c JOIN {t.Messages} msg ON msg.{t.MessageKey} = c.{t.MessageId}
+            ORDER BY c.{t.Next}
+            """;
+
+        // The lease owner and the attempt count fence the write: a node whose lease was taken over writes nothing.
+        var write = $"""
+            WITH r AS (
+                SELECT * FROM unnest(@ids::bigint[], @expected::int[], @statuses::int[], @counts::int[], @nexts::timestamptz[],
+                                     @completed::timestamptz[], @set_errors::boolean[], @errors::text[])
+                    AS r(id, expected, status, attempt_count, next_at, completed_at, set_error, error)),
+            updated AS (
+                UPDATE {t.Deliveries} d SET {t.Status} = r.status, {t.Count} = r.attempt_count, {t.Next} = r.next_at,
+                    {t.LeaseOwner} = NULL, {t.LeaseExpires} = NULL,
+                    {t.Completed} = COALESCE(r.completed_at, d.{t.Completed}),
+                    {t.LastError} = CASE WHEN r.set_error THEN r.error ELSE d.{t.LastError} END
+                FROM r
+                WHERE d.{t.Id} = r.id AND d.{t.LeaseOwner} = @owner AND d.{t.Count} = r.expected
+                RETURNING d.{t.Id}),
+            inserted AS (
+                INSERT INTO {t.Attempts} ({t.AttemptColumns})
+                SELECT x.* FROM unnest(@a_delivery::bigint[], @a_attempt::int[], @a_started::timestamptz[], @a_status::int[],
+                                       @a_duration::int[], @a_error::text[], @a_excerpt::text[], @a_headers::text[])
+                    AS x(delivery_id, attempt, started_at, status_code, duration_ms, error, excerpt, headers)
+                WHERE x.delivery_id IN (SELECT {t.Id} FROM updated)
+                RETURNING 1)
+            SELECT count(*) FROM updated
+            """;
+        _sql = (claim, write);
+        return (claim, write);
+    }
+}

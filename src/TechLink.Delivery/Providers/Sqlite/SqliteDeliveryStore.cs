@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using TechLink.Delivery.Dispatching;
+using TechLink.Delivery.Model;
+using static TechLink.Delivery.Model.CommandParameters;
+
+namespace TechLink.Delivery.Providers.Sqlite;
+
+/// <summary>
+/// The dispatcher's SQL on SQLite (in process, one writer at a time, so the UPDATE itself is the lock): every write is
+/// an EF transaction so the host's write queue (if any) orders it like the others; rows travel as JSON parameters read
+/// with <c>json_each</c>, so a claim or a batch of results is a few statements, not a few per row.
+/// </summary>
+internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> factory, DeliveryNode node) : DeliveryStoreBase<TContext>(factory, node)
+    where TContext : DbContext
+{
+    private (string Claim, string Payloads, string Update, string InsertAttempts)? _sql;
+
+    protected override string NotExcluded => "e.id NOT IN (SELECT value FROM json_each(@excluded))";
+
+    protected override object Excluded(IReadOnlyCollection<long> excluded) => JsonSerializer.Serialize(excluded);
+
+    protected override async Task<IDbContextTransaction?> BeginWriteAsync(TContext db, CancellationToken cancellationToken) =>
+        await db.Database.BeginTransactionAsync(cancellationToken);
+
+    public override async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(IReadOnlyList<EndpointClaim> endpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    {
+        if (endpoints.Count == 0) return [];
+        await using var db = await Factory.CreateDbContextAsync(cancellationToken);
+        var sql = Sql(db);
+        var connection = db.Database.GetDbConnection();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var claims = new List<ClaimedDelivery>(endpoints.Sum(e => e.Limit));
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction.GetDbTransaction();
+            command.CommandText = sql.Claim;
+            Add(command, "owner", Owner);
+            Add(command, "until", leaseUntil);
+            Add(command, "now", now);
+            Add(command, "pending", (int)DeliveryStatus.Pending);
+            // One execution per distinct limit (SQLite's LIMIT cannot name the outer row), each endpoint still read
+            // through its own index range.
+            var endpointIds = Add(command, "endpoints", "[]");
+            var limit = Add(command, "limit", 0);
+            foreach (var group in endpoints.GroupBy(e => e.Limit))
+            {
+                endpointIds.Value = JsonSerializer.Serialize(group.Select(e => e.EndpointId));
+                limit.Value = group.Key;
+                await ReadClaimsAsync(command, claims, leaseUntil, withPayload: false, cancellationToken);
+            }
+        }
+
+        if (claims.Count > 0)
+        {
+            // RETURNING cannot name a joined table: read the payloads on the same connection (in process).
+            var payloads = new Dictionary<long, string>(claims.Count);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction.GetDbTransaction();
+            command.CommandText = sql.Payloads;
+            Add(command, "ids", JsonSerializer.Serialize(claims.Select(c => c.MessageId).Distinct()));
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken)) payloads[reader.GetInt64(0)] = reader.GetString(1);
+            }
+
+            foreach (var claim in claims) claim.Payload = payloads.GetValueOrDefault(claim.MessageId, "");
+
+            // UPDATE ... RETURNING does not keep the subquery's order.
+            claims.Sort((a, b) => a.NextAttemptAt.CompareTo(b.NextAttemptAt));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return claims;
+    }
+
+    public override async Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
+    {
+        if (results.Count == 0) return 0;
+        await using var db = await Factory.CreateDbContextAsync(cancellationToken);
+        var sql = Sql(db);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        var dbTransaction = transaction.GetDbTransaction();
+        // Two statements for the whole batch: the fenced UPDATE answers the rows it wrote, and only their attempts are inserted.
+        var updated = new List<long>(results.Count);
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = dbTransaction;
+            update.CommandText = sql.Update;
+            Add(update, "owner", Owner);
+            Add(update, "results", SqliteJson.Results(results));
+            await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) updated.Add(reader.GetInt64(0));
+        }
+
+        var attempts = results.Where(r => r.Attempt is not null).Select(r => r.Attempt!).ToList();
+        if (attempts.Count > 0 && updated.Count > 0)
+        {
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = dbTransaction;
+            insert.CommandText = sql.InsertAttempts;
+            Add(insert, "attempts", SqliteJson.Attempts(attempts));
+            Add(insert, "updated", JsonSerializer.Serialize(updated));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return results.Count - updated.Count;
+    }
+
+    private (string Claim, string Payloads, string Update, string InsertAttempts) Sql(DbContext db)
+    {
+        if (_sql is { } sql) return sql;
+        var t = Tables(db);
+        var claim = $"""
+            UPDATE {t.Deliveries} SET {t.LeaseOwner} = @owner, {t.LeaseExpires} = @until
+            WHERE {t.Id} IN (
+                SELECT x.{t.Id} FROM json_each(@endpoints) AS w
+                JOIN {t.Deliveries} AS x ON x.{t.Id} IN (
+                    SELECT y.{t.Id} FROM {t.Deliveries} AS y
+                    WHERE y.{t.Endpoint} = w.value AND y.{t.Status} = @pending AND y.{t.Next} <= @now
+                      AND (y.{t.LeaseExpires} IS NULL OR y.{t.LeaseExpires} < @now)
+                    ORDER BY y.{t.Next}
+                    LIMIT @limit))
+            RETURNING {t.Returning}
+            """;
+        var payloads = $"SELECT {t.MessageKey}, {t.Payload} FROM {t.Messages} WHERE {t.MessageKey} IN (SELECT value FROM json_each(@ids))";
+
+        // The lease owner and the attempt count fence the write: a node whose lease was taken over writes nothing.
+        var update = $"""
+            UPDATE {t.Deliveries} AS d SET {t.Status} = r.status, {t.Count} = r.attempt_count, {t.Next} = r.next_at,
+                {t.LeaseOwner} = NULL, {t.LeaseExpires} = NULL,
+                {t.Completed} = COALESCE(r.completed_at, d.{t.Completed}),
+                {t.LastError} = CASE WHEN r.set_error THEN r.error ELSE d.{t.LastError} END
+            FROM (SELECT value ->> 'id' AS id, value ->> 'expected' AS expected, value ->> 'status' AS status,
+                         value ->> 'count' AS attempt_count, value ->> 'next' AS next_at, value ->> 'completed' AS completed_at,
+                         value ->> 'set_error' AS set_error, value ->> 'error' AS error
+                  FROM json_each(@results)) AS r
+            WHERE d.{t.Id} = r.id AND d.{t.LeaseOwner} = @owner AND d.{t.Count} = r.expected
+            RETURNING {t.Id}
+            """;
+        var insertAttempts = $"""
+            INSERT INTO {t.Attempts} ({t.AttemptColumns})
+            SELECT value ->> 'delivery', value ->> 'attempt', value ->> 'started', value ->> 'status', value ->> 'duration',
+                   value ->> 'error', value ->> 'excerpt', value ->> 'headers'
+            FROM json_each(@attempts)
+            WHERE value ->> 'delivery' IN (SELECT value FROM json_each(@updated))
+            """;
+        _sql = (claim, payloads, update, insertAttempts);
+        return _sql.Value;
+    }
+}
