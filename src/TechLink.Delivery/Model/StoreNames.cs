@@ -6,10 +6,6 @@ namespace TechLink.Delivery.Model;
 /// <summary>Quoted table and column names of the engine's entities in the host's model (snake_case or not), for hand-written SQL.</summary>
 internal static class StoreNames
 {
-    internal const string NpgsqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
-
-    public static bool IsPostgres(DbContext db) => db.Database.ProviderName == NpgsqlProvider;
-
     /// <summary>The quoted table of <typeparamref name="T"/> and a quoted column by property name.</summary>
     public static (string Table, Func<string, string> Column) Of<T>(DbContext db)
     {

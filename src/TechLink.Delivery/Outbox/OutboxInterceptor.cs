@@ -3,9 +3,10 @@ using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Metadata;
 using TechLink.Delivery.Dispatching;
-using Npgsql;
 using TechLink.Delivery.Model;
+using TechLink.Delivery.Providers;
 
 namespace TechLink.Delivery.Outbox;
 
@@ -13,19 +14,16 @@ namespace TechLink.Delivery.Outbox;
 /// Add to the host's DbContext (<c>options.AddInterceptors(sp.GetRequiredService&lt;OutboxInterceptor&gt;())</c>).
 /// <list type="bullet">
 /// <item>Events queued with <see cref="Enqueue"/> are written by the context's next SaveChanges, after its own
-/// changes and in the same transaction (the caller's, or one begun for that save), by <see cref="OutboxWriter"/>.</item>
+/// changes and in the same transaction (the caller's, or one begun for that save), by the provider's <see cref="IOutboxWriter"/>.</item>
 /// <item>When deliveries were written (queued events, or <see cref="DeliveryRecord"/> entities added the EF way), the
-/// local dispatcher is woken once the data is committed, and on PostgreSQL a <c>NOTIFY techlink_deliveries</c> is
-/// (naming the endpoints) sent inside the committing transaction, so PostgreSQL delivers it to the other nodes exactly when the rows
-/// become visible. Transactions committed outside EF Core are only seen by the idle poll.</item>
+/// local dispatcher is woken once the data is committed, and the writer tells other nodes where the provider can (on
+/// PostgreSQL a <c>NOTIFY</c> naming the endpoints inside the committing transaction, so it reaches them exactly when the
+/// rows become visible). Transactions committed outside EF Core are only seen by the idle poll.</item>
 /// </list>
 /// A transaction that rolls back takes its written events with it and drops the ones still queued.
 /// </summary>
 public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
-    public const string Channel = "techlink_deliveries";
-    private const string NotifySql = $"SELECT pg_notify('{Channel}', @endpoints)";
-
     private sealed class State
     {
         public List<PendingEvent> Queued { get; } = [];
@@ -40,6 +38,9 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
     }
 
     private readonly ConditionalWeakTable<DbContext, State> _states = [];
+
+    /// <summary>The writer for each model (one per provider and host DbContext type), made on first use.</summary>
+    private readonly ConditionalWeakTable<IModel, IOutboxWriter> _writers = [];
 
     /// <summary>Queues an event (with its deliveries) for <paramref name="context"/>'s next SaveChanges.</summary>
     public void Enqueue(DbContext context, PendingEvent pendingEvent)
@@ -83,10 +84,9 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
 
     public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
-        if (NeedsNotify(eventData.Context) is { } state)
+        if (NeedsNotify(eventData.Context) is { } state && Writer(eventData.Context!).CreateNotify(transaction, state.Endpoints) is { } command)
         {
-            using var command = CreateNotify(transaction, state);
-            command.ExecuteNonQuery();
+            using (command) command.ExecuteNonQuery();
             state.Notified = true;
         }
 
@@ -95,10 +95,9 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
 
     public async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
-        if (NeedsNotify(eventData.Context) is { } state)
+        if (NeedsNotify(eventData.Context) is { } state && Writer(eventData.Context!).CreateNotify(transaction, state.Endpoints) is { } command)
         {
-            await using var command = CreateNotify(transaction, state);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await using (command) await command.ExecuteNonQueryAsync(cancellationToken);
             state.Notified = true;
         }
 
@@ -157,7 +156,9 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
         {
             if (state.Queued.Count > 0)
             {
-                await OutboxWriter.WriteAsync(context, state.Queued, async, cancellationToken);
+                var transaction = context.Database.CurrentTransaction?.GetDbTransaction()
+                    ?? throw new InvalidOperationException("Outbox events are written inside the unit of work's transaction.");
+                await Writer(context).WriteAsync(transaction, state.Queued, async, cancellationToken);
                 foreach (var queued in state.Queued)
                 {
                     foreach (var delivery in queued.Deliveries) state.Endpoints.Add(delivery.EndpointId);
@@ -178,12 +179,7 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
             else if (state.Endpoints.Count > 0 && context.Database.CurrentTransaction is null)
             {
                 // A single-statement save without a transaction: already committed.
-                if (StoreNames.IsPostgres(context))
-                {
-                    var payload = DeliverySignal.Payload(state.Endpoints);
-                    if (async) await context.Database.ExecuteSqlRawAsync(NotifySql, [new NpgsqlParameter("endpoints", payload)], cancellationToken);
-                    else context.Database.ExecuteSqlRaw(NotifySql, new NpgsqlParameter("endpoints", payload));
-                }
+                await Writer(context).NotifyCommittedAsync(context, state.Endpoints, async, cancellationToken);
 
                 signal.Notify([.. state.Endpoints]);
                 state.Endpoints.Clear();
@@ -218,7 +214,9 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
     }
 
     private State? NeedsNotify(DbContext? context) =>
-        context is not null && _states.TryGetValue(context, out var state) && state.Endpoints.Count > 0 && !state.Notified && StoreNames.IsPostgres(context) ? state : null;
+        context is not null && _states.TryGetValue(context, out var state) && state.Endpoints.Count > 0 && !state.Notified ? state : null;
+
+    private IOutboxWriter Writer(DbContext context) => _writers.GetValue(context.Model, _ => DeliveryProviders.OutboxWriter(context));
 
     /// <summary>The endpoints of the delivery entities the save adds (redeliveries are added the EF way), without a DetectChanges scan.</summary>
     private static List<long> AddedDeliveryEndpoints(DbContext context)
@@ -233,18 +231,5 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
         {
             context.ChangeTracker.AutoDetectChangesEnabled = detect;
         }
-    }
-
-    /// <summary>A NOTIFY naming the endpoints, so the other nodes claim for exactly those.</summary>
-    private static DbCommand CreateNotify(DbTransaction transaction, State state)
-    {
-        var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = NotifySql;
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "endpoints";
-        parameter.Value = DeliverySignal.Payload(state.Endpoints);
-        command.Parameters.Add(parameter);
-        return command;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Model;
+using TechLink.Delivery.Outbox;
 using TechLink.Delivery.Providers.Postgres;
 using TechLink.Delivery.Providers.Sqlite;
 
@@ -50,6 +51,13 @@ internal static class DeliveryProviders
             _ => new SqliteDeliveryStore<TContext>(factory, node),
         };
     }
+
+    /// <summary>The outbox writer for <paramref name="db"/>'s provider and model.</summary>
+    public static IOutboxWriter OutboxWriter(DbContext db) => Of(db) switch
+    {
+        DeliveryProvider.Postgres => new PostgresOutboxWriter(OutboxTables.Of(db)),
+        _ => new SqliteOutboxWriter(OutboxTables.Of(db)),
+    };
 
     public static IDeliveryWakeSource WakeSource<TContext>(IServiceProvider services)
         where TContext : DbContext =>

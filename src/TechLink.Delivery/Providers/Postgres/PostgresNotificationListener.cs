@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using TechLink.Delivery.Dispatching;
-using TechLink.Delivery.Outbox;
 
 namespace TechLink.Delivery.Providers.Postgres;
 
@@ -27,12 +26,12 @@ internal sealed class PostgresNotificationListener<TContext>(IDbContextFactory<T
                 connection = await CreateConnectionAsync(cancellationToken);
                 connection.Notification += (_, e) => signal.NotifyFromPayload(e.Payload);
                 await connection.OpenAsync(cancellationToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {OutboxInterceptor.Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresOutboxWriter.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                logger.Listening(OutboxInterceptor.Channel);
+                logger.Listening(PostgresOutboxWriter.Channel);
                 failures = 0;
                 signal.Notify();
                 while (true)
@@ -53,7 +52,7 @@ internal sealed class PostgresNotificationListener<TContext>(IDbContextFactory<T
             {
                 failures++;
                 var delay = Backoff.After(failures);
-                logger.ListenFailed(ex, OutboxInterceptor.Channel, failures, delay);
+                logger.ListenFailed(ex, PostgresOutboxWriter.Channel, failures, delay);
                 if (!await DelayAsync(delay, cancellationToken)) return;
             }
             finally

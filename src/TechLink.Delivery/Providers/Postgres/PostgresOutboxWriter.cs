@@ -1,0 +1,90 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using TechLink.Delivery.Dispatching;
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Outbox;
+using static TechLink.Delivery.Model.CommandParameters;
+
+namespace TechLink.Delivery.Providers.Postgres;
+
+/// <summary>
+/// The outbox on PostgreSQL: one statement writes every event and delivery of the unit of work (the event ids are drawn
+/// from the sequence first, so each delivery names its event), and a <c>NOTIFY techlink_deliveries</c> naming the
+/// endpoints goes out with the commit, so other nodes' dispatchers claim for exactly those.
+/// </summary>
+internal sealed class PostgresOutboxWriter : IOutboxWriter
+{
+    public const string Channel = "techlink_deliveries";
+    private const string NotifySql = $"SELECT pg_notify('{Channel}', @endpoints)";
+
+    private readonly string _insert;
+
+    public PostgresOutboxWriter(OutboxTables t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        var idColumn = t.EventId.Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal);
+        // The ids are drawn first (a volatile CTE is evaluated once), so every delivery row can name its event.
+        _insert = $"""
+            WITH ids AS (
+                SELECT n, nextval(pg_get_serial_sequence('{t.Events.Replace("'", "''", StringComparison.Ordinal)}', '{idColumn.Replace("'", "''", StringComparison.Ordinal)}')) AS id
+                FROM generate_series(1, @count::bigint) AS n),
+            inserted AS (
+                INSERT INTO {t.Events} ({t.EventId}, {t.EventColumns})
+                SELECT ids.id, e.tenant, e.type, e.subject, e.payload, e.created
+                FROM unnest(@e_tenant::bigint[], @e_type::text[], @e_subject::text[], @e_payload::text[], @e_created::timestamptz[])
+                    WITH ORDINALITY AS e(tenant, type, subject, payload, created, n)
+                JOIN ids USING (n))
+            INSERT INTO {t.Deliveries} ({t.DeliveryColumns})
+            SELECT ids.id, x.endpoint, x.tenant, x.webhook, @pending, 0, x.created, x.created
+            FROM unnest(@d_event::bigint[], @d_endpoint::bigint[], @d_tenant::bigint[], @d_webhook::text[], @d_created::timestamptz[])
+                AS x(n, endpoint, tenant, webhook, created)
+            JOIN ids USING (n)
+            """;
+    }
+
+    public async Task WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
+    {
+        var deliveries = events.SelectMany((e, i) => e.Deliveries.Select(d => (Event: i + 1, e.TenantId, e.CreatedAt, d))).ToList();
+        await using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = _insert;
+        Add(command, "count", events.Count);
+        Add(command, "e_tenant", events.Select(e => e.TenantId).ToArray());
+        Add(command, "e_type", events.Select(e => e.EventType).ToArray());
+        Add(command, "e_subject", events.Select(e => e.Subject).ToArray());
+        Add(command, "e_payload", events.Select(e => e.Payload).ToArray());
+        Add(command, "e_created", events.Select(e => e.CreatedAt).ToArray());
+        Add(command, "d_event", deliveries.Select(d => (long)d.Event).ToArray());
+        Add(command, "d_endpoint", deliveries.Select(d => d.d.EndpointId).ToArray());
+        Add(command, "d_tenant", deliveries.Select(d => d.TenantId).ToArray());
+        Add(command, "d_webhook", deliveries.Select(d => d.d.WebhookId).ToArray());
+        Add(command, "d_created", deliveries.Select(d => d.CreatedAt).ToArray());
+        Add(command, "pending", (int)DeliveryStatus.Pending);
+        // Npgsql keeps prepared statements per physical connection: planned once, not on every save.
+        if (async) await command.PrepareAsync(cancellationToken);
+        else command.Prepare();
+        _ = async ? await command.ExecuteNonQueryAsync(cancellationToken) : command.ExecuteNonQuery();
+    }
+
+    public DbCommand? CreateNotify(DbTransaction transaction, IReadOnlyCollection<long> endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = NotifySql;
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "endpoints";
+        parameter.Value = DeliverySignal.Payload(endpoints);
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
+    public async Task NotifyCommittedAsync(DbContext context, IReadOnlyCollection<long> endpoints, bool async, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var payload = DeliverySignal.Payload(endpoints);
+        if (async) await context.Database.ExecuteSqlRawAsync(NotifySql, [new NpgsqlParameter("endpoints", payload)], cancellationToken);
+        else context.Database.ExecuteSqlRaw(NotifySql, new NpgsqlParameter("endpoints", payload));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Outbox;
+using static TechLink.Delivery.Model.CommandParameters;
+
+namespace TechLink.Delivery.Providers.Sqlite;
+
+/// <summary>
+/// The outbox on SQLite (in process, no round trips): two statements, each run once per row. Every writer is in this
+/// process and wakes the dispatcher itself, so there is no one else to notify.
+/// </summary>
+internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
+{
+    private readonly string _insertEvent = $"INSERT INTO {tables.Events} ({tables.EventColumns}) VALUES (@tenant, @type, @subject, @payload, @created) RETURNING {tables.EventId}";
+    private readonly string _insertDelivery = $"INSERT INTO {tables.Deliveries} ({tables.DeliveryColumns}) VALUES (@event, @endpoint, @tenant, @webhook, @pending, 0, @created, @created)";
+
+    public async Task WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        await using var insertEvent = connection.CreateCommand();
+        insertEvent.Transaction = transaction;
+        insertEvent.CommandText = _insertEvent;
+        var tenant = Add(insertEvent, "tenant", null);
+        var type = Add(insertEvent, "type", null);
+        var subject = Add(insertEvent, "subject", null);
+        var payload = Add(insertEvent, "payload", null);
+        var created = Add(insertEvent, "created", null);
+        await using var insertDelivery = connection.CreateCommand();
+        insertDelivery.Transaction = transaction;
+        insertDelivery.CommandText = _insertDelivery;
+        var dEvent = Add(insertDelivery, "event", null);
+        var dEndpoint = Add(insertDelivery, "endpoint", null);
+        var dTenant = Add(insertDelivery, "tenant", null);
+        var dWebhook = Add(insertDelivery, "webhook", null);
+        var dCreated = Add(insertDelivery, "created", null);
+        Add(insertDelivery, "pending", (int)DeliveryStatus.Pending);
+        foreach (var e in events)
+        {
+            tenant.Value = e.TenantId;
+            type.Value = e.EventType;
+            subject.Value = (object?)e.Subject ?? DBNull.Value;
+            payload.Value = e.Payload;
+            created.Value = e.CreatedAt;
+            var id = async ? await insertEvent.ExecuteScalarAsync(cancellationToken) : insertEvent.ExecuteScalar();
+            dEvent.Value = id;
+            dTenant.Value = e.TenantId;
+            dCreated.Value = e.CreatedAt;
+            foreach (var d in e.Deliveries)
+            {
+                dEndpoint.Value = d.EndpointId;
+                dWebhook.Value = d.WebhookId;
+                _ = async ? await insertDelivery.ExecuteNonQueryAsync(cancellationToken) : insertDelivery.ExecuteNonQuery();
+            }
+        }
+    }
+
+    public DbCommand? CreateNotify(DbTransaction transaction, IReadOnlyCollection<long> endpoints) => null;
+
+    public Task NotifyCommittedAsync(DbContext context, IReadOnlyCollection<long> endpoints, bool async, CancellationToken cancellationToken) => Task.CompletedTask;
+}
