@@ -1,4 +1,5 @@
 using System.Globalization;
+using NodaTime;
 
 namespace TechLink.Webhooks;
 
@@ -31,12 +32,42 @@ public readonly record struct SiteLocalTime(DateTime LocalTime, string? ZoneAbbr
     public static SiteLocalTime Parse(string text) =>
         TryParse(text, out var value) ? value : throw new FormatException($"'{text}' is not a site-local time like \"2019-01-23 01:23:45 PDT\".");
 
-    /// <summary>The instant this wall-clock time denotes in the site's zone (a time that falls twice in the autumn gets the standard offset).</summary>
+    /// <summary>
+    /// The instant this wall-clock time denotes in the site's zone. A time that falls twice at the autumn change is told
+    /// apart by its abbreviation (<c>01:30:00 PDT</c> is an hour before <c>01:30:00 PST</c>), as the server wrote it from
+    /// the IANA time zone database; without one (or with one the zone does not use then) it gets the standard offset.
+    /// A time that falls in the spring gap is moved forward by the gap.
+    /// </summary>
     public DateTimeOffset ToDateTimeOffset(TimeZoneInfo siteTimeZone)
     {
         ArgumentNullException.ThrowIfNull(siteTimeZone);
+        if (TimeZoneInfo.TryConvertWindowsIdToIanaId(siteTimeZone.Id, out var iana) && Tzdb(iana) is { } windowsZone) return ToDateTimeOffset(windowsZone);
+        if (Tzdb(siteTimeZone.Id) is { } zone) return ToDateTimeOffset(zone);
+        // A zone the time zone database does not know: the system's rules, without the abbreviation.
         return new DateTimeOffset(LocalTime, siteTimeZone.GetUtcOffset(LocalTime));
     }
+
+    /// <summary>Like <see cref="ToDateTimeOffset(TimeZoneInfo)"/>, for the site's IANA time zone name (its <c>timezone</c> field).</summary>
+    /// <exception cref="ArgumentException">The name is not a zone of the IANA time zone database.</exception>
+    public DateTimeOffset ToDateTimeOffset(string ianaTimeZone)
+    {
+        ArgumentNullException.ThrowIfNull(ianaTimeZone);
+        return ToDateTimeOffset(Tzdb(ianaTimeZone) ?? throw new ArgumentException($"'{ianaTimeZone}' is not an IANA time zone name.", nameof(ianaTimeZone)));
+    }
+
+    private DateTimeOffset ToDateTimeOffset(DateTimeZone zone)
+    {
+        var mapping = zone.MapLocal(LocalDateTime.FromDateTime(LocalTime));
+        var zoned = mapping.Count switch
+        {
+            0 => zone.AtLeniently(mapping.LocalDateTime),
+            1 => mapping.Single(),
+            _ => ZoneAbbreviation is { } abbreviation && mapping.First().GetZoneInterval().Name == abbreviation ? mapping.First() : mapping.Last(),
+        };
+        return zoned.ToDateTimeOffset();
+    }
+
+    private static DateTimeZone? Tzdb(string id) => DateTimeZoneProviders.Tzdb.GetZoneOrNull(id);
 
     /// <inheritdoc />
     public override string ToString() =>
