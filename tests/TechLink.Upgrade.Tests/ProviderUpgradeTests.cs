@@ -1,5 +1,8 @@
 using TechLink.Upgrade.Tests.Infrastructure;
 
+// Each class runs a whole server (and PostgreSQL) and owns the two cores while it runs: one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace TechLink.Upgrade.Tests;
 
 /// <summary>The old release's SQLite deployment (Production): techlink.db, key ring and files in one DataPath.</summary>

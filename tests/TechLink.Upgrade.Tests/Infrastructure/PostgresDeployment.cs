@@ -44,13 +44,7 @@ public sealed class PostgresDeployment() : UpgradedDeployment(Provider.Postgres,
         if (_cluster is not null) await _cluster.DisposeAsync();
     }
 
-    /// <summary>psql on PATH or beside the server binaries PostgresCluster uses; in CI a missing psql fails the tests, never skips them.</summary>
-    private static string FindPsql()
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        var dirs = path.Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(Directory.Exists("/usr/lib/postgresql") ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin")) : []);
-        return dirs.Select(d => Path.Combine(d, "psql")).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("psql is not installed: the PostgreSQL upgrade test restores the old release's dump with it.");
-    }
+    /// <summary>In CI a missing psql fails the tests, never skips them.</summary>
+    private static string FindPsql() => PostgresCluster.FindBinary("psql")
+        ?? throw new InvalidOperationException("psql is not installed: the PostgreSQL upgrade test restores the old release's dump with it.");
 }
