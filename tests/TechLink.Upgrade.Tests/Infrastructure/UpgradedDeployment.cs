@@ -35,8 +35,6 @@ public abstract class UpgradedDeployment(Provider provider, string fixture) : IA
 
     public LoopbackReceiver Receiver => _receiver ?? throw new InvalidOperationException("the receiver did not start");
 
-    public string DataPath => _dataPath;
-
     /// <summary>Puts the old database where the server will find it; answers the connection string (null for SQLite in DataPath).</summary>
     protected abstract Task<string?> RestoreDatabaseAsync();
 
@@ -88,10 +86,4 @@ public abstract class UpgradedDeployment(Provider provider, string fixture) : IA
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
         }
     }
-}
-
-/// <summary>The SQLite deployment: <c>techlink.db</c> lies in the DataPath with the key ring and the files.</summary>
-public sealed class SqliteDeployment() : UpgradedDeployment(Provider.Sqlite, "sqlite")
-{
-    protected override Task<string?> RestoreDatabaseAsync() => Task.FromResult<string?>(null);
 }
