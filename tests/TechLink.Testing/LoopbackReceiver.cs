@@ -41,11 +41,12 @@ public sealed class LoopbackReceiver : IAsyncDisposable
     /// <summary>Requests answered in full; a request the sender gave up on before the answer is not here.</summary>
     public IReadOnlyList<AnsweredRequest> Answered => [.. _answered];
 
-    public static async Task<LoopbackReceiver> StartAsync()
+    /// <summary>Starts on <paramref name="port"/>, or a free port when 0 (a fixed port: URLs an old release stored, the upgrade tests).</summary>
+    public static async Task<LoopbackReceiver> StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http1));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1));
         var app = builder.Build();
         var receiver = new LoopbackReceiver(app);
         app.Run(receiver.HandleAsync);

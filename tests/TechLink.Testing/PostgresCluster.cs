@@ -116,7 +116,8 @@ public sealed class PostgresCluster : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string? FindBinary(string name)
+    /// <summary>A PostgreSQL program (initdb, pg_ctl, psql, ...) on PATH or under /usr/lib/postgresql/*/bin, newest first.</summary>
+    public static string? FindBinary(string name)
     {
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
         var candidates = path.Split(':', StringSplitOptions.RemoveEmptyEntries)

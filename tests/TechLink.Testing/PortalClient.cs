@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace TechLink.Security.Tests;
+namespace TechLink.Testing;
 
 /// <summary>The portal as a browser uses it: cookies kept, no redirects followed, forms posted with their page's antiforgery token.</summary>
-internal sealed partial class PortalClient(Uri baseUrl) : IDisposable
+public sealed partial class PortalClient(Uri baseUrl) : IDisposable
 {
     private readonly HttpClient _client = new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
     {
@@ -19,6 +19,8 @@ internal sealed partial class PortalClient(Uri baseUrl) : IDisposable
         fields["__RequestVerificationToken"] = token;
         return await _client.PostAsync(new Uri(path, UriKind.Relative), new FormUrlEncodedContent(fields));
     }
+
+    public Task<HttpResponseMessage> GetAsync(string path) => _client.GetAsync(new Uri(path, UriKind.Relative));
 
     public void Dispose() => _client.Dispose();
 
