@@ -54,8 +54,9 @@ internal static class ServerSetup
                 o.User.RequireUniqueEmail = false;
                 o.Password.RequiredLength = 8;
                 o.Password.RequireNonAlphanumeric = false;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                // No account lockout: anyone who knows a username could lock its owner out. The portal's login
+                // throttle (per user and address, failures only) holds guessing back instead.
+                o.Lockout.AllowedForNewUsers = false;
             })
             .AddRoles<IdentityRole<long>>()
             .AddEntityFrameworkStores<TechLinkDbContext>()

@@ -83,7 +83,7 @@ public static class UserEndpoints
         var user = new User
         {
             UserName = username, CompanyId = companyId, FirstName = first, LastName = last, Email = email, PhoneNumber = phone,
-            CreatedAt = now, UpdatedAt = now, LockoutEnabled = true,
+            CreatedAt = now, UpdatedAt = now,
         };
         return await db.InTransactionAsync<IResult>(async () =>
         {
