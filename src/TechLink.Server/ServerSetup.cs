@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
@@ -63,6 +64,10 @@ internal static class ServerSetup
             .AddSignInManager()
             .AddClaimsPrincipalFactory<UserClaimsFactory>()
             .AddDefaultTokenProviders();
+        // Revocation (stamp and is_active) is checked on every request by SessionValidator with one small read; Identity's
+        // full re-validation (claims rebuilt, cookie re-issued) only refreshes claims, so it may run rarely.
+        services.Replace(ServiceDescriptor.Scoped<ISecurityStampValidator, SessionValidator>());
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(5));
 
         services.AddAuthentication(o =>
             {
@@ -84,6 +89,7 @@ internal static class ServerSetup
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.Events.OnRedirectToLogin = PortalSetup.RedirectToLoginAsync;
         });
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Api, p => p.RequireAuthenticatedUser())

@@ -112,6 +112,9 @@ public static class UserEndpoints
         user.LastName = last ?? user.LastName;
         if (email is not null) user.Email = email;
         if (phone is not null) user.PhoneNumber = phone;
+        // Deactivation ends the user's sessions: a new security stamp invalidates every cookie issued before it
+        // (a password change renews the stamp by itself).
+        var deactivating = request.IsActive is false && user.IsActive;
         if (request.IsActive is { } active) user.IsActive = active;
         user.UpdatedAt = Formats.Now(clock);
         return await db.InTransactionAsync<IResult>(async () =>
@@ -124,6 +127,7 @@ public static class UserEndpoints
             }
 
             var result = await users.UpdateAsync(user);
+            if (result.Succeeded && deactivating) result = await users.UpdateSecurityStampAsync(user);
             if (!result.Succeeded) return IdentityProblem(result);
             var body = UserResponse.From(user);
             await outbox.AddAsync(db, user.CompanyId!.Value, EventCatalog.AccountUpdated, null, new DataEvent(EventCatalog.AccountUpdated, body), ct);

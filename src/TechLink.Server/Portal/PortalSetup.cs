@@ -1,4 +1,7 @@
+using System.Text.Encodings.Web;
 using Ganss.Xss;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Antiforgery;
 
 namespace TechLink.Server.Portal;
@@ -30,6 +33,26 @@ internal static class PortalSetup
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<PortalShell>();
         return services;
+    }
+
+    /// <summary>
+    /// A page without a (live) session goes to the login form. A form post (a note, a status change) is refused with 401
+    /// instead: a redirect would answer a state-changing request as if it had been taken. The page says what to do.
+    /// </summary>
+    public static async Task RedirectToLoginAsync(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.Redirect(context.RedirectUri);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync(
+            $"<!doctype html><title>Session ended</title><p>Your session has ended, so this was not saved. <a href=\"{HtmlEncoder.Default.Encode(context.RedirectUri)}\">Log in again</a>.</p>",
+            context.HttpContext.RequestAborted);
     }
 
     public static WebApplication MapTechLinkPortal(this WebApplication app)
