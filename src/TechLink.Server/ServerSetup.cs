@@ -103,6 +103,8 @@ internal static class ServerSetup
         services.AddHealthChecks().AddDbContextCheck<TechLinkDbContext>("database", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("TechLink.Delivery").AddMeter("Microsoft.AspNetCore.Hosting"));
 
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<UsernameConflicts>();
         services.AddSingleton<EventOutbox>();
         services.AddScoped<FileStore>();
         services.AddScoped<DemoData>();
