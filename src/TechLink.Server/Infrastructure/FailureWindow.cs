@@ -8,7 +8,7 @@ namespace TechLink.Server.Infrastructure;
 /// checked) and gives it back when it succeeds: only failures use up the allowance. Time is the injected clock's;
 /// windows that have ended are swept at most once a window, so the keys an attacker makes up do not pile up.
 /// </summary>
-public sealed class FailureWindow(int limit, TimeSpan window, TimeProvider clock)
+internal sealed class FailureWindow(int limit, TimeSpan window, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     private long _nextSweepTicks;

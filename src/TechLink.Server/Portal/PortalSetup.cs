@@ -48,10 +48,13 @@ internal static class PortalSetup
             return;
         }
 
+        // Back to the page the form was on, not to the post's URL: its ?handler= would be a GET of a POST handler.
+        var back = context.Request.PathBase + context.Request.Path;
+        var login = $"{context.Options.LoginPath}?{context.Options.ReturnUrlParameter}={Uri.EscapeDataString(back)}";
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.ContentType = "text/html; charset=utf-8";
         await context.Response.WriteAsync(
-            $"<!doctype html><title>Session ended</title><p>Your session has ended, so this was not saved. <a href=\"{HtmlEncoder.Default.Encode(context.RedirectUri)}\">Log in again</a>.</p>",
+            $"<!doctype html><title>Session ended</title><p>Your session has ended, so this was not saved. <a href=\"{HtmlEncoder.Default.Encode(login)}\">Log in again</a>.</p>",
             context.HttpContext.RequestAborted);
     }
 

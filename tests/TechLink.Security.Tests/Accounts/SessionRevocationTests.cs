@@ -94,10 +94,16 @@ public abstract class SessionRevocationTests(ITestOutputHelper output) : IAsyncL
                 failures.Add($"{ending.Name}: GET page answered {(int)get.StatusCode} {location}, expected a redirect to /login");
             }
 
+            var refusal = await post.Content.ReadAsStringAsync();
             if (post.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
             {
                 accepted++;
                 failures.Add($"{ending.Name}: POST note answered {(int)post.StatusCode} {post.Headers.Location}, expected 401 or 403");
+            }
+
+            else if (!refusal.Contains($"/login?ReturnUrl={Uri.EscapeDataString(page)}", StringComparison.Ordinal))
+            {
+                failures.Add($"{ending.Name}: the 401 page does not lead back to the login and the page: {refusal}");
             }
 
             if (await NotesContainAsync(client, workOrder, marker)) failures.Add($"{ending.Name}: the replayed note was written");
