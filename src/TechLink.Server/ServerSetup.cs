@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
@@ -54,14 +55,19 @@ internal static class ServerSetup
                 o.User.RequireUniqueEmail = false;
                 o.Password.RequiredLength = 8;
                 o.Password.RequireNonAlphanumeric = false;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                // No account lockout: anyone who knows a username could lock its owner out. The portal's login
+                // throttle (per user and address, failures only) holds guessing back instead.
+                o.Lockout.AllowedForNewUsers = false;
             })
             .AddRoles<IdentityRole<long>>()
             .AddEntityFrameworkStores<TechLinkDbContext>()
             .AddSignInManager()
             .AddClaimsPrincipalFactory<UserClaimsFactory>()
             .AddDefaultTokenProviders();
+        // Revocation (stamp and is_active) is checked on every request by SessionValidator with one small read; Identity's
+        // full re-validation (claims rebuilt, cookie re-issued) only refreshes claims, so it may run rarely.
+        services.Replace(ServiceDescriptor.Scoped<ISecurityStampValidator, SessionValidator>());
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(5));
 
         services.AddAuthentication(o =>
             {
@@ -83,6 +89,7 @@ internal static class ServerSetup
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.Events.OnRedirectToLogin = PortalSetup.RedirectToLoginAsync;
         });
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Api, p => p.RequireAuthenticatedUser())
@@ -96,6 +103,8 @@ internal static class ServerSetup
         services.AddHealthChecks().AddDbContextCheck<TechLinkDbContext>("database", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("TechLink.Delivery").AddMeter("Microsoft.AspNetCore.Hosting"));
 
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<UsernameConflicts>();
         services.AddSingleton<EventOutbox>();
         services.AddScoped<FileStore>();
         services.AddScoped<DemoData>();

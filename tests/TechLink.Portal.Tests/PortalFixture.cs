@@ -25,7 +25,7 @@ public sealed class PortalFixture : IAsyncLifetime
     public const string ClientUser = "acme.admin";
     public const string OtherClientUser = "globex.admin";
     public const string StaffUser = "techlink.staff";
-    public const string LockoutUser = "acme.locked";
+    public const string GuessedUser = "acme.guessed";
 
     internal static readonly Dictionary<string, string> Settings = new()
     {
@@ -97,7 +97,7 @@ public sealed class PortalFixture : IAsyncLifetime
         OtherWorkOrderId = await AddWorkOrderAsync(db, globex.Id, "Globex rack install", now);
 
         await CreateUserAsync(users, new User { UserName = ClientUser, CompanyId = acme.Id, FirstName = "Ada", LastName = "Acme", Email = "ada@acme.example", CreatedAt = now, UpdatedAt = now, LockoutEnabled = true });
-        await CreateUserAsync(users, new User { UserName = LockoutUser, CompanyId = acme.Id, FirstName = "Lou", LastName = "Locked", CreatedAt = now, UpdatedAt = now, LockoutEnabled = true });
+        await CreateUserAsync(users, new User { UserName = GuessedUser, CompanyId = acme.Id, FirstName = "Gus", LastName = "Guessed", CreatedAt = now, UpdatedAt = now, LockoutEnabled = true });
         await CreateUserAsync(users, new User { UserName = OtherClientUser, CompanyId = globex.Id, FirstName = "Gil", LastName = "Globex", CreatedAt = now, UpdatedAt = now, LockoutEnabled = true });
         await CreateUserAsync(users, new User { UserName = StaffUser, IsStaff = true, FirstName = "Sam", LastName = "Dispatcher", CreatedAt = now, UpdatedAt = now, LockoutEnabled = true });
     }

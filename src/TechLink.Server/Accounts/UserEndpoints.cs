@@ -8,6 +8,13 @@ namespace TechLink.Server.Accounts;
 
 public static class UserEndpoints
 {
+    /// <summary>
+    /// The answer to a taken username, whoever holds it (this company, another one, staff): it never echoes the name
+    /// nor says whose it is. Usernames stay globally unique because they are the login (no company field on the form);
+    /// scoping them per company would need one, so a refusal must exist, and this one says no more than that.
+    /// </summary>
+    public const string UsernameUnavailable = "This username is not available. Choose another one.";
+
     public static RouteGroupBuilder MapUsers(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/users").WithTags("Accounts");
@@ -54,7 +61,7 @@ public static class UserEndpoints
     }
 
     internal static async Task<IResult> CreateAsync(CreateUserRequest request, HttpContext http, TechLinkDbContext db, UserManager<User> users,
-        EventOutbox outbox, TimeProvider clock, CancellationToken ct)
+        UsernameConflicts conflicts, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var v = new Validator();
@@ -77,13 +84,19 @@ public static class UserEndpoints
         if (username is not null && username.Any(char.IsWhiteSpace)) v.Add("username", "'username' may not contain spaces.");
         if (v.Failed) return v.Problem();
         if (caller.IsStaff && !await db.Companies.AnyAsync(c => c.Id == companyId, ct)) return Problems.Validation("company_id", "No such company.");
-        if (await users.FindByNameAsync(username!) is not null) return Problems.Conflict($"The username '{username}' is taken.");
+        if (!caller.IsStaff && conflicts.TryReserve(companyId) is { } wait)
+        {
+            return Problems.TooManyRequests(http, wait, "Too many unavailable usernames were tried. Try again later.");
+        }
+
+        if (await users.FindByNameAsync(username!) is not null) return Problems.Conflict(UsernameUnavailable);
+        if (!caller.IsStaff) conflicts.Release(companyId);
 
         var now = Formats.Now(clock);
         var user = new User
         {
             UserName = username, CompanyId = companyId, FirstName = first, LastName = last, Email = email, PhoneNumber = phone,
-            CreatedAt = now, UpdatedAt = now, LockoutEnabled = true,
+            CreatedAt = now, UpdatedAt = now,
         };
         return await db.InTransactionAsync<IResult>(async () =>
         {
@@ -112,6 +125,9 @@ public static class UserEndpoints
         user.LastName = last ?? user.LastName;
         if (email is not null) user.Email = email;
         if (phone is not null) user.PhoneNumber = phone;
+        // Deactivation ends the user's sessions: a new security stamp invalidates every cookie issued before it
+        // (a password change renews the stamp by itself).
+        var deactivating = request.IsActive is false && user.IsActive;
         if (request.IsActive is { } active) user.IsActive = active;
         user.UpdatedAt = Formats.Now(clock);
         return await db.InTransactionAsync<IResult>(async () =>
@@ -124,6 +140,7 @@ public static class UserEndpoints
             }
 
             var result = await users.UpdateAsync(user);
+            if (result.Succeeded && deactivating) result = await users.UpdateSecurityStampAsync(user);
             if (!result.Succeeded) return IdentityProblem(result);
             var body = UserResponse.From(user);
             await outbox.AddAsync(db, user.CompanyId!.Value, EventCatalog.AccountUpdated, null, new DataEvent(EventCatalog.AccountUpdated, body), ct);
@@ -134,6 +151,8 @@ public static class UserEndpoints
     private static bool IsEmail(string email) => System.Net.Mail.MailAddress.TryCreate(email, out var parsed) && parsed.Address == email;
 
     private static IResult IdentityProblem(IdentityResult result) =>
+        // A name taken between the look-up and the insert: the same neutral answer (Identity's own text echoes the name).
+        result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.DuplicateUserName)) ? Problems.Conflict(UsernameUnavailable) :
         TypedResults.ValidationProblem(result.Errors
             .GroupBy(e => e.Code.Contains("Password", StringComparison.Ordinal) ? "password" : e.Code.Contains("UserName", StringComparison.Ordinal) ? "username" : e.Code.Contains("Email", StringComparison.Ordinal) ? "email" : "body")
             .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));

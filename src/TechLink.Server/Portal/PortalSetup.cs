@@ -1,7 +1,8 @@
-using System.Threading.RateLimiting;
+using System.Text.Encodings.Web;
 using Ganss.Xss;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.Extensions.Options;
 
 namespace TechLink.Server.Portal;
 
@@ -34,56 +35,32 @@ internal static class PortalSetup
         return services;
     }
 
+    /// <summary>
+    /// A page without a (live) session goes to the login form. A form post (a note, a status change) is refused with 401
+    /// instead: a redirect would answer a state-changing request as if it had been taken. The page says what to do.
+    /// </summary>
+    public static async Task RedirectToLoginAsync(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.Redirect(context.RedirectUri);
+            return;
+        }
+
+        // Back to the page the form was on, not to the post's URL: its ?handler= would be a GET of a POST handler.
+        var back = context.Request.PathBase + context.Request.Path;
+        var login = $"{context.Options.LoginPath}?{context.Options.ReturnUrlParameter}={Uri.EscapeDataString(back)}";
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync(
+            $"<!doctype html><title>Session ended</title><p>Your session has ended, so this was not saved. <a href=\"{HtmlEncoder.Default.Encode(login)}\">Log in again</a>.</p>",
+            context.HttpContext.RequestAborted);
+    }
+
     public static WebApplication MapTechLinkPortal(this WebApplication app)
     {
         app.MapRazorPages();
         return app;
-    }
-}
-
-/// <summary>
-/// Login attempts are counted twice in a fixed window: per username and client address (a guessing loop against one
-/// account), and per client address (one address trying many accounts). This is on top of Identity's lockout after
-/// 5 failures, which protects an account from every address; the throttle protects the server from the loop.
-/// The address is the connection's: forwarded headers are not trusted unless the host is configured for them.
-/// </summary>
-public sealed class LoginThrottle : IDisposable
-{
-    private readonly PartitionedRateLimiter<string> _perUser;
-    private readonly PartitionedRateLimiter<string> _perAddress;
-    private readonly TimeSpan _window;
-
-    public LoginThrottle(IOptions<PortalOptions> options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var o = options.Value;
-        _window = o.LoginWindow;
-        _perUser = Limiter(o.LoginAttemptsPerUser, o.LoginWindow);
-        _perAddress = Limiter(o.LoginAttemptsPerAddress, o.LoginWindow);
-    }
-
-    /// <summary>Null when the attempt may go ahead, else how long to wait (the answer's Retry-After).</summary>
-    public TimeSpan? TryAcquire(string userName, string? address)
-    {
-        ArgumentNullException.ThrowIfNull(userName);
-        // The account's own limit first: a loop against one account, once held back, no longer uses up the
-        // address's allowance, so the other people behind the same address can still log in.
-        using var user = _perUser.AttemptAcquire($"{userName.Trim().ToUpperInvariant()}|{address}");
-        if (!user.IsAcquired) return RetryAfter(user);
-        using var perAddress = _perAddress.AttemptAcquire(address ?? "");
-        return perAddress.IsAcquired ? null : RetryAfter(perAddress);
-    }
-
-    private TimeSpan RetryAfter(RateLimitLease lease) =>
-        lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : _window;
-
-    private static PartitionedRateLimiter<string> Limiter(int permits, TimeSpan window) =>
-        PartitionedRateLimiter.Create<string, string>(key =>
-            RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0 }));
-
-    public void Dispose()
-    {
-        _perUser.Dispose();
-        _perAddress.Dispose();
     }
 }

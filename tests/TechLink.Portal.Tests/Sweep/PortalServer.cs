@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -44,7 +45,8 @@ public sealed class PortalServer : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(DataPath, "techlink.db");
 
-    public static Task<PortalServer> StartAsync(IReadOnlyDictionary<string, string> settings)
+    /// <param name="services">Test services on top of the app's (e.g. a probe around a real service).</param>
+    public static Task<PortalServer> StartAsync(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection>? services = null)
     {
         var dataPath = Path.Combine(Path.GetTempPath(), "techlink-portal-sweep-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataPath);
@@ -59,7 +61,7 @@ public sealed class PortalServer : IAsyncDisposable
             ["TechLink:Delivery:Timeout"] = "00:00:02",
         };
         foreach (var (key, value) in settings) all[key] = value;
-        var factory = new Factory(all);
+        var factory = new Factory(all, services);
         factory.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         var server = new PortalServer(factory, dataPath);
@@ -86,7 +88,7 @@ public sealed class PortalServer : IAsyncDisposable
     }
 
     /// <summary>A portal user made directly with Identity (the API cannot make staff users).</summary>
-    public async Task CreateUserAsync(string userName, long? companyId, bool isStaff)
+    public async Task CreateUserAsync(string userName, long? companyId, bool isStaff, bool isActive = true)
     {
         await using var scope = Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
@@ -94,7 +96,7 @@ public sealed class PortalServer : IAsyncDisposable
         var user = new User
         {
             UserName = userName, CompanyId = companyId, IsStaff = isStaff, FirstName = "Sweep", LastName = userName, CreatedAt = now, UpdatedAt = now,
-            LockoutEnabled = true,
+            LockoutEnabled = true, IsActive = isActive,
         };
         var result = await users.CreateAsync(user, Password);
         if (!result.Succeeded) throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
@@ -175,12 +177,13 @@ public sealed class PortalServer : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
+    private sealed class Factory(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection>? services) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             foreach (var (key, value) in settings) builder.UseSetting(key, value);
             builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+            if (services is not null) builder.ConfigureTestServices(services);
         }
     }
 }

@@ -6,8 +6,14 @@ using TechLink.Server.Accounts;
 
 namespace TechLink.Server.Portal.Account;
 
-public sealed class LoginModel(SignInManager<User> signIn, LoginThrottle throttle) : PageModel
+public sealed class LoginModel(SignInManager<User> signIn, IPasswordHasher<User> hasher, LoginThrottle throttle) : PageModel
 {
+    /// <summary>The one answer to every failed attempt: unknown user, inactive user and wrong password read the same.</summary>
+    public const string Failed = "The username or password is not right.";
+
+    /// <summary>A hash of a random password, made once by the same hasher (so with the same cost) as the users' own.</summary>
+    private static string? s_decoyHash;
+
     public string? Message { get; private set; }
 
     [BindProperty(SupportsGet = true)]
@@ -31,28 +37,38 @@ public sealed class LoginModel(SignInManager<User> signIn, LoginThrottle throttl
             return Page();
         }
 
-        if (throttle.TryAcquire(Username, HttpContext.Connection.RemoteIpAddress?.ToString()) is { } wait)
+        var address = HttpContext.Connection.RemoteIpAddress?.ToString();
+        if (throttle.TryAcquire(Username, address) is { } wait)
         {
-            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
             Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             Message = $"Too many attempts. Try again in {seconds} seconds.";
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return Page();
         }
 
+        // No lockout: the throttle holds back guessing per user and address (see LoginThrottle). An unknown or inactive
+        // user, or one without a password, still costs one password hash, so the timing does not tell which accounts exist.
         var user = await signIn.UserManager.FindByNameAsync(Username.Trim());
-        // An inactive account fails like a wrong password: the form does not tell which accounts exist.
-        var result = user is { IsActive: true }
-            ? await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: true)
-            : Microsoft.AspNetCore.Identity.SignInResult.Failed;
-        if (result.Succeeded)
+        var valid = user is { IsActive: true, PasswordHash: not null }
+            ? await signIn.UserManager.CheckPasswordAsync(user, Password)
+            : RunDecoy(Password);
+        if (!valid)
         {
-            return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/portal");
+            Message = Failed;
+            return Page();
         }
 
-        Message = result.IsLockedOut
-            ? "This account is locked after too many failed attempts. Try again in a few minutes."
-            : "The username or password is not right.";
-        return Page();
+        throttle.Succeeded(Username, address);
+        await signIn.SignInAsync(user!, isPersistent: false);
+        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/portal");
+    }
+
+    private bool RunDecoy(string password)
+    {
+        var decoy = new User();
+        var hash = LazyInitializer.EnsureInitialized(ref s_decoyHash, () => hasher.HashPassword(decoy, Guid.NewGuid().ToString("N")));
+        hasher.VerifyHashedPassword(decoy, hash, password);
+        return false;
     }
 }

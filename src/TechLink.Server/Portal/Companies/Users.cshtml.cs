@@ -20,7 +20,7 @@ public sealed class UserForm
 }
 
 /// <summary>The company's portal accounts. Creating and editing go through the API's handlers: "account created/updated".</summary>
-public sealed class UsersModel(TechLinkDbContext db, UserManager<User> users, EventOutbox outbox, TimeProvider clock) : CompanyPage(db)
+public sealed class UsersModel(TechLinkDbContext db, UserManager<User> users, UsernameConflicts conflicts, EventOutbox outbox, TimeProvider clock) : CompanyPage(db)
 {
     public override string Tab => "users";
 
@@ -44,7 +44,7 @@ public sealed class UsersModel(TechLinkDbContext db, UserManager<User> users, Ev
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
     {
         var request = new CreateUserRequest(Caller.IsStaff ? CompanyKey : null, Form.Username, Form.FirstName, Form.LastName, Form.Email, Form.Phone, Form.Password);
-        var outcome = await CallAsync(UserEndpoints.CreateAsync(request, HttpContext, Db, users, outbox, clock, ct));
+        var outcome = await CallAsync(UserEndpoints.CreateAsync(request, HttpContext, Db, users, conflicts, outbox, clock, ct));
         if (outcome.Succeeded) return Done($"Account '{outcome.As<UserResponse>().Username}' created.");
         await LoadAsync(ct);
         return Page();
