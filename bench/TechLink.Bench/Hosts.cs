@@ -36,6 +36,8 @@ internal sealed record Storage(string DataPath, string? PostgresConnectionString
             ["TechLink:Database:Provider"] = IsPostgres ? "Postgres" : "Sqlite",
             ["TechLink:Bootstrap:DemoData"] = "false",
             ["TechLink:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
+            // The receivers are on loopback; production's are public and their answers are read: measure that work too.
+            ["TechLink:Delivery:ShowPrivateAnswers"] = "true",
             ["TechLink:Node:Roles"] = roles,
             ["Logging:LogLevel:Default"] = "Warning",
             // Expected in a throwaway data folder: keys unencrypted at rest, no wwwroot, the first migration query on an empty database.

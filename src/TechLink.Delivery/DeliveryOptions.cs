@@ -24,8 +24,26 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The ports a Production server allows when <see cref="AllowedPorts"/> is not configured.</summary>
+    public static readonly IReadOnlyList<int> ProductionPorts = [80, 443, 8080, 8443];
+
     /// <summary>CIDR ranges that webhook URLs may reach although they are not public (e.g. <c>127.0.0.0/8</c>).</summary>
     public List<string> AllowedNetworks { get; set; } = [];
+
+    /// <summary>
+    /// The only ports webhook URLs may use, at registration and at connect time; empty allows any port. The host fills
+    /// in <see cref="ProductionPorts"/> in Production when nothing is configured (a bound list cannot have a default:
+    /// configured entries would be added to it).
+    /// </summary>
+    public List<int> AllowedPorts { get; set; } = [];
+
+    /// <summary>
+    /// Show the answer body and reason phrase of receivers that are private or loopback and reachable only through
+    /// <see cref="AllowedNetworks"/> (test sends and the delivery log). Off: only their status is kept, so whoever can
+    /// register a URL cannot read the answers of other services on those networks. Turn it on only where everyone who
+    /// can register a webhook may read every such service (a developer's own machine).
+    /// </summary>
+    public bool ShowPrivateAnswers { get; set; }
 
     /// <summary>How long a claimed delivery belongs to its node; an expired lease is claimable again (the sweeper).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
@@ -91,6 +109,11 @@ public sealed class DeliveryOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Lease ({Lease}) must be at least Timeout ({Timeout}) + {LeaseMargin.TotalSeconds:0} s, or a slow attempt could be claimed twice.",
                 [nameof(Lease), nameof(Timeout)]);
+        }
+
+        foreach (var port in AllowedPorts.Where(p => p is < 1 or > 65535))
+        {
+            yield return new ValidationResult($"AllowedPorts: {port} is not a TCP port (1-65535).", [nameof(AllowedPorts)]);
         }
 
         foreach (var cidr in AllowedNetworks)

@@ -32,7 +32,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDnsResolver, SystemDnsResolver>();
-        services.TryAddSingleton(sp => NetworkGuard.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.AllowedNetworks));
+        services.TryAddSingleton(sp => NetworkGuard.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton<WebhookSender>();
         services.TryAddSingleton<DeliverySignal>();
         services.TryAddSingleton<OutboxInterceptor>();

@@ -109,6 +109,7 @@ internal static class ServerSetup
         services.AddScoped<FileStore>();
         services.AddScoped<DemoData>();
         services.AddScoped<DatabaseInitializer>();
+        services.AddTechLinkRateLimiting();
         services.AddTechLinkWebhooks(configuration, options);
         services.AddTechLinkSandbox();
         services.AddTechLinkPortal();

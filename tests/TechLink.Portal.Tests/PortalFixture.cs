@@ -27,6 +27,9 @@ public sealed class PortalFixture : IAsyncLifetime
     public const string StaffUser = "techlink.staff";
     public const string GuessedUser = "acme.guessed";
 
+    /// <summary>Test sends per company and minute: low, so the limit is reached in a few clicks (Globex's are one test's alone).</summary>
+    public const int TestSendsPerMinute = 3;
+
     internal static readonly Dictionary<string, string> Settings = new()
     {
         ["TechLink:Environment"] = "Sandbox",
@@ -37,6 +40,7 @@ public sealed class PortalFixture : IAsyncLifetime
         // Every test logs in from 127.0.0.1, most as the same user: the login limits are tested on a server of their own.
         ["TechLink:Portal:LoginAttemptsPerUser"] = "10000",
         ["TechLink:Portal:LoginAttemptsPerAddress"] = "10000",
+        ["TechLink:RateLimit:TestSendsPerMinute"] = TestSendsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "techlink-portal-tests-" + Guid.NewGuid().ToString("N"));

@@ -6,7 +6,8 @@ namespace TechLink.Delivery.Network;
 /// <summary>
 /// Decides whether a webhook may connect to an address: only public unicast addresses, unless the address lies
 /// in one of the configured allowed networks. IPv6 forms that embed an IPv4 address (mapped, compatible, NAT64,
-/// 6to4) are judged by the embedded address, so <c>::ffff:127.0.0.1</c> is loopback.
+/// 6to4) are judged by the embedded address, so <c>::ffff:127.0.0.1</c> is loopback. When allowed ports are
+/// configured, only those ports may be connected to.
 /// </summary>
 public sealed class NetworkGuard
 {
@@ -49,15 +50,48 @@ public sealed class NetworkGuard
     private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
     private static readonly IPNetwork V4Compatible = IPNetwork.Parse("::/96");
 
-    private readonly IPNetwork[] _allowed;
+    /// <summary>Judges without allowed networks: what it accepts is public.</summary>
+    private static readonly NetworkGuard PublicOnly = new([]);
 
-    public NetworkGuard(IEnumerable<IPNetwork> allowedNetworks) => _allowed = [.. allowedNetworks];
+    private readonly IPNetwork[] _allowed;
+    private readonly int[] _ports;
+
+    public NetworkGuard(IEnumerable<IPNetwork> allowedNetworks, IEnumerable<int>? allowedPorts = null)
+    {
+        _allowed = [.. allowedNetworks];
+        _ports = [.. (allowedPorts ?? []).Distinct().Order()];
+    }
 
     public IReadOnlyList<IPNetwork> AllowedNetworks => _allowed;
 
-    /// <summary>A guard from CIDR strings (as configured in <c>TechLink:Delivery:AllowedNetworks</c>).</summary>
-    public static NetworkGuard Create(IEnumerable<string>? allowedNetworks) =>
-        new((allowedNetworks ?? []).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => IPNetwork.Parse(s.Trim())));
+    /// <summary>Empty: any port.</summary>
+    public IReadOnlyList<int> AllowedPorts => _ports;
+
+    /// <summary>A guard from CIDR strings (as configured in <c>TechLink:Delivery:AllowedNetworks</c>) and allowed ports.</summary>
+    public static NetworkGuard Create(IEnumerable<string>? allowedNetworks, IEnumerable<int>? allowedPorts = null) =>
+        new((allowedNetworks ?? []).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => IPNetwork.Parse(s.Trim())), allowedPorts);
+
+    /// <summary>The guard of the delivery engine's settings.</summary>
+    public static NetworkGuard Create(DeliveryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Create(options.AllowedNetworks, options.AllowedPorts);
+    }
+
+    /// <summary>Whether <paramref name="address"/> is public: a guard without allowed networks would connect to it.</summary>
+    public static bool IsPublic(IPAddress address) => PublicOnly.Check(address) is null;
+
+    /// <summary>
+    /// Allowed, but only because an allowed network contains it: a private or loopback service that the configuration
+    /// lets webhooks reach (a development set-up). Its answers are not shown to whoever registered the URL.
+    /// </summary>
+    public bool IsAllowedOnlyByConfiguration(IPAddress address) => Check(address) is null && !IsPublic(address);
+
+    /// <summary>Null when <paramref name="port"/> may be connected to, otherwise why not.</summary>
+    public string? CheckPort(int port) =>
+        _ports.Length == 0 || Array.BinarySearch(_ports, port) >= 0
+            ? null
+            : $"port {port} is not allowed (allowed ports: {string.Join(", ", _ports)})";
 
     /// <summary>Null when a connection to <paramref name="address"/> is allowed, otherwise why not (for the delivery log).</summary>
     public string? Check(IPAddress address)

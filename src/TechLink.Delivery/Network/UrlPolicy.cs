@@ -5,6 +5,7 @@ namespace TechLink.Delivery.Network;
 /// <summary>
 /// Registration-time check of a webhook URL. Host names are only judged by name here; the addresses they resolve
 /// to are checked where the socket connects (<see cref="WebhookSender"/>), so DNS rebinding gains nothing.
+/// The port (the scheme's default when none is written) must be one the guard allows.
 /// </summary>
 public static class UrlPolicy
 {
@@ -24,6 +25,11 @@ public static class UrlPolicy
         if (url.UserInfo.Length > 0) return "url must not contain user info";
         var host = url.IdnHost.TrimEnd('.');
         if (host.Length == 0) return "url must have a host";
+        return CheckHost(url, host, guard) ?? guard.CheckPort(url.Port);
+    }
+
+    private static string? CheckHost(Uri url, string host, NetworkGuard guard)
+    {
         if (url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 || IPAddress.TryParse(host.Trim('[', ']'), out _))
         {
             // IPAddress.TryParse also reads decimal, hex and octal forms (2130706433, 0x7f.1, 0177.0.0.1): parse, then judge the address.

@@ -27,10 +27,20 @@ public sealed record AttemptOutcome
     public required TimeSpan Duration { get; init; }
     public FailureKind? Failure { get; init; }
     public int? StatusCode { get; init; }
-    /// <summary>Human-readable reason of a failure ("connection refused", "timed out after 15 s", ...).</summary>
+    /// <summary>Human-readable reason of a failure ("connection refused", "timed out after 15 s", ...), for the delivery log.</summary>
     public string? Error { get; init; }
-    /// <summary>At most <c>MaxResponseExcerptBytes</c> of the answer, decoded as UTF-8.</summary>
+    /// <summary>
+    /// The reason as the caller of a test send sees it: <see cref="Error"/>, except that refused, unreachable, reset and
+    /// timed out are one "could not connect, or no complete answer" so a test send is no port scanner.
+    /// </summary>
+    public string? CallerError { get; init; }
+    /// <summary>At most <c>MaxResponseExcerptBytes</c> of the answer, decoded as UTF-8; null when withheld.</summary>
     public string? ResponseExcerpt { get; init; }
+    /// <summary>
+    /// The receiver is private or loopback and reachable only through <c>AllowedNetworks</c>: its body and reason
+    /// phrase were not kept, only its status.
+    /// </summary>
+    public bool AnswerWithheld { get; init; }
     /// <summary>The request headers as sent (JSON object), X-Token masked.</summary>
     public required string RequestHeaders { get; init; }
     /// <summary>The receiver's Retry-After on 429/503, when it gave one.</summary>

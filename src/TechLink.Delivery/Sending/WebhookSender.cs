@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Authentication;
@@ -16,8 +17,10 @@ namespace TechLink.Delivery.Sending;
 
 /// <summary>
 /// Sends one signed webhook POST and reports what happened. Used by the dispatcher for every attempt and by the
-/// host's "test" button. Connections go only to addresses the <see cref="NetworkGuard"/> accepts, checked on the
-/// address the socket actually connects to; no proxy, no redirects, one timeout over the whole attempt.
+/// host's "test" button. Connections go only to addresses and ports the <see cref="NetworkGuard"/> accepts, checked on
+/// the address the socket actually connects to; no proxy, no redirects, one timeout over the whole attempt. The answer
+/// of a receiver that is reachable only because an allowed network contains it is withheld: its status is kept, its
+/// body and reason phrase are not (unless <see cref="DeliveryOptions.ShowPrivateAnswers"/>).
 /// </summary>
 public sealed partial class WebhookSender : IDisposable
 {
@@ -34,6 +37,14 @@ public sealed partial class WebhookSender : IDisposable
     private readonly TimeProvider _time;
     private readonly DeliveryOptions _options;
     private readonly ILogger<WebhookSender> _logger;
+
+    /// <summary>
+    /// Host and port of every connection made to an address allowed only by configuration. A pooled connection cannot
+    /// be told apart from the answer it carries, so the verdict is per authority and sticky: it is set before such a
+    /// connection carries its first request, hence before any of its answers is read (DNS that rebinds between a
+    /// public and a private address only withholds more).
+    /// </summary>
+    private readonly ConcurrentDictionary<string, bool> _privateAuthorities = new(StringComparer.OrdinalIgnoreCase);
 
     public WebhookSender(IOptions<DeliveryOptions> options, NetworkGuard guard, IDnsResolver resolver, TimeProvider time, ILogger<WebhookSender> logger)
     {
@@ -79,20 +90,26 @@ public sealed partial class WebhookSender : IDisposable
         var signature = WebhookSigner.Sign(webhookId, timestamp, body, target.SigningSecrets);
         var recorded = RecordHeaders(target, webhookId, timestamp, signature);
 
-        AttemptOutcome Fail(FailureKind kind, string error, int? status = null, string? excerpt = null, TimeSpan? retryAfter = null) => new()
+        AttemptOutcome Fail(FailureKind kind, string error, int? status = null, string? excerpt = null, TimeSpan? retryAfter = null, bool withheld = false) => new()
         {
             StartedAt = started.UtcDateTime,
             Duration = _time.GetElapsedTime(startTicks),
             Failure = kind,
             Error = error,
+            CallerError = kind is FailureKind.Timeout or FailureKind.ConnectionRefused or FailureKind.Connection ? NoAnswer : error,
             StatusCode = status,
             ResponseExcerpt = excerpt,
+            AnswerWithheld = withheld,
             RequestHeaders = recorded,
             RetryAfter = retryAfter,
         };
 
         var invalid = UrlPolicy.Validate(target.Url, _guard);
-        if (invalid is not null) return Fail(invalid.StartsWith("address", StringComparison.Ordinal) ? FailureKind.NetworkGuard : FailureKind.InvalidUrl, invalid);
+        if (invalid is not null)
+        {
+            var byGuard = invalid.StartsWith("address", StringComparison.Ordinal) || invalid.StartsWith("port", StringComparison.Ordinal);
+            return Fail(byGuard ? FailureKind.NetworkGuard : FailureKind.InvalidUrl, invalid);
+        }
 
         // HTTP/1.1 only, stated rather than defaulted: HTTP/3 (QUIC) would not pass through ConnectCallback, so an
         // Alt-Svc answer must never be able to move an attempt onto an unguarded transport.
@@ -115,7 +132,9 @@ public sealed partial class WebhookSender : IDisposable
         {
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
             var status = (int)response.StatusCode;
-            var excerpt = await ReadExcerptAsync(response, linked.Token, cancellationToken);
+            var withheld = !_options.ShowPrivateAnswers && IsPrivateTarget(target.Url);
+            // A withheld body is not read at all; disposing the answer drains it (up to MaxResponseDrainSize) for reuse.
+            var excerpt = withheld ? null : await ReadExcerptAsync(response, linked.Token, cancellationToken);
             if (status is >= 200 and < 300)
             {
                 return new AttemptOutcome
@@ -124,13 +143,15 @@ public sealed partial class WebhookSender : IDisposable
                     Duration = _time.GetElapsedTime(startTicks),
                     StatusCode = status,
                     ResponseExcerpt = excerpt,
+                    AnswerWithheld = withheld,
                     RequestHeaders = recorded,
                 };
             }
 
-            if (status is >= 300 and < 400) return Fail(FailureKind.Redirect, $"redirect ({status}) not followed", status, excerpt);
+            if (status is >= 300 and < 400) return Fail(FailureKind.Redirect, $"redirect ({status}) not followed", status, excerpt, withheld: withheld);
             var retryAfter = status is 429 or 503 ? RetryAfter(response, started) : null;
-            return Fail(FailureKind.HttpStatus, $"HTTP {status} {Shorten(response.ReasonPhrase)}".TrimEnd(), status, excerpt, retryAfter);
+            var reason = withheld ? null : Shorten(response.ReasonPhrase);
+            return Fail(FailureKind.HttpStatus, $"HTTP {status} {reason}".TrimEnd(), status, excerpt, retryAfter, withheld);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -149,9 +170,22 @@ public sealed partial class WebhookSender : IDisposable
         }
     }
 
+    /// <summary>
+    /// What a test send tells its caller when no answer came: refused, unreachable, reset and timed out are one
+    /// category, so that the test button cannot tell a closed port from a filtered or a silent one (a port scanner).
+    /// </summary>
+    private string NoAnswer => $"could not connect, or no complete answer within {FormatSeconds(_options.Timeout)}";
+
+    private static string Authority(string host, int port) => $"{host.Trim('[', ']')}:{port}";
+
+    private bool IsPrivateTarget(Uri url) =>
+        _privateAuthorities.ContainsKey(Authority(url.IdnHost, url.Port))
+        || (IPAddress.TryParse(url.IdnHost.Trim('[', ']'), out var literal) && _guard.IsAllowedOnlyByConfiguration(literal));
+
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var endpoint = context.DnsEndPoint;
+        if (_guard.CheckPort(endpoint.Port) is { } portRefusal) throw new NetworkGuardException(portRefusal);
         var host = endpoint.Host.Trim('[', ']');
         IPAddress[] addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await _resolver.ResolveAsync(host, cancellationToken);
         if (addresses.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
@@ -169,6 +203,7 @@ public sealed partial class WebhookSender : IDisposable
 
             // An IPv4-mapped answer was judged by its IPv4 address; connect to exactly that (an IPv6-only socket could not).
             var target = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+            if (!NetworkGuard.IsPublic(target)) _privateAuthorities.TryAdd(Authority(endpoint.Host, endpoint.Port), true);
             var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using TechLink.Server.Infrastructure;
 
 namespace TechLink.Server.Portal;
 
@@ -32,6 +33,7 @@ internal sealed class ApiOutcome
         var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
         return result switch
         {
+            TooManyRequestsResult t => From(t.Problem),
             ValidationProblem v => new(status, null, v.ProblemDetails.Errors.ToDictionary(), v.ProblemDetails.Detail ?? "Please correct the fields marked below."),
             ProblemHttpResult p => new(status, null, (p.ProblemDetails as HttpValidationProblemDetails)?.Errors.ToDictionary() ?? [], p.ProblemDetails.Detail ?? p.ProblemDetails.Title),
             IValueHttpResult v => new(status, v.Value, new Dictionary<string, string[]>(), null),

@@ -19,7 +19,7 @@ public static class WebhookEndpoints
         var group = api.MapGroup("/webhooks").WithTags("Webhooks");
         group.MapGet("/event-types", EventTypes);
         group.MapGet("/", ListAsync);
-        group.MapPost("/", CreateAsync);
+        group.MapPost("/", CreateAsync).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/deliveries", ListDeliveriesAsync);
         group.MapGet("/deliveries/{delivery_id}", GetDeliveryAsync);
         group.MapPost("/deliveries/{delivery_id}/redeliver", RedeliverAsync);
@@ -31,7 +31,7 @@ public static class WebhookEndpoints
         group.MapDelete("/{webhook_id}", DeleteAsync);
         group.MapGet("/{webhook_id}/secret", GetSecretAsync);
         group.MapPost("/{webhook_id}/secret/rotate", RotateSecretAsync);
-        group.MapPost("/{webhook_id}/test", TestAsync);
+        group.MapPost("/{webhook_id}/test", TestAsync).ProducesProblem(StatusCodes.Status429TooManyRequests);
         return api;
     }
 
@@ -72,7 +72,7 @@ public static class WebhookEndpoints
     }
 
     internal static async Task<IResult> CreateAsync(WebhookRequest request, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets,
-        IOptions<DeliveryOptions> delivery, TimeProvider clock, CancellationToken ct)
+        IOptions<DeliveryOptions> delivery, IOptions<WebhookOptions> limits, TimeProvider clock, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         var v = new Validator();
@@ -86,13 +86,16 @@ public static class WebhookEndpoints
         };
         Apply(registration, request, v, secrets, delivery.Value);
         if (v.Failed) return v.Problem();
-        if (caller.IsStaff && !await db.Companies.AnyAsync(c => c.Id == companyId, ct)) return Problems.Validation("company_id", "No such company.");
 
-        var secret = WebhookSecret.Generate();
-        registration.SecretProtected = secrets.Protect(secret);
-        db.WebhookRegistrations.Add(registration);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/webhooks/{registration.Id}", WebhookResponse.From(registration, request.Token is { Length: > 0 } ? request.Token : null, secret));
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            if (await RegistrationRules.CheckAsync(db, registration, limits.Value.MaxPerCompany, ct) is { } refusal) return refusal;
+            var secret = WebhookSecret.Generate();
+            registration.SecretProtected = secrets.Protect(secret);
+            db.WebhookRegistrations.Add(registration);
+            await db.SaveChangesAsync(ct);
+            return TypedResults.Created($"/api/v1/webhooks/{registration.Id}", WebhookResponse.From(registration, request.Token is { Length: > 0 } ? request.Token : null, secret));
+        }, ct);
     }
 
     internal static async Task<IResult> UpdateAsync(string webhookId, WebhookRequest request, bool replace, HttpContext http, TechLinkDbContext db,
@@ -110,11 +113,17 @@ public static class WebhookEndpoints
             request = request with { Token = request.Token ?? "", Enabled = request.Enabled ?? true };
         }
 
+        var (type, url) = (r.Type, r.Url);
         Apply(r, request, v, secrets, delivery.Value);
         if (v.Failed) return v.Problem();
         r.UpdatedAt = Formats.Now(clock);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected)));
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            // Only a new type or URL can make it identical to another; a toggle never is refused for what exists.
+            if ((r.Type != type || r.Url != url) && await RegistrationRules.CheckAsync(db, r, maxPerCompany: null, ct) is { } refusal) return refusal;
+            await db.SaveChangesAsync(ct);
+            return TypedResults.Ok(WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected)));
+        }, ct);
     }
 
     private static void Apply(WebhookRegistration r, WebhookRequest request, Validator v, WebhookSecrets secrets, DeliveryOptions delivery)
@@ -135,7 +144,7 @@ public static class WebhookEndpoints
         if (request.Url is not null)
         {
             if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var uri)) v.Add("url", "'url' must be an absolute URL, e.g. https://yourserver.com/techlink_webhook/.");
-            else if (UrlPolicy.Validate(uri, delivery.AllowedNetworks) is { } error) v.Add("url", error);
+            else if (UrlPolicy.Validate(uri, NetworkGuard.Create(delivery)) is { } error) v.Add("url", error);
             else r.Url = Canonical(uri);
         }
 
@@ -187,19 +196,30 @@ public static class WebhookEndpoints
         return TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secret, Formats.Instant(r.PreviousSecretExpiresAt)));
     }
 
+    /// <summary>
+    /// Sends a sample now. Limited per company (<see cref="TestSendLimiter"/>), after the lookup and the validation, so
+    /// only real sends count. The answer's error is the caller's kind (<see cref="AttemptOutcome.CallerError"/>), and a
+    /// receiver reached only through AllowedNetworks shows its status but not its body.
+    /// </summary>
     internal static async Task<IResult> TestAsync(string webhook_id, TestRequest? request, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets,
-        WebhookSender sender, TimeProvider clock, CancellationToken ct)
+        WebhookSender sender, TestSendLimiter limiter, TimeProvider clock, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
         if (r is null) return Problems.NotFound("webhook registration");
         var type = request?.Event ?? r.EventTypeList.FirstOrDefault(t => t != EventCatalog.Wildcard) ?? EventCatalog.WorkOrderStatusChange;
         if (!EventCatalog.IsEventType(type)) return Problems.Validation("event", $"'{Problems.Quote(type)}' is not an event type.");
+        if (limiter.TryAcquire(r.CompanyId) is { } wait)
+        {
+            return new TooManyRequestsResult(wait, $"Too many test sends for this company; try again in {RateLimiting.Seconds(wait)} s.");
+        }
+
         var sample = EventSamples.For(type)!;
         var payload = JsonSerializer.Serialize(sample, sample.GetType(), ApiJson.Options);
         var target = EndpointDirectory.ToTarget(r, secrets, clock) with { Enabled = true };
         var webhookId = EventOutbox.NewWebhookId();
         var outcome = await sender.SendAsync(target, webhookId, payload, ct);
-        return TypedResults.Ok(new TestResponse(outcome.Succeeded, outcome.StatusCode, (long)outcome.Duration.TotalMilliseconds, outcome.Error, outcome.ResponseExcerpt, type, webhookId));
+        return TypedResults.Ok(new TestResponse(outcome.Succeeded, outcome.StatusCode, (long)outcome.Duration.TotalMilliseconds, outcome.CallerError,
+            outcome.ResponseExcerpt, type, webhookId, outcome.AnswerWithheld));
     }
 
     internal static async Task<IResult> ListDeliveriesAsync(string? webhook_id, string? status, string? @event, string? workorder_id, string? company_id,

@@ -21,7 +21,8 @@ public sealed record EventTypeResponse(string Type, string Description, bool Spe
 
 public sealed record TestRequest(string? Event);
 
-public sealed record TestResponse(bool Success, int? StatusCode, long DurationMs, string? Error, string? ResponseBody, string Event, string WebhookId);
+/// <param name="ResponseBodyWithheld">The receiver is private or loopback, reachable only through AllowedNetworks: only its status is shown.</param>
+public sealed record TestResponse(bool Success, int? StatusCode, long DurationMs, string? Error, string? ResponseBody, string Event, string WebhookId, bool ResponseBodyWithheld);
 
 public sealed record AttemptResponse(int Attempt, string StartedAt, int? StatusCode, long DurationMs, string? Error, string? ResponseExcerpt);
 

@@ -7,12 +7,24 @@ namespace TechLink.Server.Webhooks;
 
 internal static class WebhookSetup
 {
-    /// <summary>The delivery engine, told where registrations point; the dispatcher only on nodes with that role.</summary>
+    /// <summary>
+    /// The delivery engine, told where registrations point; the dispatcher only on nodes with that role. In Production
+    /// webhook URLs may use only <see cref="DeliveryOptions.ProductionPorts"/> unless <c>TechLink:Delivery:AllowedPorts</c>
+    /// names others; a Sandbox allows any port unless it is configured.
+    /// </summary>
     public static IServiceCollection AddTechLinkWebhooks(this IServiceCollection services, IConfiguration configuration, TechLinkOptions options)
     {
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<IEndpointDirectory, EndpointDirectory>();
         services.AddTechLinkDelivery<TechLinkDbContext>(configuration);
+        if (options.Environment == TechLinkEnvironment.Production)
+        {
+            services.PostConfigure<DeliveryOptions>(d =>
+            {
+                if (d.AllowedPorts.Count == 0) d.AllowedPorts = [.. DeliveryOptions.ProductionPorts];
+            });
+        }
         if (options.Node.RunsDispatcher)
         {
             services.AddTechLinkDispatcher<TechLinkDbContext>();

@@ -21,8 +21,9 @@ public sealed class MisbehavingReceiverTests
     internal static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
     private const string Payload = "{\"event\":\"work order created\",\"workorder_id\":\"123456\"}";
 
+    // The receivers are on loopback: ShowPrivateAnswers keeps their bodies and reasons, which these tests are about.
     internal static WebhookSender Sender(int excerptBytes = 4096) =>
-        new(Options.Create(new DeliveryOptions { Timeout = AttemptTimeout, MaxResponseExcerptBytes = excerptBytes }),
+        new(Options.Create(new DeliveryOptions { Timeout = AttemptTimeout, MaxResponseExcerptBytes = excerptBytes, ShowPrivateAnswers = true }),
             NetworkGuard.Create(["127.0.0.0/8"]),
             new SystemDnsResolver(),
             TimeProvider.System,

@@ -32,6 +32,8 @@ public sealed class DeliveryHarness : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["TechLink:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
+            // Receivers are on loopback; the dispatcher's tests check the excerpts and reasons they answer.
+            ["TechLink:Delivery:ShowPrivateAnswers"] = "true",
             ["TechLink:Delivery:IdlePollInterval"] = "00:00:05",
         });
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);

@@ -126,4 +126,42 @@ public sealed class NetworkGuardTests
     {
         Assert.Equal("address 10.0.0.5 is in a private network (10.0.0.0/8)", Strict.Check(IPAddress.Parse("10.0.0.5")));
     }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("10.0.0.5", false)]
+    [InlineData("8.8.8.8", false)]
+    [InlineData("2606:4700:4700::1111", false)]
+    public void IsAllowedOnlyByConfiguration_LoopbackAllowed_OnlyForAllowedNonPublicAddresses(string address, bool expected)
+    {
+        var guard = NetworkGuard.Create(["127.0.0.0/8"]);
+
+        Assert.Equal(expected, guard.IsAllowedOnlyByConfiguration(IPAddress.Parse(address)));
+    }
+
+    [Fact]
+    public void IsAllowedOnlyByConfiguration_PublicRangeAllowedToo_PublicAddressIsNot()
+    {
+        Assert.False(NetworkGuard.Create(["8.8.8.0/24"]).IsAllowedOnlyByConfiguration(IPAddress.Parse("8.8.8.8")));
+        Assert.True(NetworkGuard.IsPublic(IPAddress.Parse("8.8.8.8")));
+        Assert.False(NetworkGuard.IsPublic(IPAddress.Parse("192.168.1.1")));
+    }
+
+    [Fact]
+    public void CheckPort_AllowedPorts_OthersRefusedNamingPort()
+    {
+        var guard = NetworkGuard.Create([], [443, 80, 8443, 8080]);
+
+        foreach (var port in new[] { 80, 443, 8080, 8443 }) Assert.Null(guard.CheckPort(port));
+        Assert.Equal("port 22 is not allowed (allowed ports: 80, 443, 8080, 8443)", guard.CheckPort(22));
+        Assert.NotNull(guard.CheckPort(8444));
+    }
+
+    [Fact]
+    public void CheckPort_NoAllowedPorts_AnyPort()
+    {
+        Assert.Null(Strict.CheckPort(22));
+        Assert.Null(Strict.CheckPort(65535));
+    }
 }

@@ -69,4 +69,21 @@ public sealed class UrlPolicyTests
         Assert.Null(UrlPolicy.Validate(new Uri("http://127.0.0.1:5000/hook"), ["127.0.0.0/8"]));
         Assert.Null(UrlPolicy.Validate(new Uri("http://localhost:5000/hook"), ["127.0.0.0/8"]));
     }
+
+    [Theory]
+    [InlineData("https://hooks.example.com/x", null)]
+    [InlineData("http://hooks.example.com/x", null)]
+    [InlineData("https://hooks.example.com:8443/x", null)]
+    [InlineData("https://hooks.example.com:22/x", "port 22")]
+    [InlineData("http://hooks.example.com:443/x", null)]
+    [InlineData("http://93.184.215.14:6379/x", "port 6379")]
+    public void Validate_AllowedPorts_OnlyThosePortsIncludingTheSchemesDefault(string url, string? refusal)
+    {
+        var guard = NetworkGuard.Create([], [80, 443, 8080, 8443]);
+
+        var reason = UrlPolicy.Validate(new Uri(url), guard);
+
+        if (refusal is null) Assert.Null(reason);
+        else Assert.StartsWith(refusal, reason, StringComparison.Ordinal);
+    }
 }

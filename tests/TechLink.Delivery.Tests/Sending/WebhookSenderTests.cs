@@ -21,9 +21,10 @@ public sealed class WebhookSenderTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _receiver.DisposeAsync();
 
-    private static WebhookSender Sender(IEnumerable<string>? allowed = null, IDnsResolver? dns = null, TimeSpan? timeout = null) =>
-        new(Options.Create(new DeliveryOptions { Timeout = timeout ?? TimeSpan.FromSeconds(15) }),
-            NetworkGuard.Create(allowed ?? ["127.0.0.0/8"]),
+    private static WebhookSender Sender(
+        IEnumerable<string>? allowed = null, IDnsResolver? dns = null, TimeSpan? timeout = null, bool showPrivateAnswers = false, IEnumerable<int>? ports = null) =>
+        new(Options.Create(new DeliveryOptions { Timeout = timeout ?? TimeSpan.FromSeconds(15), ShowPrivateAnswers = showPrivateAnswers }),
+            NetworkGuard.Create(allowed ?? ["127.0.0.0/8"], ports),
             dns ?? new SystemDnsResolver(),
             TimeProvider.System,
             NullLogger<WebhookSender>.Instance);
@@ -115,7 +116,8 @@ public sealed class WebhookSenderTests : IAsyncLifetime
     public async Task SendAsync_LargeAnswer_KeepsOnlyTheExcerpt()
     {
         _receiver.Respond = _ => Task.FromResult((500, new string('x', 1024 * 1024)));
-        using var sender = Sender();
+        // The receiver is on loopback: only a sender told to show private answers keeps one.
+        using var sender = Sender(showPrivateAnswers: true);
 
         var outcome = await sender.SendAsync(new EndpointTarget(_receiver.Url(), null, [], true), "msg_1", Payload, CancellationToken.None);
 
@@ -196,5 +198,86 @@ public sealed class WebhookSenderTests : IAsyncLifetime
         Assert.Single(_receiver.Received);
         Assert.Equal(before, ProxyTrap.Connections);
         Assert.False(sender.Handler.UseProxy);
+    }
+
+    [Fact]
+    public async Task SendAsync_ReceiverAllowedOnlyByConfiguration_KeepsStatusWithholdsBodyAndReason()
+    {
+        _receiver.Respond = r => Task.FromResult((r.Path == "/fail" ? 500 : 200, "{\"admin_token\":\"local-secret\"}"));
+        using var sender = Sender();
+
+        var ok = await sender.SendAsync(new EndpointTarget(_receiver.Url("/ok"), null, [], true), "msg_1", Payload, CancellationToken.None);
+        var failed = await sender.SendAsync(new EndpointTarget(_receiver.Url("/fail"), null, [], true), "msg_2", Payload, CancellationToken.None);
+
+        Assert.True(ok.Succeeded);
+        Assert.Equal(200, ok.StatusCode);
+        Assert.Equal(500, failed.StatusCode);
+        Assert.Equal("HTTP 500", failed.Error);
+        Assert.Equal("HTTP 500", failed.CallerError);
+        Assert.All(new[] { ok, failed }, o =>
+        {
+            Assert.True(o.AnswerWithheld);
+            Assert.Null(o.ResponseExcerpt);
+        });
+    }
+
+    [Fact]
+    public async Task SendAsync_NameResolvingToAllowedLoopback_WithholdsTheAnswer()
+    {
+        var dns = new FakeDns().Answer("hooks.local.test", [IPAddress.Loopback]);
+        _receiver.Respond = _ => Task.FromResult((200, "local-secret"));
+        using var sender = Sender(dns: dns);
+
+        var outcome = await sender.SendAsync(new EndpointTarget(new Uri($"http://hooks.local.test:{_receiver.BaseUrl.Port}/hook"), null, [], true), "msg_1", Payload, CancellationToken.None);
+
+        Assert.True(outcome.Succeeded, outcome.Error);
+        Assert.True(outcome.AnswerWithheld);
+        Assert.Null(outcome.ResponseExcerpt);
+    }
+
+    [Fact]
+    public async Task SendAsync_ShowPrivateAnswers_KeepsBodyAndReason()
+    {
+        _receiver.Respond = _ => Task.FromResult((500, "local-secret"));
+        using var sender = Sender(showPrivateAnswers: true);
+
+        var outcome = await sender.SendAsync(new EndpointTarget(_receiver.Url(), null, [], true), "msg_1", Payload, CancellationToken.None);
+
+        Assert.False(outcome.AnswerWithheld);
+        Assert.Equal("local-secret", outcome.ResponseExcerpt);
+        Assert.Equal("HTTP 500 Internal Server Error", outcome.Error);
+    }
+
+    [Fact]
+    public async Task SendAsync_PortNotAllowed_RefusedByTheGuardBeforeAnyConnection()
+    {
+        using var sender = Sender(ports: [80, 443]);
+
+        var outcome = await sender.SendAsync(new EndpointTarget(_receiver.Url(), null, [], true), "msg_1", Payload, CancellationToken.None);
+
+        Assert.Equal(FailureKind.NetworkGuard, outcome.Failure);
+        Assert.Equal($"port {_receiver.BaseUrl.Port} is not allowed (allowed ports: 80, 443)", outcome.Error);
+        Assert.Empty(_receiver.Received);
+    }
+
+    [Fact]
+    public async Task SendAsync_RefusedAndSilent_SameCallerErrorButTheLogKeepsWhichOne()
+    {
+        using var release = new CancellationTokenSource();
+        _receiver.Respond = async _ =>
+        {
+            await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            return (200, "late");
+        };
+        using var sender = Sender(timeout: TimeSpan.FromSeconds(1));
+
+        var silent = await sender.SendAsync(new EndpointTarget(_receiver.Url(), null, [], true), "msg_1", Payload, CancellationToken.None);
+        await release.CancelAsync();
+        var refused = await sender.SendAsync(new EndpointTarget(new Uri("http://127.0.0.1:9/closed"), null, [], true), "msg_2", Payload, CancellationToken.None);
+
+        Assert.Equal("timed out after 1 s", silent.Error);
+        Assert.Equal("connection refused", refused.Error);
+        Assert.Equal("could not connect, or no complete answer within 1 s", silent.CallerError);
+        Assert.Equal(silent.CallerError, refused.CallerError);
     }
 }

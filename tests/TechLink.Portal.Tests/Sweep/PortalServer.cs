@@ -59,6 +59,9 @@ public sealed class PortalServer : IAsyncDisposable
             ["TechLink:Bootstrap:StaffApiKey"] = StaffKey,
             ["TechLink:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
             ["TechLink:Delivery:Timeout"] = "00:00:02",
+            // The sweeps seed a fresh registration for every request they make, all in two companies: far more than the
+            // 50 a company may have. The limit itself is tested in TechLink.Server.Tests (WebhookLimitTests).
+            ["TechLink:Webhooks:MaxPerCompany"] = "100000",
         };
         foreach (var (key, value) in settings) all[key] = value;
         var factory = new Factory(all, services);

@@ -23,7 +23,8 @@ public static class SampleBodies
         "QuestionRequest" => """{"question":"Fuzz?"}""",
         "AnswerRequest" => """{"answer":"Yes"}""",
         "TaskRequest" => """{"title":"fuzz task","description":"d","due":"2026-12-01T17:00:00Z","status":"open"}""",
-        "WebhookRequest" => """{"type":"(any webhooks)","url":"http://127.0.0.1:9/fuzz","token":"fuzz-token","enabled":false}""",
+        // A URL of its own each time: an identical registration (same type and URL) is refused with 409.
+        "WebhookRequest" => $$"""{"type":"(any webhooks)","url":"http://127.0.0.1:9/fuzz-{{Guid.NewGuid():N}}","token":"fuzz-token","enabled":false}""",
         "TestRequest" => """{"event":"work order created"}""",
         _ => throw new InvalidOperationException($"No sample body for request schema '{schema}': add one to SampleBodies."),
     };

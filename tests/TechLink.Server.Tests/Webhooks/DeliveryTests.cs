@@ -15,6 +15,9 @@ public abstract class DeliveryTests(AppFixture fixture, PostgresFixture? postgre
     {
         ["TechLink:Delivery:RetryDelayMin"] = "00:00:01",
         ["TechLink:Delivery:RetryDelayMax"] = "00:00:01",
+        // The loopback receiver stands in for a public one here, whose answers are shown; WebhookLimitTests checks that a
+        // receiver reached only through AllowedNetworks shows its status alone (the default).
+        ["TechLink:Delivery:ShowPrivateAnswers"] = "true",
     };
 
     private LoopbackReceiver _receiver = null!;

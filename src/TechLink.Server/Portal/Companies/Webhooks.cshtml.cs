@@ -32,7 +32,9 @@ public sealed record WebhookStats(DeliveryStatus? LastStatus, string? LastEvent,
 /// The Webhooks tab: the company's registrations, "Add New Webhook Registration", edit, enable/disable, delete,
 /// signing secrets, and the Test button. Every change goes through the API's own handlers.
 /// </summary>
-public sealed class WebhooksModel(TechLinkDbContext db, WebhookSecrets secrets, WebhookSender sender, IOptions<DeliveryOptions> delivery, TimeProvider clock)
+public sealed class WebhooksModel(
+    TechLinkDbContext db, WebhookSecrets secrets, WebhookSender sender, TestSendLimiter limiter, IOptions<DeliveryOptions> delivery,
+    IOptions<WebhookOptions> limits, TimeProvider clock)
     : CompanyPage(db)
 {
     public override string Tab => "webhooks";
@@ -72,7 +74,7 @@ public sealed class WebhooksModel(TechLinkDbContext db, WebhookSecrets secrets, 
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
     {
         var request = new WebhookRequest(Caller.IsStaff ? CompanyKey : null, Form.Type, Form.Url, Form.Token ?? "", Form.Enabled);
-        var outcome = await CallAsync(WebhookEndpoints.CreateAsync(request, HttpContext, Db, secrets, delivery, clock, ct));
+        var outcome = await CallAsync(WebhookEndpoints.CreateAsync(request, HttpContext, Db, secrets, delivery, limits, clock, ct));
         if (outcome.Succeeded)
         {
             var created = outcome.As<WebhookResponse>();
@@ -128,7 +130,7 @@ public sealed class WebhooksModel(TechLinkDbContext db, WebhookSecrets secrets, 
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
         TestEvent = testEvent;
-        var outcome = await CallAsync(WebhookEndpoints.TestAsync(id, new TestRequest(string.IsNullOrEmpty(testEvent) ? null : testEvent), HttpContext, Db, secrets, sender, clock, ct));
+        var outcome = await CallAsync(WebhookEndpoints.TestAsync(id, new TestRequest(string.IsNullOrEmpty(testEvent) ? null : testEvent), HttpContext, Db, secrets, sender, limiter, clock, ct));
         if (outcome.Succeeded) TestResult = outcome.As<TestResponse>();
         return await PageAsync(ct, id);
     }
