@@ -86,7 +86,7 @@ public static class UserEndpoints
         if (caller.IsStaff && !await db.Companies.AnyAsync(c => c.Id == companyId, ct)) return Problems.Validation("company_id", "No such company.");
         if (!caller.IsStaff && conflicts.TryReserve(companyId) is { } wait)
         {
-            return Problems.TooManyRequests(http, wait, "Too many unavailable usernames were tried. Try again later.");
+            return new TooManyRequestsResult(wait, "Too many unavailable usernames were tried. Try again later.");
         }
 
         if (await users.FindByNameAsync(username!) is not null) return Problems.Conflict(UsernameUnavailable);

@@ -10,12 +10,6 @@ internal static class Problems
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
 
     /// <summary>429 with <c>Retry-After</c> in whole seconds (at least 1).</summary>
-    public static IResult TooManyRequests(HttpContext http, TimeSpan retryAfter, string detail)
-    {
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests", detail: detail);
-    }
-
     public static IResult Forbidden(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);
 

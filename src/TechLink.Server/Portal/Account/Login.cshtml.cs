@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using TechLink.Server.Accounts;
+using TechLink.Server.Infrastructure;
 
 namespace TechLink.Server.Portal.Account;
 
@@ -40,7 +41,7 @@ public sealed class LoginModel(SignInManager<User> signIn, IPasswordHasher<User>
         var address = HttpContext.Connection.RemoteIpAddress?.ToString();
         if (throttle.TryAcquire(Username, address) is { } wait)
         {
-            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            var seconds = RateLimiting.Seconds(wait);
             Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             Message = $"Too many attempts. Try again in {seconds} seconds.";
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
