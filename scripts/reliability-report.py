@@ -6,7 +6,7 @@ usage: scripts/reliability-report.py FIGURES.jsonl [--out docs/reliability.md] [
 """
 import json, subprocess, sys, platform, os, datetime
 
-AREAS = ["Faults", "Receivers", "Network guard", "Fuzz", "Tenancy", "Portal", "Secrets"]
+AREAS = ["Faults", "Receivers", "Network guard", "Fuzz", "Tenancy", "Portal", "Secrets", "Hostile review, round two"]
 WHAT_LOST_MEANS = {
     "Faults": "committed events never delivered",
     "Receivers": "attempts that overran timeout + 1 s, memory over its bound, redirects followed, excerpts over the cap",
@@ -15,6 +15,7 @@ WHAT_LOST_MEANS = {
     "Tenancy": "answers other than 404/403, another company's ids seen, changes made",
     "Portal": "posts accepted without antiforgery, limits not enforced, redirects from the API",
     "Secrets": "secrets found in clear",
+    "Hostile review, round two": "probes of the second hostile review that got through (issue 16): overlays, live sessions, broken histories, 500s, lockouts and leaks, unlimited sends, missing headers, readable secrets",
 }
 
 def main():
