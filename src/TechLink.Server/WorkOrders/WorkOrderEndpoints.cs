@@ -210,11 +210,7 @@ public static class WorkOrderEndpoints
         {
             var w = await FindAsync(workorder_id, http, db, ct);
             if (w is null) return Problems.NotFound("work order");
-            if (!SiteTime.TryParseLocal(request.Start, w.Site!.TimeZone, out var start))
-            {
-                return Problems.Validation("start", "'start' must be the site-local time \"YYYY-MM-DD HH:MM:SS\".");
-            }
-
+            if (SiteTime.ParseLocal("start", request.Start, w.Site!.TimeZone, out var start) is { } error) return Problems.Validation("start", error);
             w.ScheduledStart = start;
             w.UpdatedAt = Formats.Now(clock);
             await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderScheduled, w.Id,
