@@ -108,45 +108,52 @@ public static class UserEndpoints
         }, ct);
     }
 
-    internal static async Task<IResult> UpdateAsync(string user_id, UpdateUserRequest request, HttpContext http, TechLinkDbContext db,
-        UserManager<User> users, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var user = await FindAsync(user_id, Caller.From(http.User), db, ct);
-        if (user is null) return Problems.NotFound("user");
-        var v = new Validator();
-        var first = v.Text("first_name", request.FirstName, 100);
-        var last = v.Text("last_name", request.LastName, 100);
-        var email = v.Text("email", request.Email, 256);
-        var phone = v.Text("phone", request.Phone, 50);
-        if (email is { Length: > 0 } && !IsEmail(email)) v.Add("email", "'email' is not an e-mail address.");
-        if (v.Failed) return v.Problem();
-
-        user.FirstName = first ?? user.FirstName;
-        user.LastName = last ?? user.LastName;
-        if (email is not null) user.Email = email;
-        if (phone is not null) user.PhoneNumber = phone;
-        // Deactivation ends the user's sessions: a new security stamp invalidates every cookie issued before it
-        // (a password change renews the stamp by itself).
-        var deactivating = request.IsActive is false && user.IsActive;
-        if (request.IsActive is { } active) user.IsActive = active;
-        user.UpdatedAt = Formats.Now(clock);
-        return await db.InTransactionAsync<IResult>(async () =>
+    internal static Task<IResult> UpdateAsync(string user_id, UpdateUserRequest request, HttpContext http, TechLinkDbContext db,
+        UserManager<User> users, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
+            var user = await FindAsync(user_id, Caller.From(http.User), db, ct);
+            if (user is null) return Problems.NotFound("user");
+            var v = new Validator();
+            var first = v.Text("first_name", request.FirstName, 100);
+            var last = v.Text("last_name", request.LastName, 100);
+            var email = v.Text("email", request.Email, 256);
+            var phone = v.Text("phone", request.Phone, 50);
+            if (email is { Length: > 0 } && !IsEmail(email)) v.Add("email", "'email' is not an e-mail address.");
+            if (v.Failed) return v.Problem();
+
+            user.FirstName = first ?? user.FirstName;
+            user.LastName = last ?? user.LastName;
+            if (email is not null) user.Email = email;
+            if (phone is not null) user.PhoneNumber = phone;
+            // Deactivation ends the user's sessions: a new security stamp invalidates every cookie issued before it
+            // (a password change renews the stamp by itself).
+            var deactivating = request.IsActive is false && user.IsActive;
+            if (request.IsActive is { } active) user.IsActive = active;
+            user.UpdatedAt = Formats.Now(clock);
             if (request.Password is { Length: > 0 } password)
             {
-                if (await users.HasPasswordAsync(user)) await users.RemovePasswordAsync(user);
+                if (await users.HasPasswordAsync(user)) ThrowIfRaced(await users.RemovePasswordAsync(user));
                 var set = await users.AddPasswordAsync(user, password);
-                if (!set.Succeeded) return IdentityProblem(set);
+                if (!ThrowIfRaced(set).Succeeded) return IdentityProblem(set);
             }
 
-            var result = await users.UpdateAsync(user);
-            if (result.Succeeded && deactivating) result = await users.UpdateSecurityStampAsync(user);
+            // A new stamp is saved with the user's other changes in one update.
+            var result = ThrowIfRaced(deactivating ? await users.UpdateSecurityStampAsync(user) : await users.UpdateAsync(user));
             if (!result.Succeeded) return IdentityProblem(result);
             var body = UserResponse.From(user);
             await outbox.AddAsync(db, user.CompanyId!.Value, EventCatalog.AccountUpdated, null, new DataEvent(EventCatalog.AccountUpdated, body), ct);
             return TypedResults.Ok(body);
         }, ct);
-    }
+
+    /// <summary>
+    /// Identity answers a lost race on the user's concurrency stamp as a failed result; it is not the caller's mistake
+    /// (a 400) but a read that went stale: thrown as such, so that the change runs again on fresh data.
+    /// </summary>
+    private static IdentityResult ThrowIfRaced(IdentityResult result) =>
+        result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.ConcurrencyFailure))
+            ? throw new DbUpdateConcurrencyException(result.Errors.First().Description)
+            : result;
 
     private static bool IsEmail(string email) => System.Net.Mail.MailAddress.TryCreate(email, out var parsed) && parsed.Address == email;
 

@@ -37,6 +37,49 @@ public abstract class TechLinkDbContext(DbContextOptions options) : IdentityDbCo
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(TechLinkDbContext).Assembly);
         DeliveryModel.Apply(builder);
+        foreach (var type in builder.Model.GetEntityTypes().Where(t => typeof(IVersioned).IsAssignableFrom(t.ClrType)).ToList())
+        {
+            builder.Entity(type.ClrType).Property(nameof(IVersioned.Version)).IsConcurrencyToken();
+        }
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RaiseVersions();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RaiseVersions();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// Each changed <see cref="IVersioned"/> row is saved with the version it was read with plus one; the UPDATE matches
+    /// only while the stored version is still the one read. Only those entries are scanned for changes, not the whole
+    /// tracker (a bulk unit of work may track thousands of rows).
+    /// </summary>
+    private void RaiseVersions()
+    {
+        var detect = ChangeTracker.AutoDetectChangesEnabled;
+        ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            foreach (var entry in ChangeTracker.Entries<IVersioned>())
+            {
+                if (detect) entry.DetectChanges();
+                if (entry.State == EntityState.Modified)
+                {
+                    var version = entry.Property(nameof(IVersioned.Version));
+                    version.CurrentValue = (long)version.OriginalValue! + 1;
+                }
+            }
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -58,6 +58,24 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             });
         }
 
+        if (exception is Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException)
+        {
+            // A change made from a read that another request made stale, outside ReadModifyWriteAsync (which retries):
+            // nothing was written, and it is a conflict, not a fault of ours.
+            LogConcurrentChange(logger, httpContext.Request.Path);
+            httpContext.Response.StatusCode = StatusCodes.Status409Conflict;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Status = 409,
+                    Title = "Conflict",
+                    Detail = "Another request changed this at the same time; nothing was changed. Read it again and retry.",
+                },
+            });
+        }
+
         LogUnhandled(logger, httpContext.Request.Path, exception);
         httpContext.Response.StatusCode = StatusCodes.Status500InternalServerError;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -125,6 +143,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Database unavailable on {Path} ({Error}); answered 503")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string path, string error);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "Concurrent change on {Path}; answered 409")]
+    private static partial void LogConcurrentChange(ILogger logger, string path);
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
     private static partial void LogUnhandled(ILogger logger, string path, Exception exception);

@@ -25,16 +25,31 @@ internal static class SiteTime
 
     public static string? LocalWithZone(DateTime? utc, string zoneId) => utc is { } v ? LocalWithZone(v, zoneId) : null;
 
-    /// <summary>Parses a site-local "YYYY-MM-DD HH:MM:SS"; in a DST gap the time moves forward, in an overlap the earlier instant wins.</summary>
-    public static bool TryParseLocal(string? text, string zoneId, out DateTime utc)
+    /// <summary>
+    /// The years a site-local time may name. A year of margin on either side of what <see cref="DateTime"/> holds keeps
+    /// the instant, and its local time in any zone (offsets stay under a day), representable: "9999-12-31 23:59:59" in
+    /// Los Angeles or "0001-01-01 00:00:00" in Berlin would fall outside it once converted to UTC.
+    /// </summary>
+    public const int FirstYear = 2;
+
+    public const int LastYear = 9998;
+
+    /// <summary>
+    /// Parses the site-local "YYYY-MM-DD HH:MM:SS" in <paramref name="field"/>; in a DST gap the time moves forward, in an
+    /// overlap the earlier instant wins. Answers null, or what is wrong with the value (the field's error message).
+    /// </summary>
+    public static string? ParseLocal(string field, string? text, string zoneId, out DateTime utc)
     {
         utc = default;
-        if (text is null) return false;
-        var result = LocalPattern.Parse(text);
-        if (!result.Success) return false;
-        var zone = DateTimeZoneProviders.Tzdb[zoneId];
-        utc = zone.AtLeniently(result.Value).ToDateTimeUtc();
-        return true;
+        var result = text is null ? null : LocalPattern.Parse(text);
+        if (result is not { Success: true }) return $"'{field}' must be the site-local time \"YYYY-MM-DD HH:MM:SS\".";
+        if (result.Value.Year is < FirstYear or > LastYear)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"'{field}' must fall in the years {FirstYear:D4} to {LastYear:D4}.");
+        }
+
+        utc = DateTimeZoneProviders.Tzdb[zoneId].AtLeniently(result.Value).ToDateTimeUtc();
+        return null;
     }
 
     private static ZonedDateTime ToZoned(DateTime utc, string zoneId) =>

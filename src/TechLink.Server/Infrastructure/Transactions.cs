@@ -1,10 +1,15 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using TechLink.Server.Data;
 
 namespace TechLink.Server.Infrastructure;
 
 internal static class Transactions
 {
+    /// <summary>How often a read-modify-write action runs before a lost race is answered 409.</summary>
+    public const int MaxAttempts = 5;
+
     /// <summary>
     /// Runs <paramref name="work"/> in one database transaction: the change and the events it writes commit
     /// together or not at all. The work may call SaveChanges several times (to learn new ids for the payloads).
@@ -18,17 +23,71 @@ internal static class Transactions
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var result = await work();
-        if (result is Microsoft.AspNetCore.Http.IStatusCodeHttpResult { StatusCode: >= 400 })
+        try
         {
-            // The work refused (validation, conflict): nothing of it may stay.
-            await transaction.RollbackAsync(cancellationToken);
-            db.ChangeTracker.Clear();
+            var result = await work();
+            if (result is Microsoft.AspNetCore.Http.IStatusCodeHttpResult { StatusCode: >= 400 })
+            {
+                // The work refused (validation, conflict): nothing of it may stay.
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                return result;
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             return result;
         }
+        catch
+        {
+            await RollBackAsync(transaction);
+            throw;
+        }
+    }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return result;
+    /// <summary>
+    /// Runs a read-modify-write action (find the row, check the request against it, change it, write the events that
+    /// the change computes from the state it found) in one transaction. When another request changed or deleted the
+    /// row between this one's read and its write (the row's <see cref="IVersioned.Version"/> moved on, or the row is
+    /// gone: <see cref="DbUpdateConcurrencyException"/>), nothing of this attempt stays and the action runs again on
+    /// fresh data; after <see cref="MaxAttempts"/> lost races it answers 409. The action must be safe to run again: it
+    /// reads everything it decides on inside itself.
+    /// </summary>
+    public static async Task<IResult> ReadModifyWriteAsync(this TechLinkDbContext db, Func<Task<IResult>> action, CancellationToken cancellationToken = default)
+    {
+        // Inside a caller's transaction a retry would repeat only part of its work: the caller decides.
+        if (db.Database.CurrentTransaction is not null) return await action();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await db.InTransactionAsync(action, cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // What this attempt read is stale: the next one reads afresh.
+                db.ChangeTracker.Clear();
+                if (attempt >= MaxAttempts)
+                {
+                    return Problems.Conflict($"This was changed by {MaxAttempts} other requests while it was being changed; nothing was changed. Read it again and retry.");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rolls back explicitly (not just by disposing), so that the interceptors see it: the outbox drops the events this
+    /// attempt queued, the SQLite write gate is given back.
+    /// </summary>
+    private static async Task RollBackAsync(IDbContextTransaction transaction)
+    {
+        try
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException)
+        {
+            // The connection broke or the transaction already ended: the database has rolled back itself.
+        }
     }
 }

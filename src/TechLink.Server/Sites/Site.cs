@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using TechLink.Server.Companies;
+using TechLink.Server.Data;
 
 namespace TechLink.Server.Sites;
 
-public sealed class Site
+public sealed class Site : IVersioned
 {
     public long Id { get; set; }
     public long CompanyId { get; set; }
@@ -22,6 +23,7 @@ public sealed class Site
     public required string TimeZone { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    public long Version { get; set; }
 }
 
 internal sealed class SiteConfiguration : IEntityTypeConfiguration<Site>

@@ -68,22 +68,20 @@ public static class SiteEndpoints
         }, ct);
     }
 
-    internal static async Task<IResult> UpdateAsync(string site_id, SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var site = await FindAsync(site_id, Caller.From(http.User), db, ct);
-        if (site is null) return Problems.NotFound("site");
-        var v = new Validator();
-        if (request.CompanyId is not null) v.Add("company_id", "A site cannot move to another company.");
-        Apply(site, request, v, required: false);
-        if (v.Failed) return v.Problem();
-        site.UpdatedAt = Formats.Now(clock);
-        return await db.InTransactionAsync<IResult>(async () =>
+    internal static Task<IResult> UpdateAsync(string site_id, SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
+            var site = await FindAsync(site_id, Caller.From(http.User), db, ct);
+            if (site is null) return Problems.NotFound("site");
+            var v = new Validator();
+            if (request.CompanyId is not null) v.Add("company_id", "A site cannot move to another company.");
+            Apply(site, request, v, required: false);
+            if (v.Failed) return v.Problem();
+            site.UpdatedAt = Formats.Now(clock);
             var body = SiteResponse.From(site);
             await outbox.AddAsync(db, site.CompanyId, EventCatalog.SiteUpdated, null, new DataEvent(EventCatalog.SiteUpdated, body), ct);
             return TypedResults.Ok(body);
         }, ct);
-    }
 
     /// <summary>Validates and applies the fields given; on create, name and timezone are required.</summary>
     private static void Apply(Site site, SiteRequest r, Validator v, bool required)

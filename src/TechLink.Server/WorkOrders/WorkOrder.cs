@@ -1,11 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using TechLink.Server.Companies;
+using TechLink.Server.Data;
 using TechLink.Server.Sites;
 
 namespace TechLink.Server.WorkOrders;
 
-public sealed class WorkOrder
+public sealed class WorkOrder : IVersioned
 {
     public long Id { get; set; }
     public long CompanyId { get; set; }
@@ -27,6 +28,7 @@ public sealed class WorkOrder
     public string? CheckOutDisposition { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    public long Version { get; set; }
 
     public static readonly string[] Priorities = ["low", "normal", "high", "urgent"];
 }
@@ -76,7 +78,7 @@ public sealed class WorkOrderFile
     public DateTime CreatedAt { get; set; }
 }
 
-public sealed class Question
+public sealed class Question : IVersioned
 {
     public long Id { get; set; }
     public long WorkOrderId { get; set; }
@@ -86,9 +88,10 @@ public sealed class Question
     public string? AnsweredBy { get; set; }
     public DateTime? AnsweredAt { get; set; }
     public DateTime CreatedAt { get; set; }
+    public long Version { get; set; }
 }
 
-public sealed class WorkTask
+public sealed class WorkTask : IVersioned
 {
     public long Id { get; set; }
     public long WorkOrderId { get; set; }
@@ -100,6 +103,7 @@ public sealed class WorkTask
     public DateTime? CompletedAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    public long Version { get; set; }
 
     public static readonly string[] Statuses = ["open", "completed"];
 }

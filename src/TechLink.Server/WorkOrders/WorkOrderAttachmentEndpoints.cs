@@ -239,25 +239,23 @@ public static class WorkOrderAttachmentEndpoints
         return TypedResults.Created($"/api/v1/workorders/{w.Id}/questions/{question.Id}", QuestionResponse.From(question));
     }
 
-    internal static async Task<IResult> AnswerAsync(string workorder_id, string question_id, AnswerRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
-        if (w is null || !Formats.TryParseId(question_id, out var id)) return Problems.NotFound("question");
-        var question = await db.Questions.FirstOrDefaultAsync(q => q.Id == id && q.WorkOrderId == w.Id, ct);
-        if (question is null) return Problems.NotFound("question");
-        var v = new Validator();
-        var answer = v.Text("answer", request.Answer, 10_000, required: true);
-        if (v.Failed) return v.Problem();
-        question.Answer = answer;
-        question.AnsweredBy = Caller.From(http.User).Name;
-        question.AnsweredAt = Formats.Now(clock);
-        return await db.InTransactionAsync<IResult>(async () =>
+    internal static Task<IResult> AnswerAsync(string workorder_id, string question_id, AnswerRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
+            var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
+            if (w is null || !Formats.TryParseId(question_id, out var id)) return Problems.NotFound("question");
+            var question = await db.Questions.FirstOrDefaultAsync(q => q.Id == id && q.WorkOrderId == w.Id, ct);
+            if (question is null) return Problems.NotFound("question");
+            var v = new Validator();
+            var answer = v.Text("answer", request.Answer, 10_000, required: true);
+            if (v.Failed) return v.Problem();
+            question.Answer = answer;
+            question.AnsweredBy = Caller.From(http.User).Name;
+            question.AnsweredAt = Formats.Now(clock);
             var body = QuestionResponse.From(question);
             await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderQuestionAnswered, w.Id, new WorkOrderDataEvent(EventCatalog.WorkOrderQuestionAnswered, Formats.Id(w.Id), body), ct);
             return TypedResults.Ok(body);
         }, ct);
-    }
 
     internal static async Task<IResult> ListTasksAsync(string workorder_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
@@ -289,36 +287,33 @@ public static class WorkOrderAttachmentEndpoints
     private static async Task<WorkTask?> FindTaskAsync(WorkOrder w, string taskId, TechLinkDbContext db, CancellationToken ct) =>
         Formats.TryParseId(taskId, out var id) ? await db.Tasks.FirstOrDefaultAsync(t => t.Id == id && t.WorkOrderId == w.Id, ct) : null;
 
-    internal static async Task<IResult> UpdateTaskAsync(string workorder_id, string task_id, TaskRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
-        var task = w is null ? null : await FindTaskAsync(w, task_id, db, ct);
-        if (w is null || task is null) return Problems.NotFound("task");
-        var v = new Validator();
-        var now = Formats.Now(clock);
-        ApplyTask(task, request, v, required: false, now);
-        if (v.Failed) return v.Problem();
-        task.UpdatedAt = now;
-        return await db.InTransactionAsync<IResult>(async () =>
+    internal static Task<IResult> UpdateTaskAsync(string workorder_id, string task_id, TaskRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
+            var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
+            var task = w is null ? null : await FindTaskAsync(w, task_id, db, ct);
+            if (w is null || task is null) return Problems.NotFound("task");
+            var v = new Validator();
+            var now = Formats.Now(clock);
+            ApplyTask(task, request, v, required: false, now);
+            if (v.Failed) return v.Problem();
+            task.UpdatedAt = now;
             var body = TaskResponse.From(task);
             await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTaskUpdated, w.Id, new WorkOrderDataEvent(EventCatalog.WorkOrderTaskUpdated, Formats.Id(w.Id), body), ct);
             return TypedResults.Ok(body);
         }, ct);
-    }
 
-    internal static async Task<IResult> DeleteTaskAsync(string workorder_id, string task_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, CancellationToken ct)
-    {
-        var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
-        var task = w is null ? null : await FindTaskAsync(w, task_id, db, ct);
-        if (w is null || task is null) return Problems.NotFound("task");
-        return await db.InTransactionAsync<IResult>(async () =>
+    /// <summary>Of several deletes of one task at once, one deletes it (one event); the others find it gone: 404.</summary>
+    internal static Task<IResult> DeleteTaskAsync(string workorder_id, string task_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
+            var w = await WorkOrderEndpoints.FindAsync(workorder_id, http, db, ct);
+            var task = w is null ? null : await FindTaskAsync(w, task_id, db, ct);
+            if (w is null || task is null) return Problems.NotFound("task");
             db.Tasks.Remove(task);
             await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTaskDeleted, w.Id, new TaskDeletedEvent(EventCatalog.WorkOrderTaskDeleted, Formats.Id(w.Id), Formats.Id(task.Id)), ct);
             return TypedResults.NoContent();
         }, ct);
-    }
 
     private static void ApplyTask(WorkTask task, TaskRequest r, Validator v, bool required, DateTime now)
     {

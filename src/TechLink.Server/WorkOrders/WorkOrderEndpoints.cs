@@ -6,7 +6,11 @@ using TechLink.Server.Sites;
 
 namespace TechLink.Server.WorkOrders;
 
-/// <summary>Work orders and their life cycle: every mutation writes the spec's event(s) in its own transaction.</summary>
+/// <summary>
+/// Work orders and their life cycle: every mutation writes the spec's event(s) in its own transaction. A change that
+/// reads the work order first runs through <see cref="Transactions.ReadModifyWriteAsync"/>, so the events it writes
+/// (a status change's old status above all) describe the state it really changed, even with other changes racing it.
+/// </summary>
 public static class WorkOrderEndpoints
 {
     public static RouteGroupBuilder MapWorkOrders(this RouteGroupBuilder api)
@@ -139,45 +143,41 @@ public static class WorkOrderEndpoints
         }, ct);
     }
 
-    internal static async Task<IResult> UpdateAsync(string workorder_id, UpdateWorkOrderRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var w = await FindAsync(workorder_id, http, db, ct);
-        if (w is null) return Problems.NotFound("work order");
-        var v = new Validator();
-        if (v.Text("title", request.Title, 300) is { } title)
+    internal static Task<IResult> UpdateAsync(string workorder_id, UpdateWorkOrderRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
-            if (title.Length == 0) v.Add("title", "'title' may not be empty.");
-            w.Title = title;
-        }
+            var w = await FindAsync(workorder_id, http, db, ct);
+            if (w is null) return Problems.NotFound("work order");
+            var v = new Validator();
+            if (v.Text("title", request.Title, 300) is { } title)
+            {
+                if (title.Length == 0) v.Add("title", "'title' may not be empty.");
+                w.Title = title;
+            }
 
-        if (v.Text("client_reference", request.ClientReference, 100) is { } reference) w.ClientReference = reference;
-        if (v.Text("description", request.Description, 20_000) is { } description) w.Description = description;
-        if (v.OneOf("priority", request.Priority, WorkOrder.Priorities) is { } priority) w.Priority = priority;
-        if (v.Failed) return v.Problem();
-        w.UpdatedAt = Formats.Now(clock);
-        return await db.InTransactionAsync<IResult>(async () =>
-        {
+            if (v.Text("client_reference", request.ClientReference, 100) is { } reference) w.ClientReference = reference;
+            if (v.Text("description", request.Description, 20_000) is { } description) w.Description = description;
+            if (v.OneOf("priority", request.Priority, WorkOrder.Priorities) is { } priority) w.Priority = priority;
+            if (v.Failed) return v.Problem();
+            w.UpdatedAt = Formats.Now(clock);
             var body = Body(w);
             await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderUpdated, w.Id, new WorkOrderDataEvent(EventCatalog.WorkOrderUpdated, body.WorkorderId, body), ct);
             return TypedResults.Ok(body);
         }, ct);
-    }
 
-    internal static async Task<IResult> SetStatusAsync(string workorder_id, StatusRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var w = await FindAsync(workorder_id, http, db, ct);
-        if (w is null) return Problems.NotFound("work order");
-        if (request.StatusCode is null || !int.TryParse(request.StatusCode, System.Globalization.CultureInfo.InvariantCulture, out var code) || !WorkOrderStatuses.TryGet(code, out _))
+    internal static Task<IResult> SetStatusAsync(string workorder_id, StatusRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
-            return Problems.Validation("status_code", "'status_code' must be one of the codes of GET /api/v1/statuses, as a string (e.g. \"60\").");
-        }
+            var w = await FindAsync(workorder_id, http, db, ct);
+            if (w is null) return Problems.NotFound("work order");
+            if (request.StatusCode is null || !int.TryParse(request.StatusCode, System.Globalization.CultureInfo.InvariantCulture, out var code) || !WorkOrderStatuses.TryGet(code, out _))
+            {
+                return Problems.Validation("status_code", "'status_code' must be one of the codes of GET /api/v1/statuses, as a string (e.g. \"60\").");
+            }
 
-        return await db.InTransactionAsync<IResult>(async () =>
-        {
             await ChangeStatusAsync(w, code, Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
-    }
 
     /// <summary>
     /// Moves a work order to a status and writes "work order status change" (plus "closed" at 100 and
@@ -205,88 +205,76 @@ public static class WorkOrderEndpoints
         }
     }
 
-    internal static async Task<IResult> ScheduleAsync(string workorder_id, ScheduleRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var w = await FindAsync(workorder_id, http, db, ct);
-        if (w is null) return Problems.NotFound("work order");
-        if (!SiteTime.TryParseLocal(request.Start, w.Site!.TimeZone, out var start))
+    internal static Task<IResult> ScheduleAsync(string workorder_id, ScheduleRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
-            return Problems.Validation("start", "'start' must be the site-local time \"YYYY-MM-DD HH:MM:SS\".");
-        }
-
-        w.ScheduledStart = start;
-        w.UpdatedAt = Formats.Now(clock);
-        return await db.InTransactionAsync<IResult>(async () =>
-        {
+            var w = await FindAsync(workorder_id, http, db, ct);
+            if (w is null) return Problems.NotFound("work order");
+            if (SiteTime.ParseLocal("start", request.Start, w.Site!.TimeZone, out var start) is { } error) return Problems.Validation("start", error);
+            w.ScheduledStart = start;
+            w.UpdatedAt = Formats.Now(clock);
             await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderScheduled, w.Id,
                 new ScheduledEvent(EventCatalog.WorkOrderScheduled, Formats.Id(w.Id), SiteTime.Local(start, w.Site.TimeZone)), ct);
             return TypedResults.Ok(Body(w));
         }, ct);
-    }
 
-    internal static async Task<IResult> AssignAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var w = await FindAsync(workorder_id, http, db, ct);
-        if (w is null) return Problems.NotFound("work order");
-        var v = new Validator();
-        var name = v.Text("tech_name", request.TechName, 200) ?? "";
-        var phone = v.Text("tech_phone", request.TechPhone, 50) ?? "";
-        if (name.Length == 0 && phone.Length > 0) v.Add("tech_name", "'tech_name' is required with a phone; send both empty to unassign.");
-        if (v.Failed) return v.Problem();
-        w.PlannedTechName = name;
-        w.PlannedTechPhone = phone;
-        w.UpdatedAt = Formats.Now(clock);
-        return await db.InTransactionAsync<IResult>(async () =>
+    internal static Task<IResult> AssignAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
+            var w = await FindAsync(workorder_id, http, db, ct);
+            if (w is null) return Problems.NotFound("work order");
+            var v = new Validator();
+            var name = v.Text("tech_name", request.TechName, 200) ?? "";
+            var phone = v.Text("tech_phone", request.TechPhone, 50) ?? "";
+            if (name.Length == 0 && phone.Length > 0) v.Add("tech_name", "'tech_name' is required with a phone; send both empty to unassign.");
+            if (v.Failed) return v.Problem();
+            w.PlannedTechName = name;
+            w.PlannedTechPhone = phone;
+            w.UpdatedAt = Formats.Now(clock);
             await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderAssigned, w.Id, new AssignedEvent(EventCatalog.WorkOrderAssigned, Formats.Id(w.Id), name, phone), ct);
             return TypedResults.Ok(Body(w));
         }, ct);
-    }
 
-    internal static async Task<IResult> CheckInAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var w = await FindAsync(workorder_id, http, db, ct);
-        if (w is null) return Problems.NotFound("work order");
-        var v = new Validator();
-        var name = v.Text("tech_name", request.TechName, 200, required: true);
-        var phone = v.Text("tech_phone", request.TechPhone, 50) ?? "";
-        if (v.Failed) return v.Problem();
-        var now = Formats.Now(clock);
-        w.TechName = name!;
-        w.TechPhone = phone;
-        w.CheckInAt = now;
-        w.CheckOutAt = null;
-        w.CheckOutDisposition = null;
-        w.UpdatedAt = now;
-        return await db.InTransactionAsync<IResult>(async () =>
+    internal static Task<IResult> CheckInAsync(string workorder_id, TechRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
+            var w = await FindAsync(workorder_id, http, db, ct);
+            if (w is null) return Problems.NotFound("work order");
+            var v = new Validator();
+            var name = v.Text("tech_name", request.TechName, 200, required: true);
+            var phone = v.Text("tech_phone", request.TechPhone, 50) ?? "";
+            if (v.Failed) return v.Problem();
+            var now = Formats.Now(clock);
+            w.TechName = name!;
+            w.TechPhone = phone;
+            w.CheckInAt = now;
+            w.CheckOutAt = null;
+            w.CheckOutDisposition = null;
+            w.UpdatedAt = now;
             await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTechOnSite, w.Id,
                 new TechOnSiteEvent(EventCatalog.WorkOrderTechOnSite, Formats.Id(w.Id), w.TechName, w.TechPhone, SiteTime.LocalWithZone(now, w.Site!.TimeZone)), ct);
             await ChangeStatusAsync(w, WorkOrderStatuses.TechOnSite, Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
-    }
 
-    internal static async Task<IResult> CheckOutAsync(string workorder_id, CheckOutRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var w = await FindAsync(workorder_id, http, db, ct);
-        if (w is null) return Problems.NotFound("work order");
-        var v = new Validator();
-        var disposition = v.OneOf("disposition", request.Disposition, ["complete", "return"], required: true);
-        if (v.Failed) return v.Problem();
-        var now = Formats.Now(clock);
-        w.CheckOutAt = now;
-        w.CheckOutDisposition = disposition;
-        w.UpdatedAt = now;
-        return await db.InTransactionAsync<IResult>(async () =>
+    internal static Task<IResult> CheckOutAsync(string workorder_id, CheckOutRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
+            var w = await FindAsync(workorder_id, http, db, ct);
+            if (w is null) return Problems.NotFound("work order");
+            var v = new Validator();
+            var disposition = v.OneOf("disposition", request.Disposition, ["complete", "return"], required: true);
+            if (v.Failed) return v.Problem();
+            var now = Formats.Now(clock);
+            w.CheckOutAt = now;
+            w.CheckOutDisposition = disposition;
+            w.UpdatedAt = now;
             await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTechOffSite, w.Id,
                 new TechOffSiteEvent(EventCatalog.WorkOrderTechOffSite, Formats.Id(w.Id), disposition!, SiteTime.LocalWithZone(now, w.Site!.TimeZone)), ct);
             var status = disposition == "complete" ? WorkOrderStatuses.OffSiteComplete : WorkOrderStatuses.OffSiteReturnTrip;
             await ChangeStatusAsync(w, status, Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
-    }
 
     internal static Task<IResult> CloseAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
         MoveToAsync(workorder_id, WorkOrderStatuses.Closed, http, db, outbox, clock, ct);
@@ -294,15 +282,13 @@ public static class WorkOrderEndpoints
     internal static Task<IResult> CancelAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
         MoveToAsync(workorder_id, WorkOrderStatuses.Cancelled, http, db, outbox, clock, ct);
 
-    internal static async Task<IResult> MoveToAsync(string workorderId, int code, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var w = await FindAsync(workorderId, http, db, ct);
-        if (w is null) return Problems.NotFound("work order");
-        if (w.StatusCode == code) return Problems.Conflict($"The work order is already {WorkOrderStatuses.Get(code).Name}.");
-        return await db.InTransactionAsync<IResult>(async () =>
+    internal static Task<IResult> MoveToAsync(string workorderId, int code, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+        db.ReadModifyWriteAsync(async () =>
         {
+            var w = await FindAsync(workorderId, http, db, ct);
+            if (w is null) return Problems.NotFound("work order");
+            if (w.StatusCode == code) return Problems.Conflict($"The work order is already {WorkOrderStatuses.Get(code).Name}.");
             await ChangeStatusAsync(w, code, Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
-    }
 }

@@ -115,6 +115,15 @@ public static class FuzzCases
             yield return new FuzzCase($"wrong type: {property.Name} = {value}", path, () => Json(With(sample(), property.Name, JsonNode.Parse(value))), Expect.Rejected, property.Name);
         }
 
+        // Dates at the edges of what the server can hold, where converting them (the site's offset, the value's own) overflows.
+        foreach (var property in route.BodyProperties)
+        {
+            foreach (var (value, expect) in EdgeDates(property.Name))
+            {
+                yield return new FuzzCase($"edge date: {property.Name} = {value}", path, () => Json(With(sample(), property.Name, JsonValue.Create(value))), expect, property.Name);
+            }
+        }
+
         // Huge strings: refused naming the property, or accepted where the property is ignored (never a 5xx).
         foreach (var property in route.BodyProperties.Where(p => p.Type == "string"))
         {
@@ -216,6 +225,18 @@ public static class FuzzCases
             }
         }
     }
+
+    /// <summary>
+    /// The seeded site is in Los Angeles: its "9999-12-31 23:59:59" is after the last instant a date can hold once in UTC,
+    /// and "0001-01-01 00:00:00" is in a year a start may not name. An instant with an offset past either end may be
+    /// refused or clamped, never a 5xx.
+    /// </summary>
+    private static (string Value, Expect Expect)[] EdgeDates(string property) => property switch
+    {
+        "start" => [("9999-12-31 23:59:59", Expect.Rejected), ("0001-01-01 00:00:00", Expect.Rejected)],
+        "due" or "since" or "until" => [("9999-12-31T23:59:59-14:00", Expect.RejectedOrAccepted), ("0001-01-01T00:00:00+14:00", Expect.RejectedOrAccepted)],
+        _ => [],
+    };
 
     private static string[] WrongValues(string type) => type switch
     {
