@@ -55,6 +55,9 @@ public abstract class UpgradedDeployment(Provider provider, string fixture) : IA
             // Room for a busy CI machine: a receipt answered late would cost an attempt of the three.
             ["TechLink:Delivery:Timeout"] = "00:00:05",
             ["TechLink:Delivery:Lease"] = "00:00:20",
+            // Since the second hostile review, Production sends only to the ports in AllowedPorts (80, 443, 8080, 8443 by
+            // default): a deployment whose receivers listen elsewhere lists their ports when it upgrades (README, Upgrading).
+            ["TechLink:Delivery:AllowedPorts:0"] = Manifest.ReceiverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
     }
 
