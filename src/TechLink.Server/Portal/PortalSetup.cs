@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using Ganss.Xss;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.Options;
 
@@ -26,8 +25,8 @@ internal static class PortalSetup
             o.FormFieldName = "__RequestVerificationToken";
         });
 
-        // Notes may hold HTML from any API client: the portal renders them only through this sanitizer.
-        services.AddSingleton(_ => new HtmlSanitizer());
+        // Notes may hold HTML from any API client: the portal renders them only through this policy.
+        services.AddSingleton<NoteHtml>();
         services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<PortalShell>();
