@@ -40,6 +40,7 @@ internal static class ServerSetup
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddOptions<TechLinkOptions>().BindConfiguration(TechLinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TechLinkOptions>, TechLinkOptionsValidator>();
         var options = configuration.GetSection(TechLinkOptions.SectionName).Get<TechLinkOptions>() ?? new TechLinkOptions();
 
         services.AddSingleton(TimeProvider.System);
@@ -84,6 +85,7 @@ internal static class ServerSetup
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
         });
+        services.AddTechLinkWebSecurity(options);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Api, p => p.RequireAuthenticatedUser())
             .AddPolicy(Policies.Staff, p => p.RequireAuthenticatedUser().RequireRole(Caller.StaffRole));
@@ -114,6 +116,7 @@ internal static class ServerSetup
 
     public static WebApplication MapTechLink(this WebApplication app)
     {
+        app.UseTechLinkWebSecurity(app.Services.GetRequiredService<IOptions<TechLinkOptions>>().Value);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSandboxDataAsOf();
@@ -122,7 +125,7 @@ internal static class ServerSetup
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey"));
+        app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey").DisableDefaultFonts());
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 
@@ -150,6 +153,6 @@ internal static class ServerSetup
         {
             if (files.ReadToken(token) is not { } id) return Problems.NotFound("file (the link may have expired)");
             var file = await db.Files.FindAsync([id], ct);
-            return file is null || !files.Exists(file) ? Problems.NotFound("file") : TypedResults.Stream(files.OpenRead(file), file.ContentType, file.FileName);
+            return file is null || !files.Exists(file) ? Problems.NotFound("file") : files.Serve(file);
         }).AllowAnonymous().ExcludeFromDescription();
 }
