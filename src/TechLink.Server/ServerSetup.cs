@@ -46,9 +46,16 @@ internal static class ServerSetup
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddTechLinkDatabase(configuration);
-        services.AddDataProtection()
+        var keys = Path.Combine(options.FullDataPath, "keys");
+        PrivateFiles.CreateDirectory(options.FullDataPath);
+        PrivateFiles.CreateDirectory(keys);
+        var dataProtection = services.AddDataProtection()
             .SetApplicationName("TechLink")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.FullDataPath, "keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(keys));
+        if (options.DataProtection.CertificatePath is { Length: > 0 })
+        {
+            dataProtection.ProtectKeysWithCertificate(PrivateFiles.LoadKeyEncryptionCertificate(options.DataProtection));
+        }
 
         services.AddIdentityCore<User>(o =>
             {

@@ -18,8 +18,9 @@ public sealed class FileStore(IOptions<TechLinkOptions> options, IDataProtection
     {
         var relative = Path.Combine(companyId.ToString(System.Globalization.CultureInfo.InvariantCulture), Guid.NewGuid().ToString("N"));
         var full = Path.Combine(Root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        await using var file = File.Create(full);
+        PrivateFiles.CreateDirectory(Root);
+        PrivateFiles.CreateDirectory(Path.GetDirectoryName(full)!);
+        await using var file = PrivateFiles.Create(full);
         await content.CopyToAsync(file, cancellationToken);
         return relative;
     }
