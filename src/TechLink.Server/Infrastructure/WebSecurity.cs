@@ -32,10 +32,13 @@ internal static class WebSecurity
     {
         services.Configure<ForwardedHeadersOptions>(o =>
         {
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             // Only the configured proxies: not the framework's default loopback, and not "everyone" as
-            // ASPNETCORE_FORWARDEDHEADERS_ENABLED would have it. Entries are read right to left and stop at the
-            // first address that is not a known proxy, so a client cannot prepend addresses of its choosing.
+            // ASPNETCORE_FORWARDEDHEADERS_ENABLED would have it. The middleware believes every sender when both lists
+            // are empty, so without proxies nothing is forwarded at all. Entries are read right to left and stop at
+            // the first address that is not a known proxy, so a client cannot prepend addresses of its choosing.
+            o.ForwardedHeaders = options.ForwardedHeaders.KnownProxies.Count == 0
+                ? ForwardedHeaders.None
+                : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             o.KnownIPNetworks.Clear();
             o.KnownProxies.Clear();
             o.ForwardLimit = null;
@@ -57,7 +60,7 @@ internal static class WebSecurity
     /// <summary>First in the pipeline: everything after it sees the client's real scheme and address.</summary>
     public static WebApplication UseTechLinkWebSecurity(this WebApplication app, TechLinkOptions options)
     {
-        app.UseForwardedHeaders();
+        if (options.ForwardedHeaders.KnownProxies.Count > 0) app.UseForwardedHeaders();
         // Photos are shown from their signed URLs, which start with PublicBaseUrl when it is set.
         var portalPolicy = PortalPolicy(options.PublicBaseUrl is { Length: > 0 } url && Uri.TryCreate(url, UriKind.Absolute, out var uri)
             ? " " + uri.GetLeftPart(UriPartial.Authority) : "");
