@@ -41,14 +41,22 @@ internal static class ServerSetup
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddOptions<TechLinkOptions>().BindConfiguration(TechLinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TechLinkOptions>, TechLinkOptionsValidator>();
         var options = configuration.GetSection(TechLinkOptions.SectionName).Get<TechLinkOptions>() ?? new TechLinkOptions();
 
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddTechLinkDatabase(configuration);
-        services.AddDataProtection()
+        var keys = Path.Combine(options.FullDataPath, "keys");
+        PrivateFiles.CreateDirectory(options.FullDataPath);
+        PrivateFiles.CreateDirectory(keys);
+        var dataProtection = services.AddDataProtection()
             .SetApplicationName("TechLink")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.FullDataPath, "keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(keys));
+        if (options.DataProtection.CertificatePath is { Length: > 0 })
+        {
+            dataProtection.ProtectKeysWithCertificate(PrivateFiles.LoadKeyEncryptionCertificate(options.DataProtection));
+        }
 
         services.AddIdentityCore<User>(o =>
             {
@@ -91,6 +99,7 @@ internal static class ServerSetup
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.Events.OnRedirectToLogin = PortalSetup.RedirectToLoginAsync;
         });
+        services.AddTechLinkWebSecurity(options);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Api, p => p.RequireAuthenticatedUser())
             .AddPolicy(Policies.Staff, p => p.RequireAuthenticatedUser().RequireRole(Caller.StaffRole));
@@ -124,6 +133,7 @@ internal static class ServerSetup
 
     public static WebApplication MapTechLink(this WebApplication app)
     {
+        app.UseTechLinkWebSecurity(app.Services.GetRequiredService<IOptions<TechLinkOptions>>().Value);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSandboxDataAsOf();
@@ -132,7 +142,7 @@ internal static class ServerSetup
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey"));
+        app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey").DisableDefaultFonts());
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 
@@ -160,6 +170,6 @@ internal static class ServerSetup
         {
             if (files.ReadToken(token) is not { } id) return Problems.NotFound("file (the link may have expired)");
             var file = await db.Files.FindAsync([id], ct);
-            return file is null || !files.Exists(file) ? Problems.NotFound("file") : TypedResults.Stream(files.OpenRead(file), file.ContentType, file.FileName);
+            return file is null || !files.Exists(file) ? Problems.NotFound("file") : files.Serve(file);
         }).AllowAnonymous().ExcludeFromDescription();
 }

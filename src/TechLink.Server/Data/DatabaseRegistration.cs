@@ -21,7 +21,8 @@ internal static class DatabaseRegistration
         }
         else
         {
-            Directory.CreateDirectory(options.FullDataPath);
+            PrivateFiles.CreateDirectory(options.FullDataPath);
+            PrivateFiles.PrepareSqlite(new SqliteConnectionStringBuilder(connectionString).DataSource);
             services.AddDbContextFactory<SqliteTechLinkDbContext>((sp, o) => Configure(sp, UseSqlite(o, connectionString)));
             services.AddSingleton<IDbContextFactory<TechLinkDbContext>, UpcastFactory<SqliteTechLinkDbContext>>();
         }

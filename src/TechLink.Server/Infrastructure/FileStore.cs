@@ -18,13 +18,29 @@ public sealed class FileStore(IOptions<TechLinkOptions> options, IDataProtection
     {
         var relative = Path.Combine(companyId.ToString(System.Globalization.CultureInfo.InvariantCulture), Guid.NewGuid().ToString("N"));
         var full = Path.Combine(Root, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        await using var file = File.Create(full);
+        PrivateFiles.CreateDirectory(Root);
+        PrivateFiles.CreateDirectory(Path.GetDirectoryName(full)!);
+        await using var file = PrivateFiles.Create(full);
         await content.CopyToAsync(file, cancellationToken);
         return relative;
     }
 
     public Stream OpenRead(WorkOrderFile file) => File.OpenRead(Path.Combine(Root, file.StoragePath));
+
+    /// <summary>
+    /// A stored file as an answer: shown in the browser only when it is an image type browsers render as a picture and
+    /// nothing else (the type is the uploader's word, and nosniff holds the browser to it); every other type, HTML
+    /// inside a "text/plain" or a PDF with script included, is a download.
+    /// </summary>
+    public IResult Serve(WorkOrderFile file)
+    {
+        var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue(InlineTypes.Contains(file.ContentType) ? "inline" : "attachment");
+        disposition.SetHttpFileName(file.FileName);
+        http.HttpContext!.Response.Headers.ContentDisposition = disposition.ToString();
+        return TypedResults.Stream(OpenRead(file), file.ContentType);
+    }
+
+    private static readonly string[] InlineTypes = ["image/jpeg", "image/png", "image/gif", "image/webp"];
 
     public bool Exists(WorkOrderFile file) => File.Exists(Path.Combine(Root, file.StoragePath));
 

@@ -20,8 +20,15 @@ public sealed class TechLinkOptions
 
     public TechLinkEnvironment Environment { get; set; } = TechLinkEnvironment.Sandbox;
 
-    /// <summary>Base address for links we hand out; the request's own base when empty.</summary>
+    /// <summary>
+    /// Base address for links we hand out (signed photo/document URLs, also inside stored event payloads). Required in
+    /// Production; a Sandbox without it takes the request's own base, Host header included.
+    /// </summary>
     public string? PublicBaseUrl { get; set; }
+
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
+    public DataProtectionSettings DataProtection { get; set; } = new();
 
     [Required]
     public string DataPath { get; set; } = "./data";
@@ -35,6 +42,27 @@ public sealed class TechLinkOptions
     public NodeOptions Node { get; set; } = new();
 
     public string FullDataPath => Path.GetFullPath(DataPath);
+
+    /// <summary>Production with an https public address: cookies never travel without TLS, whatever the proxy says.</summary>
+    public bool AlwaysSecureCookies =>
+        Environment == TechLinkEnvironment.Production && PublicBaseUrl?.StartsWith("https://", StringComparison.OrdinalIgnoreCase) == true;
+}
+
+public sealed class ForwardedHeadersSettings
+{
+    /// <summary>
+    /// Addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/24</c>) of the reverse proxies whose <c>X-Forwarded-For</c> and
+    /// <c>X-Forwarded-Proto</c> are believed. Empty: forwarded headers are ignored and the connection is the client.
+    /// </summary>
+    public List<string> KnownProxies { get; set; } = [];
+}
+
+public sealed class DataProtectionSettings
+{
+    /// <summary>A PKCS#12 (.pfx) file whose certificate encrypts the Data Protection key ring at rest; unset: keys are stored unencrypted (owner-only files).</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
 }
 
 public sealed class DatabaseOptions

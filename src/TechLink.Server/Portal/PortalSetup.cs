@@ -1,5 +1,4 @@
 using System.Text.Encodings.Web;
-using Ganss.Xss;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Antiforgery;
@@ -28,8 +27,8 @@ internal static class PortalSetup
             o.FormFieldName = "__RequestVerificationToken";
         });
 
-        // Notes may hold HTML from any API client: the portal renders them only through this sanitizer.
-        services.AddSingleton(_ => new HtmlSanitizer());
+        // Notes may hold HTML from any API client: the portal renders them only through this policy.
+        services.AddSingleton<NoteHtml>();
         services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<PortalShell>();

@@ -97,7 +97,7 @@ public static class WorkOrderAttachmentEndpoints
         if (w is null || !Formats.TryParseId(fileId, out var id)) return Problems.NotFound(kind == FileKind.Photo ? "photo" : "document");
         var file = await db.Files.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id && f.WorkOrderId == w.Id && f.Kind == kind, ct);
         if (file is null || !files.Exists(file)) return Problems.NotFound(kind == FileKind.Photo ? "photo" : "document");
-        return TypedResults.Stream(files.OpenRead(file), file.ContentType, file.FileName);
+        return files.Serve(file);
     }
 
     internal static async Task<IResult> UploadAsync(string workorderId, FileKind kind, HttpContext http, TechLinkDbContext db, FileStore files,

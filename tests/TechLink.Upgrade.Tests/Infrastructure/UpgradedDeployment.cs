@@ -58,6 +58,8 @@ public abstract class UpgradedDeployment(Provider provider, string fixture) : IA
             // Since the second hostile review, Production sends only to the ports in AllowedPorts (80, 443, 8080, 8443 by
             // default): a deployment whose receivers listen elsewhere lists their ports when it upgrades (README, Upgrading).
             ["TechLink:Delivery:AllowedPorts:0"] = Manifest.ReceiverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Production now refuses to start without it (links must never take their host from a request).
+            ["TechLink:PublicBaseUrl"] = "https://techlink.example/",
         });
     }
 

@@ -1,4 +1,3 @@
-using Ganss.Xss;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,7 +12,7 @@ namespace TechLink.Server.Portal.WorkOrders;
 /// One work order: its status timeline and every attachment, and every action of the API (staff: all of them;
 /// clients: edit, cancel, notes, client documents, tasks). Each action is the API's handler, so it writes the same events.
 /// </summary>
-public sealed class DetailModel(TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, FileStore files, HtmlSanitizer sanitizer, IOptions<TechLinkOptions> options)
+public sealed class DetailModel(TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, FileStore files, NoteHtml noteHtml, IOptions<TechLinkOptions> options)
     : CompanyPage(db)
 {
     public override string Tab => "workorders";
@@ -35,8 +34,8 @@ public sealed class DetailModel(TechLinkDbContext db, EventOutbox outbox, TimePr
     /// <summary>Which form was refused, so its errors show next to its fields.</summary>
     public string? Failed { get; private set; }
 
-    /// <summary>Notes may hold any HTML an API client sent; only what the sanitizer keeps reaches the browser.</summary>
-    public string SafeHtml(string html) => sanitizer.Sanitize(html);
+    /// <summary>Notes may hold any HTML an API client sent; only what the notes' policy keeps reaches the browser.</summary>
+    public string SafeHtml(string html) => noteHtml.Sanitize(html);
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ? Page() : NotFound();
 
