@@ -5,51 +5,51 @@ namespace TechLink.Delivery.Dispatching;
 /// <summary>Dispatcher log messages. Never tokens, secrets or payloads: ids, counts and reasons only.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Delivery dispatcher {NodeId} started")]
+    [LoggerMessage(EventId = LogEventIds.DispatcherStarted, Level = LogLevel.Information, Message = "Delivery dispatcher {NodeId} started")]
     public static partial void DispatcherStarted(this ILogger logger, string nodeId);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Delivery dispatcher {NodeId} stopped")]
+    [LoggerMessage(EventId = LogEventIds.DispatcherStopped, Level = LogLevel.Information, Message = "Delivery dispatcher {NodeId} stopped")]
     public static partial void DispatcherStopped(this ILogger logger, string nodeId);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Delivery dispatcher loop failed ({Failures} in a row); retrying in {Delay}")]
+    [LoggerMessage(EventId = LogEventIds.LoopFailed, Level = LogLevel.Error, Message = "Delivery dispatcher loop failed ({Failures} in a row); retrying in {Delay}")]
     public static partial void LoopFailed(this ILogger logger, Exception exception, int failures, TimeSpan delay);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "Claimed {Count} deliveries")]
+    [LoggerMessage(EventId = LogEventIds.Claimed, Level = LogLevel.Debug, Message = "Claimed {Count} deliveries")]
     public static partial void Claimed(this ILogger logger, int count);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} attempt {Attempt} to endpoint {EndpointId}: {Outcome} {StatusCode} in {DurationMs} ms")]
+    [LoggerMessage(EventId = LogEventIds.AttemptDone, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} attempt {Attempt} to endpoint {EndpointId}: {Outcome} {StatusCode} in {DurationMs} ms")]
     public static partial void AttemptDone(this ILogger logger, long deliveryId, int attempt, long endpointId, string outcome, int? statusCode, long durationMs);
 
-    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} to endpoint {EndpointId} failed for good after {Attempts} attempts: {Error}")]
+    [LoggerMessage(EventId = LogEventIds.DeliveryFailed, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} to endpoint {EndpointId} failed for good after {Attempts} attempts: {Error}")]
     public static partial void DeliveryFailed(this ILogger logger, long deliveryId, long endpointId, int attempts, string? error);
 
-    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} not sent: endpoint {EndpointId} {Reason}")]
+    [LoggerMessage(EventId = LogEventIds.EndpointUnavailable, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} not sent: endpoint {EndpointId} {Reason}")]
     public static partial void EndpointUnavailable(this ILogger logger, long deliveryId, long endpointId, string reason);
 
-    [LoggerMessage(EventId = 1008, Level = LogLevel.Error, Message = "Delivery {DeliveryId} could not be processed; lease handed back")]
+    [LoggerMessage(EventId = LogEventIds.ProcessingFailed, Level = LogLevel.Error, Message = "Delivery {DeliveryId} could not be processed; lease handed back")]
     public static partial void ProcessingFailed(this ILogger logger, Exception exception, long deliveryId);
 
-    [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Writing {Count} delivery results failed ({Failures} in a row); retrying in {Delay}")]
+    [LoggerMessage(EventId = LogEventIds.WriteFailed, Level = LogLevel.Error, Message = "Writing {Count} delivery results failed ({Failures} in a row); retrying in {Delay}")]
     public static partial void WriteFailed(this ILogger logger, Exception exception, int count, int failures, TimeSpan delay);
 
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "{Count} delivery results dropped: their lease had passed to another node")]
+    [LoggerMessage(EventId = LogEventIds.LeaseLost, Level = LogLevel.Warning, Message = "{Count} delivery results dropped: their lease had passed to another node")]
     public static partial void LeaseLost(this ILogger logger, int count);
 
-    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "LISTEN {Channel} connection failed ({Failures} in a row); reconnecting in {Delay}")]
+    [LoggerMessage(EventId = LogEventIds.ListenFailed, Level = LogLevel.Warning, Message = "LISTEN {Channel} connection failed ({Failures} in a row); reconnecting in {Delay}")]
     public static partial void ListenFailed(this ILogger logger, Exception exception, string channel, int failures, TimeSpan delay);
 
-    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Listening for {Channel} notifications")]
+    [LoggerMessage(EventId = LogEventIds.Listening, Level = LogLevel.Information, Message = "Listening for {Channel} notifications")]
     public static partial void Listening(this ILogger logger, string channel);
 
-    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Sampling the delivery backlog failed")]
+    [LoggerMessage(EventId = LogEventIds.BacklogSampleFailed, Level = LogLevel.Warning, Message = "Sampling the delivery backlog failed")]
     public static partial void BacklogSampleFailed(this ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1015, Level = LogLevel.Information, Message = "{Count} due deliveries to not-answering endpoint(s) {EndpointIds} postponed to {Until:o}")]
+    [LoggerMessage(EventId = LogEventIds.Postponed, Level = LogLevel.Information, Message = "{Count} due deliveries to not-answering endpoint(s) {EndpointIds} postponed to {Until:o}")]
     public static partial void Postponed(this ILogger logger, int count, string endpointIds, DateTime until);
 
-    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Looking up the endpoints of {Count} claimed deliveries at once failed; each send looks its own up")]
+    [LoggerMessage(EventId = LogEventIds.PrefetchFailed, Level = LogLevel.Warning, Message = "Looking up the endpoints of {Count} claimed deliveries at once failed; each send looks its own up")]
     public static partial void PrefetchFailed(this ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "{Count} delivery results not written at shutdown; their leases will expire and they will be sent again")]
+    [LoggerMessage(EventId = LogEventIds.ResultsAbandoned, Level = LogLevel.Warning, Message = "{Count} delivery results not written at shutdown; their leases will expire and they will be sent again")]
     public static partial void ResultsAbandoned(this ILogger logger, int count);
 }

@@ -357,7 +357,7 @@ public sealed partial class WebhookSender : IDisposable
     internal static string FormatSeconds(TimeSpan span) =>
         span.TotalSeconds >= 1 && span.TotalSeconds % 1 == 0 ? $"{span.TotalSeconds:0} s" : $"{span.TotalMilliseconds:0} ms";
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Unexpected {ExceptionType} while sending a webhook")]
+    [LoggerMessage(EventId = LogEventIds.UnexpectedSendError, Level = LogLevel.Warning, Message = "Unexpected {ExceptionType} while sending a webhook")]
     private partial void LogUnexpectedSendError(string exceptionType);
 
     public void Dispose()

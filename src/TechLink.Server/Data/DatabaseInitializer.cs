@@ -70,6 +70,6 @@ internal sealed partial class DatabaseInitializer(
         await db.SaveChangesAsync(ct);
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Created the bootstrap staff API key from TechLink:Bootstrap:StaffApiKey")]
+    [LoggerMessage(EventId = LogEventIds.BootstrapStaffKeyCreated, Level = LogLevel.Information, Message = "Created the bootstrap staff API key from TechLink:Bootstrap:StaffApiKey")]
     private static partial void LogBootstrapKey(ILogger logger);
 }

@@ -141,12 +141,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     [System.Text.RegularExpressions.GeneratedRegex("parameter \"(?:[^\"]*\\s)?(?<name>[^\"\\s]+)\"", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex BoundParameter();
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Database unavailable on {Path} ({Error}); answered 503")]
+    [LoggerMessage(EventId = LogEventIds.DatabaseUnavailable, Level = LogLevel.Warning, Message = "Database unavailable on {Path} ({Error}); answered 503")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string path, string error);
 
-    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "Concurrent change on {Path}; answered 409")]
+    [LoggerMessage(EventId = LogEventIds.ConcurrentChange, Level = LogLevel.Warning, Message = "Concurrent change on {Path}; answered 409")]
     private static partial void LogConcurrentChange(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
+    [LoggerMessage(EventId = LogEventIds.UnhandledException, Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
     private static partial void LogUnhandled(ILogger logger, string path, Exception exception);
 }

@@ -57,6 +57,6 @@ internal sealed partial class SessionValidator(
             : null;
     }
 
-    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Portal session of user {UserId} refused: {Reason}")]
+    [LoggerMessage(EventId = LogEventIds.PortalSessionRefused, Level = LogLevel.Information, Message = "Portal session of user {UserId} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string userId, string reason);
 }

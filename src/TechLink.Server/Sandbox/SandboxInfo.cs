@@ -69,7 +69,7 @@ public sealed partial class SandboxInfo(
         await next();
     }
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "Could not read the sandbox's data_as_of")]
+    [LoggerMessage(EventId = LogEventIds.SandboxDataAsOfUnreadable, Level = LogLevel.Warning, Message = "Could not read the sandbox's data_as_of")]
     private static partial void LogReadFailed(ILogger logger, Exception exception);
 }
 
