@@ -83,9 +83,11 @@ public sealed class SecurityPortalTests(PortalFixture fixture)
         await page.GetByLabel("Note", new() { Exact = true }).FillAsync(
             $"<p>Safe {marker} <b>bold</b></p><script>alert('script')</script><img src=x onerror=\"alert('onerror')\"><a href=\"javascript:alert('href')\">link</a>");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add note" }).ClickAsync();
+        var note = page.GetByTestId("note").Filter(new() { HasText = marker });
+        // The post answers with a new page: reload only once it has arrived (a reload while it is under way finds no page).
+        await Assertions.Expect(note).ToBeVisibleAsync();
         await page.ReloadAsync();
 
-        var note = page.GetByTestId("note").Filter(new() { HasText = marker });
         await Assertions.Expect(note.Locator("b")).ToHaveTextAsync("bold");
         Assert.Equal(0, await note.Locator("script").CountAsync());
         Assert.Equal(0, await note.Locator("[onerror]").CountAsync());
