@@ -59,7 +59,7 @@ public abstract class UpgradedDeployment(Provider provider, string fixture) : IA
             // default): a deployment whose receivers listen elsewhere lists their ports when it upgrades (README, Upgrading).
             ["TechLink:Delivery:AllowedPorts:0"] = Manifest.ReceiverPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // Production now refuses to start without it (links must never take their host from a request).
-            ["TechLink:PublicBaseUrl"] = "https://techlink.example/",
+            ["TechLink:PublicBaseUrl"] = "http://techlink.example/", // http: an https one makes the session cookie Secure, and the test speaks http
         });
     }
 
