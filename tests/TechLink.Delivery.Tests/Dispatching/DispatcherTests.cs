@@ -397,7 +397,7 @@ public abstract class DispatcherTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Dispatcher_Commit_WakesItWithinOneSecondWithoutPolling()
+    public async Task Dispatcher_Commit_WakesItWithoutWaitingForThePoll()
     {
         var endpoint = Endpoints.Add(Receiver.Url());
         var node = await StartNodeAsync(new Dictionary<string, string?> { ["TechLink:Delivery:IdlePollInterval"] = "00:10:00" });
@@ -419,8 +419,10 @@ public abstract class DispatcherTests : IAsyncLifetime
             await transaction.CommitAsync();
         }
 
-        await Receiver.WaitForAsync(2, TimeSpan.FromSeconds(1));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+        // The idle poll is 10 minutes, so anything within a few seconds is the wake-up, not the poll. It is usually
+        // well under 100 ms; 5 s leaves room for a loaded CI machine.
+        await Receiver.WaitForAsync(2, TimeSpan.FromSeconds(5));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class PostgresDispatcherTests(OwnPostgresFixture fixture) : Dispat
     }
 
     [Fact]
-    public async Task CommitOnApiOnlyNode_WakesDispatcherNodeWithinOneSecond()
+    public async Task CommitOnApiOnlyNode_WakesDispatcherNodeWithoutWaitingForThePoll()
     {
         var endpoint = Endpoints.Add(Receiver.Url());
         var api = await StartNodeAsync(dispatcher: false);
@@ -73,8 +73,10 @@ public sealed class PostgresDispatcherTests(OwnPostgresFixture fixture) : Dispat
             await db.SaveChangesAsync();
         }
 
-        await Receiver.WaitForAsync(2, TimeSpan.FromSeconds(1));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+        // The idle poll is 10 minutes, so anything within a few seconds is the wake-up, not the poll. It is usually
+        // well under 100 ms; 5 s leaves room for a loaded CI machine.
+        await Receiver.WaitForAsync(2, TimeSpan.FromSeconds(5));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 
     [Fact]

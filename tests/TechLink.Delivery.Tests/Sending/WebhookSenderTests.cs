@@ -269,15 +269,18 @@ public sealed class WebhookSenderTests : IAsyncLifetime
             await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             return (200, "late");
         };
-        using var sender = Sender(timeout: TimeSpan.FromSeconds(1));
+        // 5 s, not 1: on a loaded CI machine a refused connect plus the first use of the failure path once took over
+        // a second and was reported as a timeout. The two sends run side by side, so the test still takes ~5 s.
+        using var sender = Sender(timeout: TimeSpan.FromSeconds(5));
 
-        var silent = await sender.SendAsync(new EndpointTarget(_receiver.Url(), null, [], true), "msg_1", Payload, CancellationToken.None);
-        await release.CancelAsync();
+        var silentSend = sender.SendAsync(new EndpointTarget(_receiver.Url(), null, [], true), "msg_1", Payload, CancellationToken.None);
         var refused = await sender.SendAsync(new EndpointTarget(new Uri("http://127.0.0.1:9/closed"), null, [], true), "msg_2", Payload, CancellationToken.None);
+        var silent = await silentSend;
+        await release.CancelAsync();
 
-        Assert.Equal("timed out after 1 s", silent.Error);
+        Assert.Equal("timed out after 5 s", silent.Error);
         Assert.Equal("connection refused", refused.Error);
-        Assert.Equal("could not connect, or no complete answer within 1 s", silent.CallerError);
+        Assert.Equal("could not connect, or no complete answer within 5 s", silent.CallerError);
         Assert.Equal(silent.CallerError, refused.CallerError);
     }
 }
