@@ -11,6 +11,9 @@ public static class DeliveryModel
         modelBuilder.ApplyConfiguration(new OutboxMessageConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryRecordConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryAttemptConfiguration());
+        modelBuilder.ApplyConfiguration(new EndpointHealthConfiguration());
+        modelBuilder.ApplyConfiguration(new EndpointStatsBucketConfiguration());
+        modelBuilder.ApplyConfiguration(new EndpointSequenceConfiguration());
         return modelBuilder;
     }
 }
@@ -25,6 +28,11 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.Property(m => m.Subject).HasMaxLength(100);
         builder.HasIndex(m => new { m.TenantId, m.Id });
         builder.HasIndex(m => new { m.TenantId, m.Subject });
+        builder.Property(m => m.SubjectKey).HasMaxLength(100);
+        builder.Property(m => m.TraceParent).HasMaxLength(100);
+        // Retention deletes by age; replays and the feed read a company's range.
+        builder.HasIndex(m => m.CreatedAt);
+        builder.HasIndex(m => new { m.TenantId, m.CreatedAt });
     }
 }
 
@@ -46,6 +54,11 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
         // Postponing a not-answering endpoint's due rows finds them by this one.
         builder.HasIndex(d => new { d.EndpointId, d.Status, d.NextAttemptAt });
         builder.HasIndex(d => d.RedeliveryOfId);
+        builder.HasIndex(d => d.ReplayId);
+        // The log's since/until, a replay's range, and retention.
+        builder.HasIndex(d => new { d.TenantId, d.CreatedAt });
+        builder.HasIndex(d => new { d.EndpointId, d.CreatedAt });
+        builder.HasIndex(d => d.CreatedAt);
     }
 }
 
@@ -57,5 +70,35 @@ internal sealed class DeliveryAttemptConfiguration : IEntityTypeConfiguration<De
         builder.HasKey(a => a.Id);
         builder.HasIndex(a => new { a.DeliveryId, a.Attempt });
         builder.HasIndex(a => a.StartedAt);
+    }
+}
+
+internal sealed class EndpointHealthConfiguration : IEntityTypeConfiguration<EndpointHealth>
+{
+    public void Configure(EntityTypeBuilder<EndpointHealth> builder)
+    {
+        builder.ToTable("endpoint_health");
+        builder.HasKey(h => h.EndpointId);
+        builder.Property(h => h.EndpointId).ValueGeneratedNever();
+    }
+}
+
+internal sealed class EndpointStatsBucketConfiguration : IEntityTypeConfiguration<EndpointStatsBucket>
+{
+    public void Configure(EntityTypeBuilder<EndpointStatsBucket> builder)
+    {
+        builder.ToTable("endpoint_stats");
+        builder.HasKey(b => new { b.EndpointId, b.BucketStart });
+        builder.HasIndex(b => b.BucketStart);
+    }
+}
+
+internal sealed class EndpointSequenceConfiguration : IEntityTypeConfiguration<EndpointSequence>
+{
+    public void Configure(EntityTypeBuilder<EndpointSequence> builder)
+    {
+        builder.ToTable("endpoint_sequences");
+        builder.HasKey(q => new { q.EndpointId, q.SubjectKey });
+        builder.Property(q => q.SubjectKey).HasMaxLength(100);
     }
 }

@@ -30,5 +30,17 @@ public sealed class DeliveryRecord
     public string? LastError { get; set; }
     /// <summary>The finished delivery this one repeats (see <see cref="DeliveryCommands.Redeliver"/>), if any.</summary>
     public long? RedeliveryOfId { get; set; }
+    /// <summary>A test or readiness-check send (issue 14): logged, but left out of health and of the default log listing.</summary>
+    public bool IsTest { get; set; }
+    /// <summary>
+    /// The <c>techlink-sequence</c> header: this delivery's position among the events of its message's
+    /// <see cref="OutboxMessage.SubjectKey"/> queued for the same endpoint, from 1, in commit order. Null on rows written
+    /// before sequences existed and on test sends.
+    /// </summary>
+    public long? Sequence { get; set; }
+    /// <summary>The replay job that queued this delivery, if any.</summary>
+    public long? ReplayId { get; set; }
+    /// <summary>The HTTP status of the last attempt (null: none yet, or no answer); the log's <c>status_code</c> filter.</summary>
+    public int? LastStatusCode { get; set; }
     public List<DeliveryAttempt> Attempts { get; set; } = [];
 }

@@ -13,4 +13,11 @@ public sealed class OutboxMessage
     public string? Subject { get; set; }
     public required string Payload { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>
+    /// What the event is about, for sequences and fresh snapshots: <c>workorder:12</c>, <c>site:3</c> or <c>user:7</c>
+    /// (opaque to the engine; null on events written before it existed).
+    /// </summary>
+    public string? SubjectKey { get; set; }
+    /// <summary>The W3C <c>traceparent</c> of the activity that committed the event, so each attempt can link to it.</summary>
+    public string? TraceParent { get; set; }
 }

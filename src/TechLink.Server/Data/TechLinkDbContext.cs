@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using TechLink.Delivery.Model;
 using TechLink.Server.Accounts;
+using TechLink.Server.Audit;
 using TechLink.Server.Companies;
 using TechLink.Server.Sites;
 using TechLink.Server.Webhooks;
@@ -31,6 +32,11 @@ public abstract class TechLinkDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<DeliveryRecord> Deliveries => Set<DeliveryRecord>();
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
     public DbSet<SystemSetting> SystemSettings => Set<SystemSetting>();
+    public DbSet<WebhookReplay> WebhookReplays => Set<WebhookReplay>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<EndpointHealth> EndpointHealth => Set<EndpointHealth>();
+    public DbSet<EndpointStatsBucket> EndpointStats => Set<EndpointStatsBucket>();
+    public DbSet<EndpointSequence> EndpointSequences => Set<EndpointSequence>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -24,6 +24,15 @@ public sealed class WebhookRegistration
     public DateTime? PreviousSecretExpiresAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    /// <summary>The client's own label for the endpoint (up to 200 characters).</summary>
+    public string? Description { get; set; }
+    /// <summary>Paused: deliveries are kept pending with no attempt made or counted, and sent oldest first on resume.</summary>
+    public bool Paused { get; set; }
+    /// <summary>Why the registration was disabled (auto-disable, or by whom), with <see cref="DisabledAt"/>.</summary>
+    public string? DisabledReason { get; set; }
+    public DateTime? DisabledAt { get; set; }
+    /// <summary>When the URL, token or signing secret last changed, for <c>auth_rejected_after_change</c>.</summary>
+    public DateTime? CredentialsChangedAt { get; set; }
 
     public IReadOnlyList<string> EventTypeList => EventTypes.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
@@ -37,6 +46,8 @@ internal sealed class WebhookRegistrationConfiguration : IEntityTypeConfiguratio
         builder.ToTable("webhook_registrations");
         builder.Property(r => r.Type).HasMaxLength(100);
         builder.Property(r => r.Url).HasMaxLength(2048);
+        builder.Property(r => r.Description).HasMaxLength(200);
+        builder.Property(r => r.DisabledReason).HasMaxLength(500);
         builder.HasOne<Company>().WithMany().HasForeignKey(r => r.CompanyId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(r => new { r.CompanyId, r.Enabled });
     }

@@ -264,9 +264,17 @@ namespace TechLink.Server.Data.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("endpoint_id");
 
+                    b.Property<bool>("IsTest")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_test");
+
                     b.Property<string>("LastError")
                         .HasColumnType("text")
                         .HasColumnName("last_error");
+
+                    b.Property<int?>("LastStatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("last_status_code");
 
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone")
@@ -289,6 +297,14 @@ namespace TechLink.Server.Data.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("redelivery_of_id");
 
+                    b.Property<long?>("ReplayId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("replay_id");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
                     b.Property<int>("Status")
                         .HasColumnType("integer")
                         .HasColumnName("status");
@@ -306,17 +322,29 @@ namespace TechLink.Server.Data.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
 
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_deliveries_created_at");
+
                     b.HasIndex("MessageId")
                         .HasDatabaseName("ix_deliveries_message_id");
 
                     b.HasIndex("RedeliveryOfId")
                         .HasDatabaseName("ix_deliveries_redelivery_of_id");
 
+                    b.HasIndex("ReplayId")
+                        .HasDatabaseName("ix_deliveries_replay_id");
+
+                    b.HasIndex("EndpointId", "CreatedAt")
+                        .HasDatabaseName("ix_deliveries_endpoint_id_created_at");
+
                     b.HasIndex("EndpointId", "Id")
                         .HasDatabaseName("ix_deliveries_endpoint_id_id");
 
                     b.HasIndex("Status", "NextAttemptAt")
                         .HasDatabaseName("ix_deliveries_status_next_attempt_at");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_deliveries_tenant_id_created_at");
 
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_deliveries_tenant_id_id");
@@ -325,6 +353,134 @@ namespace TechLink.Server.Data.Migrations.Postgres
                         .HasDatabaseName("ix_deliveries_endpoint_id_status_next_attempt_at");
 
                     b.ToTable("deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointHealth", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<DateTime?>("AuthRejectedSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("auth_rejected_since");
+
+                    b.Property<int>("ConsecutiveFailedDeliveries")
+                        .HasColumnType("integer")
+                        .HasColumnName("consecutive_failed_deliveries");
+
+                    b.Property<DateTime?>("FailingSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("failing_since");
+
+                    b.Property<DateTime?>("LastFailureAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_failure_at");
+
+                    b.Property<DateTime?>("LastSuccessAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_success_at");
+
+                    b.HasKey("EndpointId")
+                        .HasName("pk_endpoint_health");
+
+                    b.ToTable("endpoint_health", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointSequence", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("SubjectKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("subject_key");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint")
+                        .HasColumnName("value");
+
+                    b.HasKey("EndpointId", "SubjectKey")
+                        .HasName("pk_endpoint_sequences");
+
+                    b.ToTable("endpoint_sequences", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointStatsBucket", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<DateTime>("BucketStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<int>("D0")
+                        .HasColumnType("integer")
+                        .HasColumnName("d0");
+
+                    b.Property<int>("D1")
+                        .HasColumnType("integer")
+                        .HasColumnName("d1");
+
+                    b.Property<int>("D10")
+                        .HasColumnType("integer")
+                        .HasColumnName("d10");
+
+                    b.Property<int>("D11")
+                        .HasColumnType("integer")
+                        .HasColumnName("d11");
+
+                    b.Property<int>("D2")
+                        .HasColumnType("integer")
+                        .HasColumnName("d2");
+
+                    b.Property<int>("D3")
+                        .HasColumnType("integer")
+                        .HasColumnName("d3");
+
+                    b.Property<int>("D4")
+                        .HasColumnType("integer")
+                        .HasColumnName("d4");
+
+                    b.Property<int>("D5")
+                        .HasColumnType("integer")
+                        .HasColumnName("d5");
+
+                    b.Property<int>("D6")
+                        .HasColumnType("integer")
+                        .HasColumnName("d6");
+
+                    b.Property<int>("D7")
+                        .HasColumnType("integer")
+                        .HasColumnName("d7");
+
+                    b.Property<int>("D8")
+                        .HasColumnType("integer")
+                        .HasColumnName("d8");
+
+                    b.Property<int>("D9")
+                        .HasColumnType("integer")
+                        .HasColumnName("d9");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("integer")
+                        .HasColumnName("succeeded");
+
+                    b.HasKey("EndpointId", "BucketStart")
+                        .HasName("pk_endpoint_stats");
+
+                    b.HasIndex("BucketStart")
+                        .HasDatabaseName("ix_endpoint_stats_bucket_start");
+
+                    b.ToTable("endpoint_stats", (string)null);
                 });
 
             modelBuilder.Entity("TechLink.Delivery.Model.OutboxMessage", b =>
@@ -356,12 +512,28 @@ namespace TechLink.Server.Data.Migrations.Postgres
                         .HasColumnType("character varying(100)")
                         .HasColumnName("subject");
 
+                    b.Property<string>("SubjectKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("subject_key");
+
                     b.Property<long>("TenantId")
                         .HasColumnType("bigint")
                         .HasColumnName("tenant_id");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_outbox_messages_created_at");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_outbox_messages_tenant_id_created_at");
 
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_outbox_messages_tenant_id_id");
@@ -488,6 +660,63 @@ namespace TechLink.Server.Data.Migrations.Postgres
                         .HasDatabaseName("ix_asp_net_users_company_id_id");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Server.Audit.AuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Changes")
+                        .HasColumnType("text")
+                        .HasColumnName("changes");
+
+                    b.Property<long?>("CompanyId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("company_id");
+
+                    b.Property<string>("TargetId")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("target_id");
+
+                    b.Property<string>("TargetType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("target_type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_entries");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_audit_entries_at");
+
+                    b.HasIndex("CompanyId", "At")
+                        .HasDatabaseName("ix_audit_entries_company_id_at");
+
+                    b.ToTable("audit_entries", (string)null);
                 });
 
             modelBuilder.Entity("TechLink.Server.Companies.ApiKey", b =>
@@ -702,6 +931,24 @@ namespace TechLink.Server.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTime?>("CredentialsChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("credentials_changed_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime?>("DisabledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("disabled_at");
+
+                    b.Property<string>("DisabledReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("disabled_reason");
+
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean")
                         .HasColumnName("enabled");
@@ -710,6 +957,10 @@ namespace TechLink.Server.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("event_types");
+
+                    b.Property<bool>("Paused")
+                        .HasColumnType("boolean")
+                        .HasColumnName("paused");
 
                     b.Property<DateTime?>("PreviousSecretExpiresAt")
                         .HasColumnType("timestamp with time zone")
@@ -751,6 +1002,55 @@ namespace TechLink.Server.Data.Migrations.Postgres
                         .HasDatabaseName("ix_webhook_registrations_company_id_enabled");
 
                     b.ToTable("webhook_registrations", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Server.Webhooks.WebhookReplay", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CompanyId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("company_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("OnlyFailed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("only_failed");
+
+                    b.Property<int>("Queued")
+                        .HasColumnType("integer")
+                        .HasColumnName("queued");
+
+                    b.Property<DateTime>("Since")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("since");
+
+                    b.Property<DateTime?>("Until")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("until");
+
+                    b.Property<long>("WebhookId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("webhook_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_webhook_replays");
+
+                    b.HasIndex("WebhookId")
+                        .HasDatabaseName("ix_webhook_replays_webhook_id");
+
+                    b.HasIndex("CompanyId", "Id")
+                        .HasDatabaseName("ix_webhook_replays_company_id_id");
+
+                    b.ToTable("webhook_replays", (string)null);
                 });
 
             modelBuilder.Entity("TechLink.Server.WorkOrders.Note", b =>

@@ -249,9 +249,17 @@ namespace TechLink.Server.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("endpoint_id");
 
+                    b.Property<bool>("IsTest")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_test");
+
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT")
                         .HasColumnName("last_error");
+
+                    b.Property<int?>("LastStatusCode")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_status_code");
 
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("TEXT")
@@ -274,6 +282,14 @@ namespace TechLink.Server.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("redelivery_of_id");
 
+                    b.Property<long?>("ReplayId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("replay_id");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sequence");
+
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER")
                         .HasColumnName("status");
@@ -291,17 +307,29 @@ namespace TechLink.Server.Data.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
 
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_deliveries_created_at");
+
                     b.HasIndex("MessageId")
                         .HasDatabaseName("ix_deliveries_message_id");
 
                     b.HasIndex("RedeliveryOfId")
                         .HasDatabaseName("ix_deliveries_redelivery_of_id");
 
+                    b.HasIndex("ReplayId")
+                        .HasDatabaseName("ix_deliveries_replay_id");
+
+                    b.HasIndex("EndpointId", "CreatedAt")
+                        .HasDatabaseName("ix_deliveries_endpoint_id_created_at");
+
                     b.HasIndex("EndpointId", "Id")
                         .HasDatabaseName("ix_deliveries_endpoint_id_id");
 
                     b.HasIndex("Status", "NextAttemptAt")
                         .HasDatabaseName("ix_deliveries_status_next_attempt_at");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_deliveries_tenant_id_created_at");
 
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_deliveries_tenant_id_id");
@@ -310,6 +338,134 @@ namespace TechLink.Server.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_deliveries_endpoint_id_status_next_attempt_at");
 
                     b.ToTable("deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointHealth", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<DateTime?>("AuthRejectedSince")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("auth_rejected_since");
+
+                    b.Property<int>("ConsecutiveFailedDeliveries")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("consecutive_failed_deliveries");
+
+                    b.Property<DateTime?>("FailingSince")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failing_since");
+
+                    b.Property<DateTime?>("LastFailureAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_failure_at");
+
+                    b.Property<DateTime?>("LastSuccessAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_success_at");
+
+                    b.HasKey("EndpointId")
+                        .HasName("pk_endpoint_health");
+
+                    b.ToTable("endpoint_health", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointSequence", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("SubjectKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_key");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("value");
+
+                    b.HasKey("EndpointId", "SubjectKey")
+                        .HasName("pk_endpoint_sequences");
+
+                    b.ToTable("endpoint_sequences", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointStatsBucket", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<DateTime>("BucketStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<int>("D0")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d0");
+
+                    b.Property<int>("D1")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d1");
+
+                    b.Property<int>("D10")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d10");
+
+                    b.Property<int>("D11")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d11");
+
+                    b.Property<int>("D2")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d2");
+
+                    b.Property<int>("D3")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d3");
+
+                    b.Property<int>("D4")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d4");
+
+                    b.Property<int>("D5")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d5");
+
+                    b.Property<int>("D6")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d6");
+
+                    b.Property<int>("D7")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d7");
+
+                    b.Property<int>("D8")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d8");
+
+                    b.Property<int>("D9")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d9");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("succeeded");
+
+                    b.HasKey("EndpointId", "BucketStart")
+                        .HasName("pk_endpoint_stats");
+
+                    b.HasIndex("BucketStart")
+                        .HasDatabaseName("ix_endpoint_stats_bucket_start");
+
+                    b.ToTable("endpoint_stats", (string)null);
                 });
 
             modelBuilder.Entity("TechLink.Delivery.Model.OutboxMessage", b =>
@@ -339,12 +495,28 @@ namespace TechLink.Server.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("subject");
 
+                    b.Property<string>("SubjectKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_key");
+
                     b.Property<long>("TenantId")
                         .HasColumnType("INTEGER")
                         .HasColumnName("tenant_id");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_outbox_messages_created_at");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_outbox_messages_tenant_id_created_at");
 
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_outbox_messages_tenant_id_id");
@@ -469,6 +641,61 @@ namespace TechLink.Server.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_asp_net_users_company_id_id");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Server.Audit.AuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Changes")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("changes");
+
+                    b.Property<long?>("CompanyId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("company_id");
+
+                    b.Property<string>("TargetId")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_id");
+
+                    b.Property<string>("TargetType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_entries");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_audit_entries_at");
+
+                    b.HasIndex("CompanyId", "At")
+                        .HasDatabaseName("ix_audit_entries_company_id_at");
+
+                    b.ToTable("audit_entries", (string)null);
                 });
 
             modelBuilder.Entity("TechLink.Server.Companies.ApiKey", b =>
@@ -675,6 +902,24 @@ namespace TechLink.Server.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTime?>("CredentialsChangedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("credentials_changed_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime?>("DisabledAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("disabled_at");
+
+                    b.Property<string>("DisabledReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("disabled_reason");
+
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER")
                         .HasColumnName("enabled");
@@ -683,6 +928,10 @@ namespace TechLink.Server.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("event_types");
+
+                    b.Property<bool>("Paused")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("paused");
 
                     b.Property<DateTime?>("PreviousSecretExpiresAt")
                         .HasColumnType("TEXT")
@@ -724,6 +973,53 @@ namespace TechLink.Server.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_webhook_registrations_company_id_enabled");
 
                     b.ToTable("webhook_registrations", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Server.Webhooks.WebhookReplay", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CompanyId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("company_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("OnlyFailed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("only_failed");
+
+                    b.Property<int>("Queued")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("queued");
+
+                    b.Property<DateTime>("Since")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("since");
+
+                    b.Property<DateTime?>("Until")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("until");
+
+                    b.Property<long>("WebhookId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("webhook_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_webhook_replays");
+
+                    b.HasIndex("WebhookId")
+                        .HasDatabaseName("ix_webhook_replays_webhook_id");
+
+                    b.HasIndex("CompanyId", "Id")
+                        .HasDatabaseName("ix_webhook_replays_company_id_id");
+
+                    b.ToTable("webhook_replays", (string)null);
                 });
 
             modelBuilder.Entity("TechLink.Server.WorkOrders.Note", b =>
