@@ -36,6 +36,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<WebhookSender>();
         services.TryAddSingleton<DeliverySignal>();
         services.TryAddSingleton<OutboxInterceptor>();
+        services.TryAddSingleton<EndpointChanges>();
         services.TryAddSingleton<DeliveryMetrics>();
         services.TryAddSingleton(sp => new DeliveryNode(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.NodeId ?? DefaultNodeId()));
         services.TryAddSingleton(DeliveryProviders.Store<TContext>);

@@ -23,5 +23,10 @@ internal static class LogEventIds
     public const int Postponed = 1015;
     public const int PrefetchFailed = 1016;
 
+    // Pause, replay and changes that apply at once (issue 14); 1040-1049 kept for them.
+    public const int EndpointPaused = 1040;
+    public const int ResumedWhileParking = 1041;
+    public const int EndpointsChanged = 1042;
+
     public const int UnexpectedSendError = 2001;
 }

@@ -6,7 +6,8 @@ namespace TechLink.Delivery.Dispatching;
 
 /// <summary>
 /// One attempt of a claimed delivery: looks up where its registration points now, sends, and decides what follows
-/// (<see cref="RetryPolicy"/>). A deleted or disabled registration fails the delivery without sending or counting an attempt.
+/// (<see cref="RetryPolicy"/>). A deleted or disabled registration fails the delivery without sending or counting an attempt;
+/// a paused one parks it (<see cref="Parking"/>).
 /// </summary>
 internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directory, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger)
 {
@@ -20,6 +21,13 @@ internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directo
             logger.EndpointUnavailable(claim.Id, claim.EndpointId, reason);
             metrics.DeliveryFinished(DeliveryStatus.Failed);
             return new DeliveryResult(claim, DeliveryStatus.Failed, claim.AttemptCount, claim.NextAttemptAt, time.GetUtcNow().UtcDateTime, reason, null);
+        }
+
+        if (target.Paused)
+        {
+            // Kept pending with no attempt counted; resuming unparks it (and PauseRecheck closes the race with a resume).
+            logger.EndpointPaused(claim.Id, claim.EndpointId);
+            return DeliveryResult.Park(claim);
         }
 
         var outcome = await sender.SendAsync(target, claim.WebhookId, claim.Payload, cancellationToken);

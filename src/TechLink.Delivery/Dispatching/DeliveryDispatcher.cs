@@ -68,7 +68,10 @@ public sealed class DeliveryDispatcher : BackgroundService
         _logger = logger;
         _scheduler = new EndpointScheduler(options);
         _attempter = new Attempter(sender, directory, metrics, options, time, logger);
-        _writer = new ResultWriter(store, _scheduler, _hungry, metrics, options, time, logger);
+        _writer = new ResultWriter(store, _scheduler, _hungry, metrics, options, time, logger)
+        {
+            Recheck = new PauseRecheck(store, directory, signal, logger),
+        };
         _wakeSource = wakeSource;
         _sampler = new BacklogSampler(store, metrics, options, time, logger);
     }

@@ -64,6 +64,15 @@ internal abstract class DeliveryStoreBase<TContext>(IDbContextFactory<TContext> 
         return moved;
     }
 
+    public async Task<int> UnparkAsync(IReadOnlyCollection<long> endpoints, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await BeginWriteAsync(db, cancellationToken);
+        var moved = await Parking.UnparkAsync(db, endpoints, cancellationToken);
+        if (transaction is not null) await transaction.CommitAsync(cancellationToken);
+        return moved;
+    }
+
     public async Task<(long Count, DateTime? Oldest)> BacklogAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);

@@ -247,7 +247,7 @@ internal sealed class EndpointScheduler
         {
             foreach (var result in results)
             {
-                if (result.Status != DeliveryStatus.Pending || _ownDue.Count >= MaxOwnDue) continue;
+                if (result.Status != DeliveryStatus.Pending || result.Parks || _ownDue.Count >= MaxOwnDue) continue;
                 _ownDue.Enqueue(result.Claim.EndpointId, result.NextAttemptAt);
                 any = true;
             }

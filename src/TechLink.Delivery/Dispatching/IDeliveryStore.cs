@@ -26,6 +26,12 @@ internal sealed record DeliveryResult(
     public static DeliveryResult Release(ClaimedDelivery claim, DateTime? retryAt = null) =>
         new(claim, Model.DeliveryStatus.Pending, claim.AttemptCount, retryAt ?? claim.NextAttemptAt, null, null, null);
 
+    /// <summary>Hands the lease back without counting an attempt and parks the row (its endpoint is paused: <see cref="Parking"/>).</summary>
+    public static DeliveryResult Park(ClaimedDelivery claim) => Release(claim, Parking.Until);
+
+    /// <summary>Whether this result parks its row.</summary>
+    public bool Parks => Attempt is null && Status == Model.DeliveryStatus.Pending && Parking.IsParked(NextAttemptAt);
+
     /// <summary>Whether the row's last error is (re)written: after an attempt, or when the delivery ends.</summary>
     public bool WritesError => Attempt is not null || Status != Model.DeliveryStatus.Pending;
 }
@@ -60,6 +66,9 @@ internal interface IDeliveryStore
     /// how many.
     /// </summary>
     Task<int> PostponeAsync(IReadOnlyCollection<long> endpoints, DateTime until, DateTime now, CancellationToken cancellationToken);
+
+    /// <summary>Makes the parked rows of these endpoints due again (<see cref="Parking.UnparkAsync"/>); answers how many.</summary>
+    Task<int> UnparkAsync(IReadOnlyCollection<long> endpoints, CancellationToken cancellationToken);
 
     Task<(long Count, DateTime? Oldest)> BacklogAsync(CancellationToken cancellationToken);
 }

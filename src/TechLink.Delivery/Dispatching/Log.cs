@@ -50,6 +50,15 @@ internal static partial class Log
     [LoggerMessage(EventId = LogEventIds.PrefetchFailed, Level = LogLevel.Warning, Message = "Looking up the endpoints of {Count} claimed deliveries at once failed; each send looks its own up")]
     public static partial void PrefetchFailed(this ILogger logger, Exception exception, int count);
 
+    [LoggerMessage(EventId = LogEventIds.EndpointPaused, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} parked: endpoint {EndpointId} is paused")]
+    public static partial void EndpointPaused(this ILogger logger, long deliveryId, long endpointId);
+
+    [LoggerMessage(EventId = LogEventIds.ResumedWhileParking, Level = LogLevel.Information, Message = "Endpoint(s) {EndpointIds} resumed while their deliveries were being parked: {Count} unparked")]
+    public static partial void ResumedWhileParking(this ILogger logger, string endpointIds, int count);
+
+    [LoggerMessage(EventId = LogEventIds.EndpointsChanged, Level = LogLevel.Debug, Message = "Endpoint(s) {EndpointIds} changed on another node: forgotten")]
+    public static partial void EndpointsChanged(this ILogger logger, string endpointIds);
+
     [LoggerMessage(EventId = LogEventIds.ResultsAbandoned, Level = LogLevel.Warning, Message = "{Count} delivery results not written at shutdown; their leases will expire and they will be sent again")]
     public static partial void ResultsAbandoned(this ILogger logger, int count);
 }

@@ -20,6 +20,9 @@ internal sealed class ResultWriter
     private readonly ILogger _logger;
     private readonly Channel<DeliveryResult> _results;
 
+    /// <summary>Run after each written batch that parked rows (set by the dispatcher).</summary>
+    public PauseRecheck? Recheck { get; init; }
+
     /// <param name="retriesDue">Raised when results were written back as pending (their endpoints will want claims).</param>
     public ResultWriter(IDeliveryStore store, EndpointScheduler scheduler, DeliverySignal retriesDue, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger)
     {
@@ -108,6 +111,8 @@ internal sealed class ResultWriter
             try
             {
                 var lost = await _store.WriteAsync(batch, hardStop);
+                // A failure here writes the batch again: harmless, its leases are gone so nothing is written twice.
+                if (Recheck is not null) await Recheck.AfterWriteAsync(batch, hardStop);
                 if (lost > 0) _logger.LeaseLost(lost);
                 _metrics.Written(batch.Count);
                 if (_scheduler.Written(batch)) _retriesDue.Notify();

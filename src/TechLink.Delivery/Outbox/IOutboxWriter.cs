@@ -20,4 +20,10 @@ internal interface IOutboxWriter
 
     /// <summary>The same, after a save that committed without a transaction of its own (a single statement).</summary>
     Task NotifyCommittedAsync(Microsoft.EntityFrameworkCore.DbContext context, IReadOnlyCollection<long> endpoints, bool async, CancellationToken cancellationToken);
+
+    /// <summary>A command that sends <paramref name="payload"/> as it is on the wake-up channel at commit (<see cref="EndpointChanges"/>); null where every writer is in this process.</summary>
+    DbCommand? CreateNotify(DbTransaction transaction, string payload) => null;
+
+    /// <summary>Sends <paramref name="payload"/> as it is on the wake-up channel now.</summary>
+    Task NotifyCommittedAsync(Microsoft.EntityFrameworkCore.DbContext context, string payload, bool async, CancellationToken cancellationToken) => Task.CompletedTask;
 }

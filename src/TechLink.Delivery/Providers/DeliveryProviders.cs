@@ -66,6 +66,7 @@ internal static class DeliveryProviders
             DeliveryProvider.Postgres => new PostgresNotificationListener<TContext>(
                 services.GetRequiredService<IDbContextFactory<TContext>>(),
                 services.GetRequiredService<DeliverySignal>(),
+                services.GetRequiredService<IEndpointDirectory>(),
                 services.GetRequiredService<TimeProvider>(),
                 services.GetRequiredService<ILogger<DeliveryDispatcher>>()),
             _ => InProcessWakeSource.Instance,

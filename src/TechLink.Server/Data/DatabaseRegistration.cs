@@ -47,7 +47,9 @@ internal static class DatabaseRegistration
 
     // Writes the events queued by EventOutbox with each save, in its transaction, and wakes the dispatcher (and, on
     // PostgreSQL, the other nodes) as soon as a change with deliveries commits.
-    private static void Configure(IServiceProvider sp, DbContextOptionsBuilder o) => o.AddInterceptors(sp.GetRequiredService<OutboxInterceptor>());
+    // Registration changes are forgotten by every node's endpoint directory when they commit.
+    private static void Configure(IServiceProvider sp, DbContextOptionsBuilder o) =>
+        o.AddInterceptors(sp.GetRequiredService<OutboxInterceptor>(), sp.GetRequiredService<Webhooks.RegistrationChangeInterceptor>());
 
     private sealed class UpcastFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<TechLinkDbContext>
         where T : TechLinkDbContext

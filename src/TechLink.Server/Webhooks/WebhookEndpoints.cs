@@ -32,6 +32,7 @@ public static class WebhookEndpoints
         group.MapGet("/{webhook_id}/secret", GetSecretAsync);
         group.MapPost("/{webhook_id}/secret/rotate", RotateSecretAsync);
         group.MapPost("/{webhook_id}/test", TestAsync).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        group.MapWebhookOperations();
         return api;
     }
 
@@ -113,17 +114,25 @@ public static class WebhookEndpoints
             request = request with { Token = request.Token ?? "", Enabled = request.Enabled ?? true };
         }
 
-        var (type, url) = (r.Type, r.Url);
+        var (type, url, wasEnabled) = (r.Type, r.Url, r.Enabled);
         Apply(r, request, v, secrets, delivery.Value);
         if (v.Failed) return v.Problem();
         r.UpdatedAt = Formats.Now(clock);
-        return await db.InTransactionAsync<IResult>(async () =>
+        var result = await db.InTransactionAsync<IResult>(async () =>
         {
             // Only a new type or URL can make it identical to another; a toggle never is refused for what exists.
             if ((r.Type != type || r.Url != url) && await RegistrationRules.CheckAsync(db, r, maxPerCompany: null, ct) is { } refusal) return refusal;
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected)));
         }, ct);
+
+        // Enabled again: a replay queued while it was disabled waits parked until now.
+        if (!wasEnabled && r.Enabled && result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK })
+        {
+            await WebhookOperationsEndpoints.UnparkIfActiveAsync(db, r, http.RequestServices.GetRequiredService<EndpointChanges>(), ct);
+        }
+
+        return result;
     }
 
     private static void Apply(WebhookRegistration r, WebhookRequest request, Validator v, WebhookSecrets secrets, DeliveryOptions delivery)

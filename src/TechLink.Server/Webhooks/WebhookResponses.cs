@@ -10,9 +10,12 @@ public sealed record WebhookResponse(
     string WebhookId, string CompanyId, string Type, string Url, string? Token, bool Enabled, IReadOnlyList<string> EventTypes,
     string CreatedAt, string UpdatedAt, string? SigningSecret = null)
 {
+    /// <summary>Deliveries are kept pending, unattempted, until resumed (<c>POST /webhooks/{id}/resume</c>).</summary>
+    public bool Paused { get; init; }
+
     public static WebhookResponse From(WebhookRegistration r, string? clearToken, string? signingSecret = null) => new(
         Formats.Id(r.Id), Formats.Id(r.CompanyId), r.Type, r.Url, WebhookSecrets.Mask(clearToken), r.Enabled, r.EventTypeList,
-        Formats.Instant(r.CreatedAt), Formats.Instant(r.UpdatedAt), signingSecret);
+        Formats.Instant(r.CreatedAt), Formats.Instant(r.UpdatedAt), signingSecret) { Paused = r.Paused };
 }
 
 public sealed record SecretResponse(string WebhookId, string SigningSecret, string? PreviousSecretExpiresAt);

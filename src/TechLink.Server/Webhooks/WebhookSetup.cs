@@ -17,6 +17,7 @@ internal static class WebhookSetup
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<IEndpointDirectory, EndpointDirectory>();
+        services.AddSingleton<RegistrationChangeInterceptor>();
         services.AddTechLinkDelivery<TechLinkDbContext>(configuration);
         if (options.Environment == TechLinkEnvironment.Production)
         {

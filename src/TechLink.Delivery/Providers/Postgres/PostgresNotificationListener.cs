@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using TechLink.Delivery.Dispatching;
+using TechLink.Delivery.Model;
 
 namespace TechLink.Delivery.Providers.Postgres;
 
@@ -10,7 +11,7 @@ namespace TechLink.Delivery.Providers.Postgres;
 /// the <see cref="DeliverySignal"/>; reconnects with a backoff, and looks once after each (re)connection, since
 /// notifications sent while nobody listened are lost.
 /// </summary>
-internal sealed class PostgresNotificationListener<TContext>(IDbContextFactory<TContext> factory, DeliverySignal signal, TimeProvider time, ILogger logger) : IDeliveryWakeSource
+internal sealed class PostgresNotificationListener<TContext>(IDbContextFactory<TContext> factory, DeliverySignal signal, IEndpointDirectory directory, TimeProvider time, ILogger logger) : IDeliveryWakeSource
     where TContext : DbContext
 {
     private static readonly TimeSpan PingAfter = TimeSpan.FromSeconds(30);
@@ -24,7 +25,7 @@ internal sealed class PostgresNotificationListener<TContext>(IDbContextFactory<T
             try
             {
                 connection = await CreateConnectionAsync(cancellationToken);
-                connection.Notification += (_, e) => signal.NotifyFromPayload(e.Payload);
+                connection.Notification += (_, e) => Heard(e.Payload);
                 await connection.OpenAsync(cancellationToken);
                 await using (var listen = new NpgsqlCommand($"LISTEN {PostgresOutboxWriter.Channel}", connection))
                 {
@@ -33,6 +34,8 @@ internal sealed class PostgresNotificationListener<TContext>(IDbContextFactory<T
 
                 logger.Listening(PostgresOutboxWriter.Channel);
                 failures = 0;
+                // Changes made while nobody listened were not heard either: forget every cached endpoint.
+                directory.Invalidate([]);
                 signal.Notify();
                 while (true)
                 {
@@ -59,6 +62,20 @@ internal sealed class PostgresNotificationListener<TContext>(IDbContextFactory<T
             {
                 if (connection is not null) await connection.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>An endpoint change (<see cref="EndpointChanges"/>) is forgotten at once, in order; anything else wakes the dispatcher.</summary>
+    private void Heard(string payload)
+    {
+        if (EndpointChanges.TryParse(payload, out var endpoints))
+        {
+            directory.Invalidate(endpoints);
+            logger.EndpointsChanged(endpoints.Count == 0 ? "(all)" : string.Join(",", endpoints));
+        }
+        else
+        {
+            signal.NotifyFromPayload(payload);
         }
     }
 

@@ -67,7 +67,10 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
         _ = async ? await command.ExecuteNonQueryAsync(cancellationToken) : command.ExecuteNonQuery();
     }
 
-    public DbCommand? CreateNotify(DbTransaction transaction, IReadOnlyCollection<long> endpoints)
+    public DbCommand? CreateNotify(DbTransaction transaction, IReadOnlyCollection<long> endpoints) =>
+        CreateNotify(transaction, DeliverySignal.Payload(endpoints));
+
+    public DbCommand? CreateNotify(DbTransaction transaction, string payload)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         var command = transaction.Connection!.CreateCommand();
@@ -75,15 +78,17 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
         command.CommandText = NotifySql;
         var parameter = command.CreateParameter();
         parameter.ParameterName = "endpoints";
-        parameter.Value = DeliverySignal.Payload(endpoints);
+        parameter.Value = payload;
         command.Parameters.Add(parameter);
         return command;
     }
 
-    public async Task NotifyCommittedAsync(DbContext context, IReadOnlyCollection<long> endpoints, bool async, CancellationToken cancellationToken)
+    public Task NotifyCommittedAsync(DbContext context, IReadOnlyCollection<long> endpoints, bool async, CancellationToken cancellationToken) =>
+        NotifyCommittedAsync(context, DeliverySignal.Payload(endpoints), async, cancellationToken);
+
+    public async Task NotifyCommittedAsync(DbContext context, string payload, bool async, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var payload = DeliverySignal.Payload(endpoints);
         if (async) await context.Database.ExecuteSqlRawAsync(NotifySql, [new NpgsqlParameter("endpoints", payload)], cancellationToken);
         else context.Database.ExecuteSqlRaw(NotifySql, new NpgsqlParameter("endpoints", payload));
     }
