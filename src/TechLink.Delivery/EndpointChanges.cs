@@ -65,7 +65,7 @@ public sealed class EndpointChanges(IEndpointDirectory directory, DeliverySignal
     }
 
     /// <summary>Reads a change notification's endpoints (empty: all); false when the payload is not one.</summary>
-    public static bool TryParse(string? payload, out List<long> endpoints)
+    public static bool TryRead(string? payload, out List<long> endpoints)
     {
         endpoints = [];
         if (payload is null || !payload.StartsWith(Prefix, StringComparison.Ordinal)) return false;

@@ -68,7 +68,7 @@ internal sealed class PostgresNotificationListener<TContext>(IDbContextFactory<T
     /// <summary>An endpoint change (<see cref="EndpointChanges"/>) is forgotten at once, in order; anything else wakes the dispatcher.</summary>
     private void Heard(string payload)
     {
-        if (EndpointChanges.TryParse(payload, out var endpoints))
+        if (EndpointChanges.TryRead(payload, out var endpoints))
         {
             directory.Invalidate(endpoints);
             logger.EndpointsChanged(endpoints.Count == 0 ? "(all)" : string.Join(",", endpoints));
