@@ -83,6 +83,8 @@ public sealed class SeededCompany
         ids["task_id"] = (await tenant.Client.PostJsonAsync($"{basePath}/tasks", new { title = "Task " + marker }, HttpStatusCode.Created)).Str("task_id");
         await tenant.Staff.PostJsonAsync($"{basePath}/assign", new { tech_name = "Tech " + marker, tech_phone = "555" }, HttpStatusCode.OK);
         ids["delivery_id"] = (await tenant.DeliveriesAsync()).First().Str("delivery_id");
+        ids["replay_id"] = (await tenant.Client.PostJsonAsync($"/api/v1/webhooks/{ids["webhook_id"]}/replay", new { since = "2000-01-01T00:00:00Z" }, HttpStatusCode.Accepted))
+            .Str("replay_id");
         return new SeededCompany(tenant, marker, userName, password, ids);
     }
 
@@ -104,6 +106,7 @@ public sealed class SeededCompany
         foreach (var w in (await client.GetJsonAsync("/api/v1/webhooks?limit=1000")).Items()) Add("webhook", w.Str("webhook_id"));
         foreach (var k in (await Tenant.Staff.GetJsonAsync($"/api/v1/companies/{Tenant.CompanyId}/api-keys")).Items()) Add("api_key", k.Str("api_key_id"));
         foreach (var e in await Tenant.EventsAsync()) Add("event", e.Str("event_id"));
+        Add("replay", Ids["replay_id"]);
         foreach (var d in await Tenant.DeliveriesAsync())
         {
             Add("delivery", d.Str("delivery_id"));
@@ -142,6 +145,7 @@ public sealed class SeededCompany
         "question_id" => "question",
         "task_id" => "task",
         "api_key_id" => "api_key",
+        "replay_id" => "replay",
         _ => null,
     };
 
