@@ -36,6 +36,7 @@ internal static class Program
         root.Subcommands.Add(TriggerCommand.Create(io));
         root.Subcommands.Add(EventsCommand.Create(io));
         root.Subcommands.Add(KeysCommand.Create(io));
+        root.Subcommands.Add(WebhooksCommand.Create(io));
         root.Subcommands.Add(TechLink.Cli.Sandbox.SandboxCommand.Create(io));
         CommandHelp.Install(root);
         return root;

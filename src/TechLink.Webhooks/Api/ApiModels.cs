@@ -97,3 +97,23 @@ public sealed record ApiKey(string ApiKeyId, string? Name, DateTimeOffset? Creat
 internal sealed record NameBody(string Name);
 
 internal sealed record ContentBody(string Content);
+
+/// <summary>A replay request: <c>{since, until?, only_failed?}</c>.</summary>
+/// <param name="Since">ISO 8601 instant: deliveries (or events) created from then on.</param>
+/// <param name="Until">ISO 8601 instant, exclusive; null: up to now.</param>
+/// <param name="OnlyFailed">True (the default): the registration's failed deliveries; false: every matching event of the company.</param>
+public sealed record WebhookReplayRequest(string Since, string? Until = null, bool? OnlyFailed = null);
+
+/// <summary>A replay just queued: <c>{replay_id, queued}</c>.</summary>
+/// <param name="ReplayId">Id to follow its progress with.</param>
+/// <param name="Queued">Deliveries it queued.</param>
+public sealed record WebhookReplayStarted(string ReplayId, int Queued);
+
+/// <summary>A replay's progress: <c>{replay_id, webhook_id, queued, pending, succeeded, failed}</c>.</summary>
+/// <param name="ReplayId">Id.</param>
+/// <param name="WebhookId">The registration replayed to.</param>
+/// <param name="Queued">Deliveries queued.</param>
+/// <param name="Pending">Not sent yet (or being retried).</param>
+/// <param name="Succeeded">Delivered.</param>
+/// <param name="Failed">Failed all their attempts again.</param>
+public sealed record WebhookReplayProgress(string ReplayId, string WebhookId, int Queued, int Pending, int Succeeded, int Failed);

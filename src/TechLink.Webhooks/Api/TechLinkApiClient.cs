@@ -163,6 +163,17 @@ public sealed class TechLinkApiClient
         await EnsureSuccessAsync(response, cancellationToken);
     }
 
+    /// <summary>
+    /// <c>POST /webhooks/{webhook_id}/replay</c>: queues a new attempt series for the registration's failed deliveries
+    /// created in the range (or, with <see cref="WebhookReplayRequest.OnlyFailed"/> false, for every matching event).
+    /// </summary>
+    public Task<WebhookReplayStarted> StartReplayAsync(string webhookId, WebhookReplayRequest request, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<WebhookReplayStarted>(HttpMethod.Post, Url($"webhooks/{Esc(webhookId)}/replay"), request, cancellationToken);
+
+    /// <summary><c>GET /webhooks/replays/{replay_id}</c>: how many of a replay's deliveries are pending, succeeded or failed.</summary>
+    public Task<WebhookReplayProgress> GetReplayAsync(string replayId, CancellationToken cancellationToken = default) =>
+        GetAsync<WebhookReplayProgress>(Url($"webhooks/replays/{Esc(replayId)}"), cancellationToken);
+
     private static async IAsyncEnumerable<T> AllPages<T>(Func<string?, Task<Page<T>>> fetch, string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         do
