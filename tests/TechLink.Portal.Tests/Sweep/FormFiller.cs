@@ -116,6 +116,7 @@ public static class FormFiller
             (_, "answer") => $"Sweep answer {i}",
             (_, "due") => "2026-12-15",
             (_, "testevent") => "work order status change",
+            ("/Companies/Webhooks", "since") => "2000-01-01T00:00",
             _ => field.Type == typeof(bool) ? "false" : "",
         };
     }

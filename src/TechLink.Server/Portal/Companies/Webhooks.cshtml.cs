@@ -34,7 +34,7 @@ public sealed record WebhookStats(DeliveryStatus? LastStatus, string? LastEvent,
 /// </summary>
 public sealed class WebhooksModel(
     TechLinkDbContext db, WebhookSecrets secrets, WebhookSender sender, TestSendLimiter limiter, IOptions<DeliveryOptions> delivery,
-    IOptions<WebhookOptions> limits, TimeProvider clock)
+    IOptions<WebhookOptions> limits, TimeProvider clock, EndpointChanges changes)
     : CompanyPage(db)
 {
     public override string Tab => "webhooks";
@@ -47,6 +47,12 @@ public sealed class WebhooksModel(
 
     [BindProperty(SupportsGet = true)]
     public string? Edit { get; set; }
+
+    /// <summary>A replay started from this page, whose progress is shown (<c>?replay=</c>).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Replay { get; set; }
+
+    public ReplayProgress? ReplayShown { get; private set; }
 
     public IReadOnlyList<WebhookResponse> Registrations { get; private set; } = [];
 
@@ -110,6 +116,30 @@ public sealed class WebhooksModel(
         return outcome.Succeeded ? Done("Webhook registration deleted.") : await PageAsync(ct, id);
     }
 
+    public async Task<IActionResult> OnPostPauseAsync(string id, CancellationToken ct)
+    {
+        if (!await OwnsAsync(id, ct)) return NotFound();
+        var outcome = await CallAsync(WebhookOperationsEndpoints.PauseAsync(id, HttpContext, Db, secrets, changes, clock, ct));
+        return outcome.Succeeded ? Done("Registration paused: its deliveries wait, unattempted, until you resume it.", fragment: $"webhook-{id}") : await PageAsync(ct, id);
+    }
+
+    public async Task<IActionResult> OnPostResumeAsync(string id, CancellationToken ct)
+    {
+        if (!await OwnsAsync(id, ct)) return NotFound();
+        var outcome = await CallAsync(WebhookOperationsEndpoints.ResumeAsync(id, HttpContext, Db, secrets, changes, clock, ct));
+        return outcome.Succeeded ? Done("Registration resumed: the deliveries that waited are sent now, oldest first.", fragment: $"webhook-{id}") : await PageAsync(ct, id);
+    }
+
+    /// <summary>"Replay failed": the times are the browser's local input, read as UTC (the page says so).</summary>
+    public async Task<IActionResult> OnPostReplayAsync(string id, string? since, string? until, CancellationToken ct)
+    {
+        if (!await OwnsAsync(id, ct)) return NotFound();
+        var outcome = await CallAsync(WebhookOperationsEndpoints.ReplayAsync(id, new ReplayRequest(Blank(since), Blank(until), OnlyFailed: true), HttpContext, Db, changes, clock, ct));
+        if (!outcome.Succeeded) return await PageAsync(ct, id);
+        var started = outcome.As<ReplayStarted>();
+        return Done($"Replay {started.ReplayId}: {started.Queued} failed deliveries queued again.", new { replay = started.ReplayId }, fragment: $"webhook-{id}");
+    }
+
     public async Task<IActionResult> OnPostRevealAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
@@ -154,6 +184,11 @@ public sealed class WebhooksModel(
         if (Edit is not null && HttpMethods.IsGet(Request.Method) && Registrations.FirstOrDefault(r => r.WebhookId == Edit) is { } editing)
         {
             Form = new WebhookForm { Type = editing.Type, Url = editing.Url, Enabled = editing.Enabled };
+        }
+
+        if (Replay is not null && ApiOutcome.From(await WebhookOperationsEndpoints.GetReplayAsync(Replay, HttpContext, Db, ct)) is { Succeeded: true } replay)
+        {
+            ReplayShown = replay.As<ReplayProgress>();
         }
 
         var companyId = Company.Id;
