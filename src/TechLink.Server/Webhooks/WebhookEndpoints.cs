@@ -181,6 +181,8 @@ public static class WebhookEndpoints
         if (r is null) return Problems.NotFound("webhook registration");
         db.WebhookRegistrations.Remove(r);
         await db.SaveChangesAsync(ct);
+        // Deliveries parked while it was paused are due again, so the dispatcher ends them ("registration deleted").
+        await http.RequestServices.GetRequiredService<EndpointChanges>().UnparkAsync(db, [r.Id], ct);
         return TypedResults.NoContent();
     }
 

@@ -161,6 +161,21 @@ public abstract class WebhookOperationsTests(AppFixture fixture, PostgresFixture
         Assert.Equal(0, progress.GetProperty("pending").GetInt32());
     }
 
+    [Fact]
+    public async Task DeletePausedRegistration_ParkedDeliveriesEndFailed()
+    {
+        var tenant = await App.NewTenantAsync();
+        var hook = (await tenant.CreateWebhookAsync("site created", new Uri("http://127.0.0.1:9/deleted"))).Str("webhook_id");
+        await tenant.Client.PostJsonAsync($"/api/v1/webhooks/{hook}/pause", null, HttpStatusCode.OK);
+        await tenant.CreateSiteAsync();
+        await WaitForDeliveriesAsync(tenant, hook, 1, d => d.Str("next_attempt_at") == Parked);
+
+        (await tenant.Client.DeleteAsync($"/api/v1/webhooks/{hook}")).EnsureSuccessStatusCode();
+        var failed = await WaitForDeliveriesAsync(tenant, hook, 1, d => d.Str("status") == "failed");
+        Assert.Equal("registration deleted", failed[0].Str("last_error"));
+        Assert.Equal(0, failed[0].GetProperty("attempt_count").GetInt32());
+    }
+
     [Theory]
     [InlineData("{}", "since")]
     [InlineData("{\"since\":\"yesterday\"}", "since")]
