@@ -71,6 +71,9 @@ public sealed partial class WebhookSender : IDisposable
             // connection is dropped (the default, 1 MB per attempt, is a lot to read from a receiver that never stops).
             MaxResponseDrainSize = 64 * 1024,
             ConnectCallback = ConnectAsync,
+            // The sender sets traceparent itself, to the attempt span's (DeliveryTracing); the handler's own propagation
+            // would replace it with that of the HTTP client span beneath.
+            ActivityHeadersPropagator = null,
         };
         _client = new HttpClient(_handler, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
