@@ -44,6 +44,21 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
         outbox.Enqueue(db, new PendingEvent(companyId, eventType, subject?.WorkOrderId, payloadJson, now, deliveries) { SubjectKey = subject?.Key });
     }
 
+    /// <summary>
+    /// Queues an event for one registration only (a <c>current</c> snapshot redelivered): a new message with a new
+    /// <c>webhook-id</c> and the subject's next <c>techlink-sequence</c> number; answers the webhook-id.
+    /// </summary>
+    public string AddForRegistration(TechLinkDbContext db, long companyId, string eventType, EventSubject subject, object payload, long registrationId)
+    {
+        var webhookId = NewWebhookId();
+        var payloadJson = JsonSerializer.Serialize(payload, payload.GetType(), ApiJson.Options);
+        outbox.Enqueue(db, new PendingEvent(companyId, eventType, subject.WorkOrderId, payloadJson, clock.GetUtcNow().UtcDateTime, [new PendingDelivery(registrationId, webhookId)])
+        {
+            SubjectKey = subject.Key,
+        });
+        return webhookId;
+    }
+
     private async Task<List<Registration>> RegistrationsAsync(TechLinkDbContext db, long companyId, CancellationToken cancellationToken)
     {
         if (!_registrations.TryGetValue(db, out var known))

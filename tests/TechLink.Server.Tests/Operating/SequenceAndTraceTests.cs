@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -65,6 +66,67 @@ public abstract class SequenceAndTraceTests(AppFixture fixture, PostgresFixture?
         await tenant.Client.PostJsonAsync($"/api/v1/webhooks/deliveries/{note.Str("delivery_id")}/redeliver", null, HttpStatusCode.Accepted);
         var copies = await _receiver.WaitForAsync(2, Deadline, r => r.Headers["webhook-id"] == note.Str("message_id"));
         Assert.All(copies, c => Assert.Equal("2", c.Headers["techlink-sequence"]));
+    }
+
+    [Fact]
+    public async Task RedeliverCurrent_SendsTheSubjectAsItIsNow_AsANewMessageWithTheNextNumber()
+    {
+        var tenant = await App.NewTenantAsync();
+        await tenant.CreateWebhookAsync("(any webhooks)", _receiver.Url("/snap"));
+        var siteId = (await tenant.CreateSiteAsync(name: "Before")).Str("site_id");
+        var created = (await tenant.DeliveriesAsync("event=" + Uri.EscapeDataString("site created"))).Single();
+        await Webhooks.DeliveryTests.WaitForDeliveryAsync(tenant, created.Str("delivery_id"), "succeeded");
+        await tenant.Client.PatchJsonAsync($"/api/v1/sites/{siteId}", new { name = "After" });
+        var current = await tenant.Client.GetJsonAsync($"/api/v1/sites/{siteId}");
+
+        var again = await tenant.Client.PostJsonAsync($"/api/v1/webhooks/deliveries/{created.Str("delivery_id")}/redeliver", new { snapshot = "current" }, HttpStatusCode.Accepted);
+        Assert.Equal(created.Str("delivery_id"), again.Str("redelivery_of"));
+        Assert.NotEqual(created.Str("message_id"), again.Str("message_id"));
+        Assert.Equal("site created", again.Str("event"));
+        var sent = (await _receiver.WaitForAsync(1, Deadline, r => r.Headers["webhook-id"] == again.Str("message_id")))[0];
+        var body = System.Text.Json.JsonDocument.Parse(sent.Body).RootElement;
+        Assert.Equal("site created", body.Str("event"));
+        Json.AssertJsonEqual(current, body.GetProperty("data"));
+        Assert.Equal("After", body.GetProperty("data").Str("name"));
+        // site created 1, site updated 2, this snapshot 3.
+        Assert.Equal("3", sent.Headers["techlink-sequence"]);
+        await Webhooks.DeliveryTests.WaitForDeliveryAsync(tenant, again.Str("delivery_id"), "succeeded");
+
+        // A task that was deleted since: no current snapshot of it.
+        var wo = (await tenant.CreateWorkOrderAsync(siteId)).Str("workorder_id");
+        var task = await tenant.Client.PostJsonAsync($"/api/v1/workorders/{wo}/tasks", new { title = "Label" }, HttpStatusCode.Created);
+        var added = (await tenant.DeliveriesAsync("event=" + Uri.EscapeDataString("work order task added"))).Single();
+        await Webhooks.DeliveryTests.WaitForDeliveryAsync(tenant, added.Str("delivery_id"), "succeeded");
+        (await tenant.Client.DeleteAsync($"/api/v1/workorders/{wo}/tasks/{task.Str("task_id")}")).EnsureSuccessStatusCode();
+        using var gone = await tenant.Client.PostAsJsonAsync($"/api/v1/webhooks/deliveries/{added.Str("delivery_id")}/redeliver", new { snapshot = "current" });
+        Assert.Equal(HttpStatusCode.Conflict, gone.StatusCode);
+        Assert.Equal("application/problem+json", gone.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("no longer exists", await gone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RedeliverSnapshot_UnknownValue400_OriginalKeepsTheMessage_ChangeEventWithoutData409()
+    {
+        var tenant = await App.NewTenantAsync();
+        await tenant.CreateWebhookAsync("(any webhooks)", _receiver.Url("/snap2"));
+        var siteId = (await tenant.CreateSiteAsync()).Str("site_id");
+        var wo = (await tenant.CreateWorkOrderAsync(siteId)).Str("workorder_id");
+        await tenant.Staff.PostJsonAsync($"/api/v1/workorders/{wo}/close", null, HttpStatusCode.OK);
+        var closed = (await tenant.DeliveriesAsync("event=" + Uri.EscapeDataString("work order closed"))).Single();
+        await Webhooks.DeliveryTests.WaitForDeliveryAsync(tenant, closed.Str("delivery_id"), "succeeded");
+        var path = $"/api/v1/webhooks/deliveries/{closed.Str("delivery_id")}/redeliver";
+
+        await (await tenant.Client.PostAsJsonAsync(path, new { snapshot = "latest" })).AssertValidationAsync("snapshot");
+        using (var noData = await tenant.Client.PostAsJsonAsync(path, new { snapshot = "current" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, noData.StatusCode);
+        }
+
+        var original = await tenant.Client.PostJsonAsync(path, new { snapshot = "original" }, HttpStatusCode.Accepted);
+        Assert.Equal(closed.Str("message_id"), original.Str("message_id"));
+        var copies = await _receiver.WaitForAsync(2, Deadline, r => r.Headers["webhook-id"] == closed.Str("message_id"));
+        Assert.Equal(copies[0].Body, copies[1].Body);
+        Assert.Equal(copies[0].Headers["techlink-sequence"], copies[1].Headers["techlink-sequence"]);
     }
 
     [Fact]
