@@ -32,6 +32,7 @@ internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directo
         }
 
         metrics.AttemptFinished(outcome);
+        metrics.AttemptFailed(claim.EndpointId, outcome);
         var result = RetryPolicy.Decide(claim, outcome, options, time.GetUtcNow().UtcDateTime, Random.Shared);
         logger.AttemptDone(claim.Id, result.AttemptCount, claim.EndpointId, outcome.Failure?.ToString() ?? "success", outcome.StatusCode, (long)outcome.Duration.TotalMilliseconds);
         if (result.Status != DeliveryStatus.Pending) metrics.DeliveryFinished(result.Status);

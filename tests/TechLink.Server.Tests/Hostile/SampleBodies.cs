@@ -26,6 +26,7 @@ public static class SampleBodies
         // A URL of its own each time: an identical registration (same type and URL) is refused with 409.
         "WebhookRequest" => $$"""{"type":"(any webhooks)","url":"http://127.0.0.1:9/fuzz-{{Guid.NewGuid():N}}","token":"fuzz-token","enabled":false}""",
         "TestRequest" => """{"event":"work order created"}""",
+        "RedeliverRequest" => """{"snapshot":"original"}""",
         _ => throw new InvalidOperationException($"No sample body for request schema '{schema}': add one to SampleBodies."),
     };
 }

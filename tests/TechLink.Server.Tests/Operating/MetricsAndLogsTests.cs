@@ -114,6 +114,33 @@ public sealed class MetricsAndLogsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_FailingEndpoint_CountedPerEndpoint_AndEveryMetricOfTheDashboardExists()
+    {
+        _receiver.Respond = r => Task.FromResult(r.Path == "/fail" ? (500, "down") : (200, "ok"));
+        var (key, _) = await DeliverOneAsync();
+        var failing = await _server.Client(key).PostJsonAsync("/api/v1/webhooks", new { type = "(any webhooks)", url = _receiver.Url("/fail").ToString() }, HttpStatusCode.Created);
+        await _server.Client(key).PostJsonAsync("/api/v1/sites", new { name = "T", timezone = "America/Los_Angeles" }, HttpStatusCode.Created);
+        var endpointLabel = $"endpoint=\"{failing.Str("webhook_id")}\"";
+        var samples = await ScrapeUntilAsync(s => s.Any(x => x.Name == "techlink_delivery_endpoint_failed_attempts_total" && x.Labels.Contains(endpointLabel, StringComparison.Ordinal))
+            && s.Any(x => x.Name == "techlink_delivery_backlog"));
+        Assert.Contains(samples, x => x.Name == "techlink_delivery_endpoint_failed_attempts_total" && x.Labels.Contains("outcome=\"HttpStatus\"", StringComparison.Ordinal) && x.Value >= 1);
+
+        var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "docs", "grafana-dashboard.json"))).RootElement;
+        var expressions = dashboard.GetProperty("panels").EnumerateArray().SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!).ToList();
+        var names = expressions.SelectMany(e => System.Text.RegularExpressions.Regex.Matches(e, "(techlink|http_server)_[a-z_]+").Select(m => m.Value)).Distinct().ToList();
+        Assert.NotEmpty(names);
+        var scraped = samples.Select(x => x.Name).ToHashSet();
+        Assert.All(names, name => Assert.Contains(name, scraped));
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TechLink.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
     public async Task Metrics_WithoutAKey401_WithAClientKey403()
     {
         var (key, _) = await DeliverOneAsync();
