@@ -99,6 +99,39 @@ public abstract class ReadinessTests : IAsyncLifetime
 public sealed class SqliteReadinessTests : ReadinessTests, IDisposable
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"techlink-ready-{Guid.NewGuid():N}.db");
+    private readonly string _broken = Path.Combine(Path.GetTempPath(), $"techlink-ready-broken-{Guid.NewGuid():N}.db");
+
+    [Fact]
+    public async Task RealDispatcher_LoopFailingOnAMissingSchema_Unhealthy_HealsOnceItWorks()
+    {
+        var connectionString = $"Data Source={_broken}";
+        await using var node = await DeliveryHarness.StartAsync(o => o.UseSqlite(connectionString), new TestEndpoints(), new Dictionary<string, string?>
+        {
+            ["TechLink:Delivery:IdlePollInterval"] = "00:00:00.200",
+        });
+        var health = node.Services.GetRequiredService<DispatcherHealth>();
+        var check = new DeliveryReadinessCheck<TestDbContext>(
+            node.Services.GetRequiredService<IDbContextFactory<TestDbContext>>(), health,
+            node.Services.GetRequiredService<IOptions<DeliveryOptions>>(), TimeProvider.System);
+        await WaitAsync(() => health.ConsecutiveLoopFailures >= 3, "the loop never failed three times in a row");
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Contains("loop", result.Description, StringComparison.Ordinal);
+
+        await using (var db = await node.CreateDbAsync()) await db.Database.EnsureCreatedAsync();
+        await WaitAsync(() => health.ConsecutiveLoopFailures == 0, "the loop never recovered");
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, string message)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException(message);
+            await Task.Delay(20);
+        }
+    }
 
     protected override Task<Action<DbContextOptionsBuilder>> CreateDatabaseAsync()
     {
@@ -109,7 +142,7 @@ public sealed class SqliteReadinessTests : ReadinessTests, IDisposable
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm", _broken, _broken + "-wal", _broken + "-shm" })
         {
             try { File.Delete(file); } catch (IOException) { }
         }
