@@ -8,7 +8,7 @@ public static class DeliveryCommands
 {
     /// <summary>
     /// Adds (without saving) a new pending delivery that repeats a finished one: same message, endpoint and
-    /// <c>webhook-id</c> (the receiver's idempotency key), a fresh attempt series, due at <paramref name="now"/>.
+    /// <c>webhook-id</c> (the receiver's idempotency key) and <c>techlink-sequence</c>, a fresh attempt series, due at <paramref name="now"/>.
     /// </summary>
     public static DeliveryRecord Redeliver(DbContext db, DeliveryRecord finished, DateTime now)
     {
@@ -29,6 +29,8 @@ public static class DeliveryCommands
             NextAttemptAt = now,
             CreatedAt = now,
             RedeliveryOfId = finished.Id,
+            // The same event to the same endpoint: the receiver sees the same position in the subject's sequence.
+            Sequence = finished.Sequence,
         };
         db.Add(record);
         return record;

@@ -11,6 +11,7 @@ public sealed class DeliveryMetrics
 
     private readonly Counter<long> _attempts;
     private readonly Counter<long> _deliveries;
+    private readonly Counter<long> _endpointFailures;
     private readonly Histogram<double> _duration;
     private readonly Histogram<int> _claimed;
     private readonly Histogram<int> _written;
@@ -26,6 +27,7 @@ public sealed class DeliveryMetrics
         var meter = meterFactory.Create(MeterName);
         _attempts = meter.CreateCounter<long>("techlink.delivery.attempts", "{attempt}", "Webhook POSTs, tagged with outcome (success or the failure kind).");
         _deliveries = meter.CreateCounter<long>("techlink.delivery.deliveries", "{delivery}", "Deliveries that reached a final status, tagged with outcome (succeeded, failed).");
+        _endpointFailures = meter.CreateCounter<long>("techlink.delivery.endpoint.failed_attempts", "{attempt}", "Failed webhook POSTs, tagged with endpoint (the registration id) and outcome: only endpoints that fail get a series.");
         _duration = meter.CreateHistogram<double>("techlink.delivery.attempt.duration", "ms", "Duration of one webhook POST.");
         _claimed = meter.CreateHistogram<int>("techlink.delivery.claim.size", "{delivery}", "Rows taken by one claim statement (round trips per delivery = 1 / size).");
         _written = meter.CreateHistogram<int>("techlink.delivery.write.size", "{delivery}", "Results written by one result transaction.");
@@ -38,6 +40,13 @@ public sealed class DeliveryMetrics
         var tag = new KeyValuePair<string, object?>("outcome", outcome.Failure is { } kind ? kind.ToString() : "success");
         _attempts.Add(1, tag);
         _duration.Record(outcome.Duration.TotalMilliseconds, tag);
+    }
+
+    /// <summary>A failed attempt, counted per endpoint (the per-endpoint failures panel).</summary>
+    internal void AttemptFailed(long endpointId, AttemptOutcome outcome)
+    {
+        if (outcome.Failure is not { } kind) return;
+        _endpointFailures.Add(1, new KeyValuePair<string, object?>("endpoint", endpointId), new KeyValuePair<string, object?>("outcome", kind.ToString()));
     }
 
     internal void Claimed(int rows) => _claimed.Record(rows);

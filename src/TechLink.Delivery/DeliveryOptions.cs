@@ -93,6 +93,14 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary><c>/health/ready</c> is unhealthy while the earliest due pending delivery has been due longer than this.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan ReadyMaxAge { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>/health/ready</c> is unhealthy after this many failed passes of the dispatcher's loop in a row.</summary>
+    [Range(1, 1000)]
+    public int ReadyMaxLoopFailures { get; set; } = 3;
+
     /// <summary>Lease owner written on claimed rows; unique per process when not set.</summary>
     [MaxLength(100)]
     public string? NodeId { get; set; }

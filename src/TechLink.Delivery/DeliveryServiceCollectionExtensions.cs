@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TechLink.Delivery.Dispatching;
@@ -38,6 +39,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<OutboxInterceptor>();
         services.TryAddSingleton<EndpointChanges>();
         services.TryAddSingleton<DeliveryMetrics>();
+        services.TryAddSingleton<DispatcherHealth>();
         services.TryAddSingleton(sp => new DeliveryNode(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.NodeId ?? DefaultNodeId()));
         services.TryAddSingleton(DeliveryProviders.Store<TContext>);
         services.TryAddSingleton(DeliveryProviders.WakeSource<TContext>);
@@ -56,12 +58,21 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<IEndpointDirectory>(),
             sp.GetRequiredService<DeliverySignal>(),
             sp.GetRequiredService<DeliveryMetrics>(),
+            sp.GetRequiredService<DispatcherHealth>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value,
             sp.GetRequiredService<DeliveryNode>(),
             sp.GetRequiredService<ILogger<DeliveryDispatcher>>()));
         return services;
     }
+
+    /// <summary>
+    /// Adds <see cref="DeliveryReadinessCheck{TContext}"/> (the dispatcher's loop and the age of the oldest due delivery)
+    /// with the given tags.
+    /// </summary>
+    public static IHealthChecksBuilder AddTechLinkDeliveryCheck<TContext>(this IHealthChecksBuilder builder, params string[] tags)
+        where TContext : DbContext =>
+        builder.AddCheck<DeliveryReadinessCheck<TContext>>("delivery", tags: tags);
 
     private static string DefaultNodeId()
     {

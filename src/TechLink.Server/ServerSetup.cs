@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
+using TechLink.Delivery;
 using Scalar.AspNetCore;
 using TechLink.Server.Accounts;
 using TechLink.Server.Companies;
@@ -83,7 +83,7 @@ internal static class ServerSetup
                 o.DefaultChallengeScheme = "TechLink";
             })
             .AddPolicyScheme("TechLink", "API key for /api, cookie for the portal", o =>
-                o.ForwardDefaultSelector = ctx => ctx.Request.Path.StartsWithSegments("/api") ? ApiKeyAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme)
+                o.ForwardDefaultSelector = ctx => Telemetry.UsesApiKey(ctx.Request.Path) ? ApiKeyAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(o =>
@@ -109,8 +109,8 @@ internal static class ServerSetup
         services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>());
-        services.AddHealthChecks().AddDbContextCheck<TechLinkDbContext>("database", tags: ["ready"]);
-        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("TechLink.Delivery").AddMeter("Microsoft.AspNetCore.Hosting"));
+        services.AddHealthChecks().AddDbContextCheck<TechLinkDbContext>("database", tags: ["ready"]).AddTechLinkDeliveryCheck<TechLinkDbContext>("ready");
+        services.AddTechLinkTelemetry(configuration);
 
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UsernameConflicts>();
@@ -145,6 +145,7 @@ internal static class ServerSetup
         app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey").DisableDefaultFonts());
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapTechLinkMetrics();
 
         var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Api);
         api.MapCompanies();

@@ -30,12 +30,30 @@ internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directo
             return DeliveryResult.Park(claim);
         }
 
-        var outcome = await sender.SendAsync(target, claim.WebhookId, claim.Payload, cancellationToken);
+        using var activity = DeliveryTracing.StartAttempt(claim);
+        using var scope = logger.BeginScope(AttemptScope(claim, activity));
+        var outcome = await sender.SendAsync(target, claim.WebhookId, claim.Payload, claim.Sequence, cancellationToken);
+        if (activity is not null)
+        {
+            if (outcome.StatusCode is { } status) activity.SetTag("http.response.status_code", status);
+            if (outcome.Failure is { } failure) activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.ToString());
+        }
+
         metrics.AttemptFinished(outcome);
+        metrics.AttemptFailed(claim.EndpointId, outcome);
         var result = RetryPolicy.Decide(claim, outcome, options, time.GetUtcNow().UtcDateTime, Random.Shared);
         logger.AttemptDone(claim.Id, result.AttemptCount, claim.EndpointId, outcome.Failure?.ToString() ?? "success", outcome.StatusCode, (long)outcome.Duration.TotalMilliseconds);
         if (result.Status != DeliveryStatus.Pending) metrics.DeliveryFinished(result.Status);
         if (result.Status == DeliveryStatus.Failed) logger.DeliveryFailed(claim.Id, claim.EndpointId, result.AttemptCount, outcome.Error);
         return result;
     }
+
+    /// <summary>The fields every log entry of one attempt carries (a structured scope: the JSON console formatter writes them out).</summary>
+    private static KeyValuePair<string, object?>[] AttemptScope(ClaimedDelivery claim, System.Diagnostics.Activity? activity) =>
+    [
+        new("DeliveryId", claim.Id),
+        new("WebhookId", claim.WebhookId),
+        new("EndpointId", claim.EndpointId),
+        new("TraceId", activity?.TraceId.ToString() ?? DeliveryTracing.TraceIdOf(claim.TraceParent)),
+    ];
 }

@@ -38,6 +38,7 @@ public sealed class DeliveryDispatcher : BackgroundService
     private readonly Attempter _attempter;
     private readonly ResultWriter _writer;
     private readonly IDeliveryWakeSource _wakeSource;
+    private readonly DispatcherHealth _health;
     private readonly BacklogSampler _sampler;
 
     /// <summary>Raised when the held rows ran low (claim more) or one of our own retries may have fallen due.</summary>
@@ -53,6 +54,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         IEndpointDirectory directory,
         DeliverySignal signal,
         DeliveryMetrics metrics,
+        DispatcherHealth health,
         TimeProvider time,
         DeliveryOptions options,
         DeliveryNode node,
@@ -62,6 +64,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         _directory = directory;
         _signal = signal;
         _metrics = metrics;
+        _health = health;
         _time = time;
         _options = options;
         _node = node;
@@ -94,6 +97,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             {
                 await DispatchOnceAsync(stoppingToken);
                 failures = 0;
+                _health.LoopSucceeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -102,6 +106,7 @@ public sealed class DeliveryDispatcher : BackgroundService
             catch (Exception ex)
             {
                 failures++;
+                _health.LoopFailed();
                 var delay = Backoff.After(failures);
                 _logger.LoopFailed(ex, failures, delay);
                 try

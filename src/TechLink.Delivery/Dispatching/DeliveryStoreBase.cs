@@ -84,7 +84,7 @@ internal abstract class DeliveryStoreBase<TContext>(IDbContextFactory<TContext> 
         return (count, oldest is { } value ? DateTime.SpecifyKind(value, DateTimeKind.Utc) : null);
     }
 
-    /// <summary>Reads claimed rows (<see cref="DeliveryTables.Returning"/>, then the payload when <paramref name="withPayload"/>).</summary>
+    /// <summary>Reads claimed rows (<see cref="DeliveryTables.Returning"/>, then the payload and traceparent when <paramref name="withPayload"/>).</summary>
     protected static async Task ReadClaimsAsync(DbCommand command, List<ClaimedDelivery> claims, DateTime leaseUntil, bool withPayload, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -99,7 +99,9 @@ internal abstract class DeliveryStoreBase<TContext>(IDbContextFactory<TContext> 
                 DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc),
                 leaseUntil)
             {
-                Payload = withPayload ? reader.GetString(6) : "",
+                Sequence = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                Payload = withPayload ? reader.GetString(7) : "",
+                TraceParent = withPayload && !reader.IsDBNull(8) ? reader.GetString(8) : null,
             });
         }
     }

@@ -23,8 +23,14 @@ internal sealed record DeliveryTables(
     string Payload,
     string AttemptColumns)
 {
+    /// <summary>The delivery's <c>techlink-sequence</c> column.</summary>
+    public required string Sequence { get; init; }
+
+    /// <summary>The event's stored <c>traceparent</c> column.</summary>
+    public required string TraceParent { get; init; }
+
     /// <summary>What a claim answers per row, in <see cref="DeliveryStoreBase{TContext}.ReadClaimsAsync"/>'s order.</summary>
-    public string Returning => $"{Id}, {MessageId}, {Endpoint}, {WebhookId}, {Count}, {Next}";
+    public string Returning => $"{Id}, {MessageId}, {Endpoint}, {WebhookId}, {Count}, {Next}, {Sequence}";
 
     public static DeliveryTables Of(DbContext db)
     {
@@ -42,7 +48,11 @@ internal sealed record DeliveryTables(
             d(nameof(DeliveryRecord.LeaseOwner)), d(nameof(DeliveryRecord.LeaseExpiresAt)), d(nameof(DeliveryRecord.EndpointId)),
             d(nameof(DeliveryRecord.MessageId)), d(nameof(DeliveryRecord.AttemptCount)), d(nameof(DeliveryRecord.CompletedAt)),
             d(nameof(DeliveryRecord.LastError)), d(nameof(DeliveryRecord.WebhookId)),
-            m(nameof(OutboxMessage.Id)), m(nameof(OutboxMessage.Payload)), attemptColumns);
+            m(nameof(OutboxMessage.Id)), m(nameof(OutboxMessage.Payload)), attemptColumns)
+        {
+            Sequence = d(nameof(DeliveryRecord.Sequence)),
+            TraceParent = m(nameof(OutboxMessage.TraceParent)),
+        };
     }
 
     /// <summary>

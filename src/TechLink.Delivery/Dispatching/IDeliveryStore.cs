@@ -7,6 +7,12 @@ internal readonly record struct EndpointClaim(long EndpointId, int Limit);
 internal sealed record ClaimedDelivery(long Id, long MessageId, long EndpointId, string WebhookId, int AttemptCount, DateTime NextAttemptAt, DateTime LeaseUntil)
 {
     public string Payload { get; set; } = "";
+
+    /// <summary>The <c>techlink-sequence</c> number (null: none).</summary>
+    public long? Sequence { get; set; }
+
+    /// <summary>The W3C <c>traceparent</c> stored with the event (null: none).</summary>
+    public string? TraceParent { get; set; }
 }
 
 /// <summary>

@@ -42,10 +42,18 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
     /// <summary>The writer for each model (one per provider and host DbContext type), made on first use.</summary>
     private readonly ConditionalWeakTable<IModel, IOutboxWriter> _writers = [];
 
-    /// <summary>Queues an event (with its deliveries) for <paramref name="context"/>'s next SaveChanges.</summary>
+    /// <summary>
+    /// Queues an event (with its deliveries) for <paramref name="context"/>'s next SaveChanges, with the trace context
+    /// of the current activity (the API request's span) unless it carries one.
+    /// </summary>
     public void Enqueue(DbContext context, PendingEvent pendingEvent)
     {
         ArgumentNullException.ThrowIfNull(pendingEvent);
+        if (pendingEvent.TraceParent is null && DeliveryTracing.CurrentTraceParent() is { } traceParent)
+        {
+            pendingEvent = pendingEvent with { TraceParent = traceParent };
+        }
+
         _states.GetOrCreateValue(context).Queued.Add(pendingEvent);
     }
 

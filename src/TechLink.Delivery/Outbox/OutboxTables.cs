@@ -6,16 +6,30 @@ namespace TechLink.Delivery.Outbox;
 /// <summary>The quoted names the outbox inserts use, read from the host's model (snake_case or not).</summary>
 internal sealed record OutboxTables(string Events, string EventId, string EventColumns, string Deliveries, string DeliveryColumns)
 {
+    /// <summary>The table and columns of <see cref="EndpointSequence"/>, for <see cref="SequenceNumbers"/>.</summary>
+    public required SequenceTable Sequences { get; init; }
+
     public static OutboxTables Of(DbContext db)
     {
         var (events, m) = StoreNames.Of<OutboxMessage>(db);
         var (deliveries, d) = StoreNames.Of<DeliveryRecord>(db);
-        var eventColumns = $"{m(nameof(OutboxMessage.TenantId))}, {m(nameof(OutboxMessage.EventType))}, {m(nameof(OutboxMessage.Subject))}, {m(nameof(OutboxMessage.Payload))}, {m(nameof(OutboxMessage.CreatedAt))}";
+        var eventColumns = $"{m(nameof(OutboxMessage.TenantId))}, {m(nameof(OutboxMessage.EventType))}, {m(nameof(OutboxMessage.Subject))}, {m(nameof(OutboxMessage.Payload))}, {m(nameof(OutboxMessage.CreatedAt))}, {m(nameof(OutboxMessage.SubjectKey))}, {m(nameof(OutboxMessage.TraceParent))}";
         var deliveryColumns = string.Join(", ", new[]
         {
             nameof(DeliveryRecord.MessageId), nameof(DeliveryRecord.EndpointId), nameof(DeliveryRecord.TenantId), nameof(DeliveryRecord.WebhookId),
             nameof(DeliveryRecord.Status), nameof(DeliveryRecord.AttemptCount), nameof(DeliveryRecord.NextAttemptAt), nameof(DeliveryRecord.CreatedAt),
+            nameof(DeliveryRecord.Sequence), nameof(DeliveryRecord.IsTest),
         }.Select(d));
-        return new OutboxTables(events, m(nameof(OutboxMessage.Id)), eventColumns, deliveries, deliveryColumns);
+        return new OutboxTables(events, m(nameof(OutboxMessage.Id)), eventColumns, deliveries, deliveryColumns) { Sequences = SequenceTable.Of(db) };
+    }
+}
+
+/// <summary>The quoted names of the <c>techlink-sequence</c> counters' table.</summary>
+internal sealed record SequenceTable(string Table, string EndpointId, string SubjectKey, string Value)
+{
+    public static SequenceTable Of(DbContext db)
+    {
+        var (table, q) = StoreNames.Of<EndpointSequence>(db);
+        return new SequenceTable(table, q(nameof(EndpointSequence.EndpointId)), q(nameof(EndpointSequence.SubjectKey)), q(nameof(EndpointSequence.Value)));
     }
 }

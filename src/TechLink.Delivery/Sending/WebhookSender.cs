@@ -71,6 +71,9 @@ public sealed partial class WebhookSender : IDisposable
             // connection is dropped (the default, 1 MB per attempt, is a lot to read from a receiver that never stops).
             MaxResponseDrainSize = 64 * 1024,
             ConnectCallback = ConnectAsync,
+            // The sender sets traceparent itself, to the attempt span's (DeliveryTracing); the handler's own propagation
+            // would replace it with that of the HTTP client span beneath.
+            ActivityHeadersPropagator = null,
         };
         _client = new HttpClient(_handler, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
@@ -78,7 +81,16 @@ public sealed partial class WebhookSender : IDisposable
     /// <summary>Only for tests: proves the handler ignores the environment's proxy settings.</summary>
     internal SocketsHttpHandler Handler => _handler;
 
-    public async Task<AttemptOutcome> SendAsync(EndpointTarget target, string webhookId, string payload, CancellationToken cancellationToken)
+    public const string SequenceHeader = "techlink-sequence";
+
+    public Task<AttemptOutcome> SendAsync(EndpointTarget target, string webhookId, string payload, CancellationToken cancellationToken) =>
+        SendAsync(target, webhookId, payload, sequence: null, cancellationToken);
+
+    /// <summary>
+    /// Sends with <c>techlink-sequence: <paramref name="sequence"/></c> when given, and the current activity's W3C
+    /// <c>traceparent</c> (the attempt span, see <see cref="DeliveryTracing"/>) when there is one.
+    /// </summary>
+    public async Task<AttemptOutcome> SendAsync(EndpointTarget target, string webhookId, string payload, long? sequence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(webhookId);
@@ -88,7 +100,7 @@ public sealed partial class WebhookSender : IDisposable
         var body = Encoding.UTF8.GetBytes(payload);
         var timestamp = started.ToUnixTimeSeconds();
         var signature = WebhookSigner.Sign(webhookId, timestamp, body, target.SigningSecrets);
-        var recorded = RecordHeaders(target, webhookId, timestamp, signature);
+        var recorded = RecordHeaders(target, webhookId, timestamp, signature, sequence);
 
         AttemptOutcome Fail(FailureKind kind, string error, int? status = null, string? excerpt = null, TimeSpan? retryAfter = null, bool withheld = false) => new()
         {
@@ -125,6 +137,12 @@ public sealed partial class WebhookSender : IDisposable
         request.Headers.TryAddWithoutValidation("webhook-id", webhookId);
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation("webhook-signature", signature);
+        if (sequence is { } number) request.Headers.TryAddWithoutValidation(SequenceHeader, number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } span)
+        {
+            request.Headers.TryAddWithoutValidation("traceparent", span.Id);
+            if (span.TraceStateString is { Length: > 0 } state) request.Headers.TryAddWithoutValidation("tracestate", state);
+        }
 
         using var timeout = new CancellationTokenSource(_options.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -337,7 +355,7 @@ public sealed partial class WebhookSender : IDisposable
         return null;
     }
 
-    private static string RecordHeaders(EndpointTarget target, string webhookId, long timestamp, string signature)
+    private static string RecordHeaders(EndpointTarget target, string webhookId, long timestamp, string signature, long? sequence)
     {
         var headers = new Dictionary<string, string>
         {
@@ -348,6 +366,7 @@ public sealed partial class WebhookSender : IDisposable
         headers["webhook-id"] = webhookId;
         headers["webhook-timestamp"] = timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers["webhook-signature"] = signature;
+        if (sequence is { } number) headers[SequenceHeader] = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return JsonSerializer.Serialize(headers);
     }
 

@@ -103,7 +103,7 @@ public static class UserEndpoints
             var result = request.Password is { Length: > 0 } password ? await users.CreateAsync(user, password) : await users.CreateAsync(user);
             if (!result.Succeeded) return IdentityProblem(result);
             var body = UserResponse.From(user);
-            await outbox.AddAsync(db, companyId, EventCatalog.AccountCreated, null, new DataEvent(EventCatalog.AccountCreated, body), ct);
+            await outbox.AddAboutAsync(db, companyId, EventCatalog.AccountCreated, EventSubject.User(user.Id), new DataEvent(EventCatalog.AccountCreated, body), ct);
             return TypedResults.Created($"/api/v1/users/{user.Id}", body);
         }, ct);
     }
@@ -142,7 +142,7 @@ public static class UserEndpoints
             var result = ThrowIfRaced(deactivating ? await users.UpdateSecurityStampAsync(user) : await users.UpdateAsync(user));
             if (!result.Succeeded) return IdentityProblem(result);
             var body = UserResponse.From(user);
-            await outbox.AddAsync(db, user.CompanyId!.Value, EventCatalog.AccountUpdated, null, new DataEvent(EventCatalog.AccountUpdated, body), ct);
+            await outbox.AddAboutAsync(db, user.CompanyId!.Value, EventCatalog.AccountUpdated, EventSubject.User(user.Id), new DataEvent(EventCatalog.AccountUpdated, body), ct);
             return TypedResults.Ok(body);
         }, ct);
 

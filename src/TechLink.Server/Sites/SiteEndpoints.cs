@@ -63,7 +63,7 @@ public static class SiteEndpoints
             db.Sites.Add(site);
             await db.SaveChangesAsync(ct);
             var body = SiteResponse.From(site);
-            await outbox.AddAsync(db, companyId, EventCatalog.SiteCreated, null, new DataEvent(EventCatalog.SiteCreated, body), ct);
+            await outbox.AddAboutAsync(db, companyId, EventCatalog.SiteCreated, EventSubject.Site(site.Id), new DataEvent(EventCatalog.SiteCreated, body), ct);
             return TypedResults.Created($"/api/v1/sites/{site.Id}", body);
         }, ct);
     }
@@ -79,7 +79,7 @@ public static class SiteEndpoints
             if (v.Failed) return v.Problem();
             site.UpdatedAt = Formats.Now(clock);
             var body = SiteResponse.From(site);
-            await outbox.AddAsync(db, site.CompanyId, EventCatalog.SiteUpdated, null, new DataEvent(EventCatalog.SiteUpdated, body), ct);
+            await outbox.AddAboutAsync(db, site.CompanyId, EventCatalog.SiteUpdated, EventSubject.Site(site.Id), new DataEvent(EventCatalog.SiteUpdated, body), ct);
             return TypedResults.Ok(body);
         }, ct);
 

@@ -23,7 +23,12 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
 
     private readonly ConditionalWeakTable<DbContext, Dictionary<long, List<Registration>>> _registrations = [];
 
-    public async Task AddAsync(TechLinkDbContext db, long companyId, string eventType, long? workOrderId, object payload, CancellationToken cancellationToken = default)
+    /// <summary>Queues an event about a work order (<paramref name="workOrderId"/>), or about nothing the sequence tracks when it is null.</summary>
+    public Task AddAsync(TechLinkDbContext db, long companyId, string eventType, long? workOrderId, object payload, CancellationToken cancellationToken = default) =>
+        AddAboutAsync(db, companyId, eventType, workOrderId is { } id ? EventSubject.WorkOrder(id) : null, payload, cancellationToken);
+
+    /// <summary>Queues an event about <paramref name="subject"/>: its deliveries carry the subject's next <c>techlink-sequence</c> number per registration.</summary>
+    public async Task AddAboutAsync(TechLinkDbContext db, long companyId, string eventType, EventSubject? subject, object payload, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var deliveries = new List<PendingDelivery>();
@@ -36,7 +41,22 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
         }
 
         var payloadJson = JsonSerializer.Serialize(payload, payload.GetType(), ApiJson.Options);
-        outbox.Enqueue(db, new PendingEvent(companyId, eventType, Formats.Id(workOrderId), payloadJson, now, deliveries));
+        outbox.Enqueue(db, new PendingEvent(companyId, eventType, subject?.WorkOrderId, payloadJson, now, deliveries) { SubjectKey = subject?.Key });
+    }
+
+    /// <summary>
+    /// Queues an event for one registration only (a <c>current</c> snapshot redelivered): a new message with a new
+    /// <c>webhook-id</c> and the subject's next <c>techlink-sequence</c> number; answers the webhook-id.
+    /// </summary>
+    public string AddForRegistration(TechLinkDbContext db, long companyId, string eventType, EventSubject subject, object payload, long registrationId)
+    {
+        var webhookId = NewWebhookId();
+        var payloadJson = JsonSerializer.Serialize(payload, payload.GetType(), ApiJson.Options);
+        outbox.Enqueue(db, new PendingEvent(companyId, eventType, subject.WorkOrderId, payloadJson, clock.GetUtcNow().UtcDateTime, [new PendingDelivery(registrationId, webhookId)])
+        {
+            SubjectKey = subject.Key,
+        });
+        return webhookId;
     }
 
     private async Task<List<Registration>> RegistrationsAsync(TechLinkDbContext db, long companyId, CancellationToken cancellationToken)

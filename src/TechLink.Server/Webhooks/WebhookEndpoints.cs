@@ -22,7 +22,7 @@ public static class WebhookEndpoints
         group.MapPost("/", CreateAsync).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/deliveries", ListDeliveriesAsync);
         group.MapGet("/deliveries/{delivery_id}", GetDeliveryAsync);
-        group.MapPost("/deliveries/{delivery_id}/redeliver", RedeliverAsync);
+        group.MapPost("/deliveries/{delivery_id}/redeliver", RedeliverSnapshotAsync);
         group.MapGet("/{webhook_id}", GetAsync);
         group.MapPut("/{webhook_id}", (string webhook_id, WebhookRequest r, HttpContext h, TechLinkDbContext db, WebhookSecrets s, IOptions<DeliveryOptions> o, TimeProvider c, CancellationToken ct) =>
             UpdateAsync(webhook_id, r, replace: true, h, db, s, o, c, ct));
@@ -285,6 +285,19 @@ public static class WebhookEndpoints
     {
         var d = await FindDeliveryAsync(delivery_id, http, db, ct);
         return d is null ? Problems.NotFound("delivery") : TypedResults.Ok(DeliveryResponse.From(d, d.Message!, withPayload: true));
+    }
+
+    /// <summary><c>POST /webhooks/deliveries/{delivery_id}/redeliver</c> with its optional <c>{snapshot}</c>.</summary>
+    internal static async Task<IResult> RedeliverSnapshotAsync(string delivery_id, RedeliverRequest? request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, FileStore files, TimeProvider clock, CancellationToken ct)
+    {
+        if (request?.Snapshot is not (null or RedeliverRequest.Original or RedeliverRequest.Current))
+        {
+            return Problems.Validation("snapshot", $"'snapshot' must be '{RedeliverRequest.Original}' or '{RedeliverRequest.Current}'.");
+        }
+
+        if (request?.Snapshot != RedeliverRequest.Current) return await RedeliverAsync(delivery_id, http, db, clock, ct);
+        var d = await FindDeliveryAsync(delivery_id, http, db, ct);
+        return d is null ? Problems.NotFound("delivery") : await SnapshotRedelivery.RedeliverCurrentAsync(d, db, outbox, files, ct);
     }
 
     internal static async Task<IResult> RedeliverAsync(string delivery_id, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)

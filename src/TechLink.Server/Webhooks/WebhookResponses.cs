@@ -24,6 +24,13 @@ public sealed record EventTypeResponse(string Type, string Description, bool Spe
 
 public sealed record TestRequest(string? Event);
 
+/// <summary>The optional body of a redelivery: <c>snapshot</c> <c>original</c> (default) or <c>current</c>.</summary>
+public sealed record RedeliverRequest(string? Snapshot)
+{
+    public const string Original = "original";
+    public const string Current = "current";
+}
+
 /// <param name="ResponseBodyWithheld">The receiver is private or loopback, reachable only through AllowedNetworks: only its status is shown.</param>
 public sealed record TestResponse(bool Success, int? StatusCode, long DurationMs, string? Error, string? ResponseBody, string Event, string WebhookId, bool ResponseBodyWithheld);
 

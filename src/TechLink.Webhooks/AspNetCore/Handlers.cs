@@ -4,7 +4,14 @@ namespace TechLink.Webhooks;
 /// <param name="WebhookId">The <c>webhook-id</c> (stable across retries), or null when the sender sent none.</param>
 /// <param name="Timestamp">The <c>webhook-timestamp</c> of this attempt, when present.</param>
 /// <param name="Services">The request's scoped services.</param>
-public sealed record WebhookContext(string? WebhookId, DateTimeOffset? Timestamp, IServiceProvider Services);
+public sealed record WebhookContext(string? WebhookId, DateTimeOffset? Timestamp, IServiceProvider Services)
+{
+    /// <summary>
+    /// The <c>techlink-sequence</c> number (see <see cref="WebhookSequence"/>), or null when the sender sent none;
+    /// feed it to a <see cref="SequenceGapTracker"/> with <see cref="WebhookSequence.SubjectOf"/> to notice missed events.
+    /// </summary>
+    public long? Sequence { get; init; }
+}
 
 /// <summary>
 /// Handles one event type. Registered with <see cref="TechLinkWebhooksBuilder.AddHandler{TEvent, THandler}"/>, resolved

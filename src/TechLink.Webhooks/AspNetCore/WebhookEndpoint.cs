@@ -62,7 +62,10 @@ internal sealed partial class WebhookEndpoint(
             }
         }
 
-        var context = new WebhookContext(webhookId, ParseTimestamp(headers.WebhookTimestamp), http.RequestServices);
+        var context = new WebhookContext(webhookId, ParseTimestamp(headers.WebhookTimestamp), http.RequestServices)
+        {
+            Sequence = WebhookSequence.Parse(http.Request.Headers[WebhookSequence.Header].ToString()),
+        };
         try
         {
             foreach (var registration in registrations)

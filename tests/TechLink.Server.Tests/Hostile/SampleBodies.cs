@@ -27,6 +27,7 @@ public static class SampleBodies
         "WebhookRequest" => $$"""{"type":"(any webhooks)","url":"http://127.0.0.1:9/fuzz-{{Guid.NewGuid():N}}","token":"fuzz-token","enabled":false}""",
         "TestRequest" => """{"event":"work order created"}""",
         "ReplayRequest" => """{"since":"2026-01-01T00:00:00Z","only_failed":true}""",
+        "RedeliverRequest" => """{"snapshot":"original"}""",
         _ => throw new InvalidOperationException($"No sample body for request schema '{schema}': add one to SampleBodies."),
     };
 }

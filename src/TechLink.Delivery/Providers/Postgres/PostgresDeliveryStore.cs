@@ -92,7 +92,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
                 UPDATE {t.Deliveries} SET {t.LeaseOwner} = @owner, {t.LeaseExpires} = @until
                 WHERE {t.Id} IN (SELECT {t.Id} FROM picked)
                 RETURNING {t.Returning})
-            SELECT c.*, msg.{t.Payload}
+            SELECT c.*, msg.{t.Payload}, msg.{t.TraceParent}
             FROM claimed c JOIN {t.Messages} msg ON msg.{t.MessageKey} = c.{t.MessageId}
             ORDER BY c.{t.Next}
             """;

@@ -11,7 +11,8 @@ namespace TechLink.Delivery.Providers.Postgres;
 /// <summary>
 /// The outbox on PostgreSQL: one statement writes every event and delivery of the unit of work (the event ids are drawn
 /// from the sequence first, so each delivery names its event), and a <c>NOTIFY techlink_deliveries</c> naming the
-/// endpoints goes out with the commit, so other nodes' dispatchers claim for exactly those.
+/// endpoints goes out with the commit, so other nodes' dispatchers claim for exactly those. The same statement advances
+/// the <c>techlink-sequence</c> counters of the batch's (endpoint, subject) pairs, once per pair (<see cref="SequenceNumbers"/>).
 /// </summary>
 internal sealed class PostgresOutboxWriter : IOutboxWriter
 {
@@ -31,15 +32,20 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
                 FROM generate_series(1, @count::bigint) AS n),
             inserted AS (
                 INSERT INTO {t.Events} ({t.EventId}, {t.EventColumns})
-                SELECT ids.id, e.tenant, e.type, e.subject, e.payload, e.created
-                FROM unnest(@e_tenant::bigint[], @e_type::text[], @e_subject::text[], @e_payload::text[], @e_created::timestamptz[])
-                    WITH ORDINALITY AS e(tenant, type, subject, payload, created, n)
-                JOIN ids USING (n))
+                SELECT ids.id, e.tenant, e.type, e.subject, e.payload, e.created, e.subject_key, e.traceparent
+                FROM unnest(@e_tenant::bigint[], @e_type::text[], @e_subject::text[], @e_payload::text[], @e_created::timestamptz[],
+                            @e_subject_key::text[], @e_traceparent::text[])
+                    WITH ORDINALITY AS e(tenant, type, subject, payload, created, subject_key, traceparent, n)
+                JOIN ids USING (n)),
+            seq AS (
+                {SequenceNumbers.UpsertMany(t.Sequences)})
             INSERT INTO {t.Deliveries} ({t.DeliveryColumns})
-            SELECT ids.id, x.endpoint, x.tenant, x.webhook, @pending, 0, x.created, x.created
-            FROM unnest(@d_event::bigint[], @d_endpoint::bigint[], @d_tenant::bigint[], @d_webhook::text[], @d_created::timestamptz[])
-                AS x(n, endpoint, tenant, webhook, created)
+            SELECT ids.id, x.endpoint, x.tenant, x.webhook, @pending, 0, x.created, x.created, seq.last - x.back, false
+            FROM unnest(@d_event::bigint[], @d_endpoint::bigint[], @d_tenant::bigint[], @d_webhook::text[], @d_created::timestamptz[],
+                        @d_subject::text[], @d_back::bigint[])
+                AS x(n, endpoint, tenant, webhook, created, subject, back)
             JOIN ids USING (n)
+            LEFT JOIN seq ON seq.endpoint = x.endpoint AND seq.subject = x.subject
             """;
     }
 
@@ -60,6 +66,14 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
         Add(command, "d_tenant", deliveries.Select(d => d.TenantId).ToArray());
         Add(command, "d_webhook", deliveries.Select(d => d.d.WebhookId).ToArray());
         Add(command, "d_created", deliveries.Select(d => d.CreatedAt).ToArray());
+        Add(command, "e_subject_key", events.Select(e => e.SubjectKey).ToArray());
+        Add(command, "e_traceparent", events.Select(e => e.TraceParent).ToArray());
+        var plan = SequenceNumbers.Plan([.. deliveries.Select(d => (d.d.EndpointId, events[d.Event - 1].SubjectKey))]);
+        Add(command, "d_subject", deliveries.Select(d => events[d.Event - 1].SubjectKey).ToArray());
+        Add(command, "d_back", plan.Back);
+        Add(command, "s_endpoint", plan.Endpoints);
+        Add(command, "s_subject", plan.Subjects);
+        Add(command, "s_count", plan.Counts);
         Add(command, "pending", (int)DeliveryStatus.Pending);
         // Npgsql keeps prepared statements per physical connection: planned once, not on every save.
         if (async) await command.PrepareAsync(cancellationToken);

@@ -55,17 +55,23 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
         if (claims.Count > 0)
         {
             // RETURNING cannot name a joined table: read the payloads on the same connection (in process).
-            var payloads = new Dictionary<long, string>(claims.Count);
+            var payloads = new Dictionary<long, (string Payload, string? TraceParent)>(claims.Count);
             await using var command = connection.CreateCommand();
             command.Transaction = transaction.GetDbTransaction();
             command.CommandText = sql.Payloads;
             Add(command, "ids", JsonSerializer.Serialize(claims.Select(c => c.MessageId).Distinct()));
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
-                while (await reader.ReadAsync(cancellationToken)) payloads[reader.GetInt64(0)] = reader.GetString(1);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    payloads[reader.GetInt64(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+                }
             }
 
-            foreach (var claim in claims) claim.Payload = payloads.GetValueOrDefault(claim.MessageId, "");
+            foreach (var claim in claims)
+            {
+                if (payloads.TryGetValue(claim.MessageId, out var message)) (claim.Payload, claim.TraceParent) = message;
+            }
 
             // UPDATE ... RETURNING does not keep the subquery's order.
             claims.Sort((a, b) => a.NextAttemptAt.CompareTo(b.NextAttemptAt));
@@ -126,7 +132,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
                     LIMIT @limit))
             RETURNING {t.Returning}
             """;
-        var payloads = $"SELECT {t.MessageKey}, {t.Payload} FROM {t.Messages} WHERE {t.MessageKey} IN (SELECT value FROM json_each(@ids))";
+        var payloads = $"SELECT {t.MessageKey}, {t.Payload}, {t.TraceParent} FROM {t.Messages} WHERE {t.MessageKey} IN (SELECT value FROM json_each(@ids))";
 
         // The lease owner and the attempt count fence the write: a node whose lease was taken over writes nothing.
         var update = $"""

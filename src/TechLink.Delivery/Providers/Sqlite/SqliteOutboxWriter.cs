@@ -7,13 +7,15 @@ using static TechLink.Delivery.Model.CommandParameters;
 namespace TechLink.Delivery.Providers.Sqlite;
 
 /// <summary>
-/// The outbox on SQLite (in process, no round trips): two statements, each run once per row. Every writer is in this
-/// process and wakes the dispatcher itself, so there is no one else to notify.
+/// The outbox on SQLite (in process, no round trips): three statements, each run once per row (the sequence counter's
+/// upsert only for events with a subject). Every writer is in this process and wakes the dispatcher itself, so there
+/// is no one else to notify.
 /// </summary>
 internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
 {
-    private readonly string _insertEvent = $"INSERT INTO {tables.Events} ({tables.EventColumns}) VALUES (@tenant, @type, @subject, @payload, @created) RETURNING {tables.EventId}";
-    private readonly string _insertDelivery = $"INSERT INTO {tables.Deliveries} ({tables.DeliveryColumns}) VALUES (@event, @endpoint, @tenant, @webhook, @pending, 0, @created, @created)";
+    private readonly string _insertEvent = $"INSERT INTO {tables.Events} ({tables.EventColumns}) VALUES (@tenant, @type, @subject, @payload, @created, @subject_key, @traceparent) RETURNING {tables.EventId}";
+    private readonly string _insertDelivery = $"INSERT INTO {tables.Deliveries} ({tables.DeliveryColumns}) VALUES (@event, @endpoint, @tenant, @webhook, @pending, 0, @created, @created, @sequence, @not_test)";
+    private readonly string _nextSequence = SequenceNumbers.Upsert(tables.Sequences);
 
     public async Task WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
     {
@@ -26,6 +28,8 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
         var subject = Add(insertEvent, "subject", null);
         var payload = Add(insertEvent, "payload", null);
         var created = Add(insertEvent, "created", null);
+        var subjectKey = Add(insertEvent, "subject_key", null);
+        var traceParent = Add(insertEvent, "traceparent", null);
         await using var insertDelivery = connection.CreateCommand();
         insertDelivery.Transaction = transaction;
         insertDelivery.CommandText = _insertDelivery;
@@ -34,7 +38,15 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
         var dTenant = Add(insertDelivery, "tenant", null);
         var dWebhook = Add(insertDelivery, "webhook", null);
         var dCreated = Add(insertDelivery, "created", null);
+        var dSequence = Add(insertDelivery, "sequence", null);
         Add(insertDelivery, "pending", (int)DeliveryStatus.Pending);
+        Add(insertDelivery, "not_test", false);
+        await using var nextSequence = connection.CreateCommand();
+        nextSequence.Transaction = transaction;
+        nextSequence.CommandText = _nextSequence;
+        var sEndpoint = Add(nextSequence, "endpoint", null);
+        var sSubject = Add(nextSequence, "subject", null);
+        Add(nextSequence, "count", 1L);
         foreach (var e in events)
         {
             tenant.Value = e.TenantId;
@@ -42,6 +54,8 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
             subject.Value = (object?)e.Subject ?? DBNull.Value;
             payload.Value = e.Payload;
             created.Value = e.CreatedAt;
+            subjectKey.Value = (object?)e.SubjectKey ?? DBNull.Value;
+            traceParent.Value = (object?)e.TraceParent ?? DBNull.Value;
             var id = async ? await insertEvent.ExecuteScalarAsync(cancellationToken) : insertEvent.ExecuteScalar();
             dEvent.Value = id;
             dTenant.Value = e.TenantId;
@@ -50,6 +64,14 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
             {
                 dEndpoint.Value = d.EndpointId;
                 dWebhook.Value = d.WebhookId;
+                dSequence.Value = DBNull.Value;
+                if (e.SubjectKey is not null)
+                {
+                    sEndpoint.Value = d.EndpointId;
+                    sSubject.Value = e.SubjectKey;
+                    dSequence.Value = async ? await nextSequence.ExecuteScalarAsync(cancellationToken) : nextSequence.ExecuteScalar();
+                }
+
                 _ = async ? await insertDelivery.ExecuteNonQueryAsync(cancellationToken) : insertDelivery.ExecuteNonQuery();
             }
         }
