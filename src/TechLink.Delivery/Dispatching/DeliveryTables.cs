@@ -23,6 +23,9 @@ internal sealed record DeliveryTables(
     string Payload,
     string AttemptColumns)
 {
+    /// <summary>The last attempt's HTTP status, kept on the row for the log's <c>status_code</c> filter.</summary>
+    public string LastStatusCode { get; init; } = "";
+
     /// <summary>What a claim answers per row, in <see cref="DeliveryStoreBase{TContext}.ReadClaimsAsync"/>'s order.</summary>
     public string Returning => $"{Id}, {MessageId}, {Endpoint}, {WebhookId}, {Count}, {Next}";
 
@@ -42,7 +45,10 @@ internal sealed record DeliveryTables(
             d(nameof(DeliveryRecord.LeaseOwner)), d(nameof(DeliveryRecord.LeaseExpiresAt)), d(nameof(DeliveryRecord.EndpointId)),
             d(nameof(DeliveryRecord.MessageId)), d(nameof(DeliveryRecord.AttemptCount)), d(nameof(DeliveryRecord.CompletedAt)),
             d(nameof(DeliveryRecord.LastError)), d(nameof(DeliveryRecord.WebhookId)),
-            m(nameof(OutboxMessage.Id)), m(nameof(OutboxMessage.Payload)), attemptColumns);
+            m(nameof(OutboxMessage.Id)), m(nameof(OutboxMessage.Payload)), attemptColumns)
+        {
+            LastStatusCode = d(nameof(DeliveryRecord.LastStatusCode)),
+        };
     }
 
     /// <summary>

@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(EventId = LogEventIds.PrefetchFailed, Level = LogLevel.Warning, Message = "Looking up the endpoints of {Count} claimed deliveries at once failed; each send looks its own up")]
     public static partial void PrefetchFailed(this ILogger logger, Exception exception, int count);
 
+    [LoggerMessage(EventId = LogEventIds.FailureWatcherFailed, Level = LogLevel.Error, Message = "Telling the host of {Count} failing endpoint(s) failed; the next failed delivery tells it again")]
+    public static partial void FailureWatcherFailed(this ILogger logger, Exception exception, int count);
+
     [LoggerMessage(EventId = LogEventIds.ResultsAbandoned, Level = LogLevel.Warning, Message = "{Count} delivery results not written at shutdown; their leases will expire and they will be sent again")]
     public static partial void ResultsAbandoned(this ILogger logger, int count);
 }
