@@ -17,6 +17,10 @@ internal static class WebhookSetup
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<IEndpointDirectory, EndpointDirectory>();
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<NoticeMailer>();
+        services.AddSingleton<AutoDisabler>();
+        services.AddSingleton<TechLink.Delivery.Health.IEndpointFailureWatcher>(sp => sp.GetRequiredService<AutoDisabler>());
         services.AddTechLinkDelivery<TechLinkDbContext>(configuration);
         if (options.Environment == TechLinkEnvironment.Production)
         {

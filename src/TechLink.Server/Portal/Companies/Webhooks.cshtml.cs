@@ -158,7 +158,7 @@ public sealed class WebhooksModel(
 
         var companyId = Company.Id;
         var counts = await Db.Deliveries.AsNoTracking()
-            .Where(d => d.TenantId == companyId && d.Status != DeliveryStatus.Pending)
+            .Where(d => d.TenantId == companyId && d.Status != DeliveryStatus.Pending && !d.IsTest)
             .GroupBy(d => new { d.EndpointId, d.Status })
             .Select(g => new { g.Key.EndpointId, g.Key.Status, Count = g.Count() })
             .ToListAsync(ct);

@@ -1,0 +1,116 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TechLink.Delivery;
+using TechLink.Delivery.Health;
+using TechLink.Delivery.Model;
+using TechLink.Server.Data;
+using TechLink.Server.Infrastructure;
+
+namespace TechLink.Server.Webhooks;
+
+/// <summary>
+/// Auto-disable (issue 14): told by the dispatcher of endpoints whose run of failed deliveries is long and old enough, it
+/// checks the rule against the delivery log (the last <c>FailedDeliveries</c> finished deliveries all failed, the oldest
+/// created more than <c>FailingFor</c> ago), disables the registration with a conditional update (so of several nodes
+/// exactly one wins) and emails the company's active users who have an address, one message each.
+/// </summary>
+internal sealed partial class AutoDisabler(IDbContextFactory<TechLinkDbContext> contexts, IOptions<DeliveryOptions> delivery, NoticeMailer mailer,
+    TimeProvider clock, ILogger<AutoDisabler> logger) : IEndpointFailureWatcher
+{
+    public const string ReasonPrefix = "Disabled automatically";
+
+    public async Task EndpointsFailingAsync(IReadOnlyList<FailingEndpoint> endpoints, CancellationToken cancellationToken)
+    {
+        foreach (var endpoint in endpoints)
+        {
+            if (await DisableAsync(endpoint.EndpointId, cancellationToken) is { } disabled) await NotifyAsync(disabled, cancellationToken);
+        }
+    }
+
+    /// <summary>Disables the registration if the rule holds and it is still enabled; answers it when this call disabled it.</summary>
+    internal async Task<WebhookRegistration?> DisableAsync(long endpointId, CancellationToken ct)
+    {
+        var rule = delivery.Value.AutoDisable;
+        if (rule.FailedDeliveries <= 0) return null;
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var last = await db.Deliveries.AsNoTracking()
+            .Where(d => d.EndpointId == endpointId && !d.IsTest && d.Status != DeliveryStatus.Pending)
+            .OrderByDescending(d => d.Id).Take(rule.FailedDeliveries)
+            .Select(d => new { d.Status, d.CreatedAt })
+            .ToListAsync(ct);
+        if (last.Count < rule.FailedDeliveries || last.Any(d => d.Status != DeliveryStatus.Failed)) return null;
+        var now = Formats.Now(clock);
+        var oldest = last.Min(d => d.CreatedAt);
+        if (oldest > now - rule.FailingFor) return null;
+
+        var reason = string.Create(CultureInfo.InvariantCulture,
+            $"{ReasonPrefix}: the last {rule.FailedDeliveries} deliveries all failed, the oldest of them created {Formats.Instant(oldest)}.");
+        var changed = await db.WebhookRegistrations
+            .Where(r => r.Id == endpointId && r.Enabled)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Enabled, false)
+                .SetProperty(r => r.DisabledReason, reason)
+                .SetProperty(r => r.DisabledAt, now)
+                .SetProperty(r => r.UpdatedAt, now), ct);
+        if (changed == 0) return null;
+        LogDisabled(endpointId, rule.FailedDeliveries);
+        return await db.WebhookRegistrations.AsNoTracking().FirstOrDefaultAsync(r => r.Id == endpointId, ct);
+    }
+
+    private async Task NotifyAsync(WebhookRegistration registration, CancellationToken ct)
+    {
+        if (!mailer.Enabled) return;
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            var company = await db.Companies.AsNoTracking().Where(c => c.Id == registration.CompanyId).Select(c => c.Name).FirstOrDefaultAsync(ct);
+            var users = await db.Users.AsNoTracking()
+                .Where(u => u.CompanyId == registration.CompanyId && u.IsActive && u.Email != null && u.Email != "")
+                .OrderBy(u => u.Id)
+                .Select(u => new NoticeRecipient((u.FirstName + " " + u.LastName).Trim(), u.Email!))
+                .ToListAsync(ct);
+            var subject = $"TechLink: webhook {registration.Id} was disabled";
+            var body = $"""
+                The webhook registration {registration.Id} of {company} ({registration.Type}, {registration.Url}) was disabled on {Formats.Instant(registration.DisabledAt)}.
+
+                {registration.DisabledReason}
+
+                No more events are sent to it. Once the receiver answers again, re-enable the registration on the portal's
+                Webhooks page (or PATCH /api/v1/webhooks/{registration.Id} with {"{"}"enabled": true{"}"}); the delivery log shows each failed attempt.
+                """;
+            await mailer.SendAsync(users, subject, body, ct);
+            LogNotified(registration.Id, users.Count);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // The registration stays disabled (its health and the portal show why); only the email is lost.
+            LogNoticeFailed(ex, registration.Id);
+        }
+    }
+
+    /// <summary>
+    /// Re-enabling (by a user) clears the reason and starts the failure run afresh, so the failures that led to the
+    /// disable do not disable it again at the next one.
+    /// </summary>
+    public static async Task ReEnableAsync(TechLinkDbContext db, WebhookRegistration r, CancellationToken ct)
+    {
+        r.DisabledReason = null;
+        r.DisabledAt = null;
+        var health = await db.EndpointHealth.FirstOrDefaultAsync(h => h.EndpointId == r.Id, ct);
+        if (health is not null)
+        {
+            health.ConsecutiveFailedDeliveries = 0;
+            health.FailingSince = null;
+        }
+    }
+
+    [LoggerMessage(EventId = Infrastructure.LogEventIds.WebhookAutoDisabled, Level = LogLevel.Warning, Message = "Webhook registration {WebhookId} disabled automatically: its last {Count} deliveries failed")]
+    private partial void LogDisabled(long webhookId, int count);
+
+    [LoggerMessage(EventId = Infrastructure.LogEventIds.WebhookDisabledNoticeSent, Level = LogLevel.Information, Message = "Notice of disabled webhook registration {WebhookId} sent to {Count} user(s)")]
+    private partial void LogNotified(long webhookId, int count);
+
+    [LoggerMessage(EventId = Infrastructure.LogEventIds.WebhookDisabledNoticeFailed, Level = LogLevel.Error, Message = "Notice of disabled webhook registration {WebhookId} could not be sent")]
+    private partial void LogNoticeFailed(Exception exception, long webhookId);
+}
