@@ -20,6 +20,16 @@ internal sealed partial class AutoDisabler(IDbContextFactory<TechLinkDbContext> 
 {
     public const string ReasonPrefix = "Disabled automatically";
 
+    /// <summary>Where the portal's company pages find <see cref="DisabledAsync"/>'s list for the banner.</summary>
+    public const string BannerKey = "AutoDisabledWebhooks";
+
+    /// <summary>The company's registrations that were disabled automatically and not re-enabled since (the portal's banner).</summary>
+    public static async Task<IReadOnlyList<WebhookRegistration>> DisabledAsync(TechLinkDbContext db, long companyId, CancellationToken ct) =>
+        await db.WebhookRegistrations.AsNoTracking()
+            .Where(r => r.CompanyId == companyId && !r.Enabled && r.DisabledReason != null)
+            .OrderBy(r => r.Id)
+            .ToListAsync(ct);
+
     public async Task EndpointsFailingAsync(IReadOnlyList<FailingEndpoint> endpoints, CancellationToken cancellationToken)
     {
         foreach (var endpoint in endpoints)

@@ -59,6 +59,8 @@ public sealed class WebhooksModel(
 
     public TestResponse? TestResult { get; private set; }
 
+    public CheckResponse? CheckResult { get; private set; }
+
     public string? TestEvent { get; private set; }
 
     public static IReadOnlyList<string> RegistrationTypes =>
@@ -132,6 +134,14 @@ public sealed class WebhooksModel(
         TestEvent = testEvent;
         var outcome = await CallAsync(WebhookEndpoints.TestAsync(id, new TestRequest(string.IsNullOrEmpty(testEvent) ? null : testEvent), HttpContext, Db, secrets, sender, limiter, clock, ct));
         if (outcome.Succeeded) TestResult = outcome.As<TestResponse>();
+        return await PageAsync(ct, id);
+    }
+
+    public async Task<IActionResult> OnPostCheckAsync(string id, CancellationToken ct)
+    {
+        if (!await OwnsAsync(id, ct)) return NotFound();
+        var outcome = await CallAsync(WebhookCheck.CheckAsync(id, HttpContext, Db, secrets, sender, limiter, delivery, clock, ct));
+        if (outcome.Succeeded) CheckResult = outcome.As<CheckResponse>();
         return await PageAsync(ct, id);
     }
 
