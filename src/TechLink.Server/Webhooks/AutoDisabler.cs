@@ -15,7 +15,9 @@ namespace TechLink.Server.Webhooks;
 /// created more than <c>FailingFor</c> ago), disables the registration with a conditional update (so of several nodes
 /// exactly one wins) and emails the company's active users who have an address, one message each.
 /// </summary>
-internal sealed partial class AutoDisabler(IDbContextFactory<TechLinkDbContext> contexts, IOptions<DeliveryOptions> delivery, NoticeMailer mailer,
+/// <remarks>The dispatcher's result writer calls this: the disable is one statement; the emails go through
+/// <see cref="DisabledNotices"/>, so a slow mail server never holds up result writes.</remarks>
+internal sealed partial class AutoDisabler(IDbContextFactory<TechLinkDbContext> contexts, IOptions<DeliveryOptions> delivery, DisabledNotices notices,
     TimeProvider clock, ILogger<AutoDisabler> logger) : IEndpointFailureWatcher
 {
     public const string ReasonPrefix = "Disabled automatically";
@@ -34,7 +36,7 @@ internal sealed partial class AutoDisabler(IDbContextFactory<TechLinkDbContext> 
     {
         foreach (var endpoint in endpoints)
         {
-            if (await DisableAsync(endpoint.EndpointId, cancellationToken) is { } disabled) await NotifyAsync(disabled, cancellationToken);
+            if (await DisableAsync(endpoint.EndpointId, cancellationToken) is { } disabled) notices.Queue(disabled.Id);
         }
     }
 
@@ -68,37 +70,6 @@ internal sealed partial class AutoDisabler(IDbContextFactory<TechLinkDbContext> 
         return await db.WebhookRegistrations.AsNoTracking().FirstOrDefaultAsync(r => r.Id == endpointId, ct);
     }
 
-    private async Task NotifyAsync(WebhookRegistration registration, CancellationToken ct)
-    {
-        if (!mailer.Enabled) return;
-        try
-        {
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            var company = await db.Companies.AsNoTracking().Where(c => c.Id == registration.CompanyId).Select(c => c.Name).FirstOrDefaultAsync(ct);
-            var users = await db.Users.AsNoTracking()
-                .Where(u => u.CompanyId == registration.CompanyId && u.IsActive && u.Email != null && u.Email != "")
-                .OrderBy(u => u.Id)
-                .Select(u => new NoticeRecipient((u.FirstName + " " + u.LastName).Trim(), u.Email!))
-                .ToListAsync(ct);
-            var subject = $"TechLink: webhook {registration.Id} was disabled";
-            var body = $"""
-                The webhook registration {registration.Id} of {company} ({registration.Type}, {registration.Url}) was disabled on {Formats.Instant(registration.DisabledAt)}.
-
-                {registration.DisabledReason}
-
-                No more events are sent to it. Once the receiver answers again, re-enable the registration on the portal's
-                Webhooks page (or PATCH /api/v1/webhooks/{registration.Id} with {"{"}"enabled": true{"}"}); the delivery log shows each failed attempt.
-                """;
-            await mailer.SendAsync(users, subject, body, ct);
-            LogNotified(registration.Id, users.Count);
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested)
-        {
-            // The registration stays disabled (its health and the portal show why); only the email is lost.
-            LogNoticeFailed(ex, registration.Id);
-        }
-    }
-
     /// <summary>
     /// Re-enabling (by a user) clears the reason and starts the failure run afresh, so the failures that led to the
     /// disable do not disable it again at the next one.
@@ -117,10 +88,4 @@ internal sealed partial class AutoDisabler(IDbContextFactory<TechLinkDbContext> 
 
     [LoggerMessage(EventId = Infrastructure.LogEventIds.WebhookAutoDisabled, Level = LogLevel.Warning, Message = "Webhook registration {WebhookId} disabled automatically: its last {Count} deliveries failed")]
     private partial void LogDisabled(long webhookId, int count);
-
-    [LoggerMessage(EventId = Infrastructure.LogEventIds.WebhookDisabledNoticeSent, Level = LogLevel.Information, Message = "Notice of disabled webhook registration {WebhookId} sent to {Count} user(s)")]
-    private partial void LogNotified(long webhookId, int count);
-
-    [LoggerMessage(EventId = Infrastructure.LogEventIds.WebhookDisabledNoticeFailed, Level = LogLevel.Error, Message = "Notice of disabled webhook registration {WebhookId} could not be sent")]
-    private partial void LogNoticeFailed(Exception exception, long webhookId);
 }
