@@ -20,6 +20,13 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan RetryDelayMax { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>The longest a receiver's Retry-After (on 429/503) may put off the next attempt.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RetryAfterMax { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Turning off registrations whose deliveries keep failing (issue 14).</summary>
+    public AutoDisableOptions AutoDisable { get; set; } = new();
+
     /// <summary>Per-attempt HTTP timeout: connect, headers and the response excerpt together.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
@@ -117,6 +124,16 @@ public sealed class DeliveryOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Lease ({Lease}) must be at least Timeout ({Timeout}) + {LeaseMargin.TotalSeconds:0} s, or a slow attempt could be claimed twice.",
                 [nameof(Lease), nameof(Timeout)]);
+        }
+
+        if (AutoDisable.FailedDeliveries is < 0 or > 100_000)
+        {
+            yield return new ValidationResult("AutoDisable:FailedDeliveries must be between 0 (off) and 100000.", [nameof(AutoDisable)]);
+        }
+
+        if (AutoDisable.FailingFor < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("AutoDisable:FailingFor must not be negative.", [nameof(AutoDisable)]);
         }
 
         foreach (var port in AllowedPorts.Where(p => p is < 1 or > 65535))

@@ -62,7 +62,8 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value,
             sp.GetRequiredService<DeliveryNode>(),
-            sp.GetRequiredService<ILogger<DeliveryDispatcher>>()));
+            sp.GetRequiredService<ILogger<DeliveryDispatcher>>(),
+            sp.GetService<Health.IEndpointFailureWatcher>()));
         return services;
     }
 

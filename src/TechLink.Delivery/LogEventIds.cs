@@ -22,6 +22,7 @@ internal static class LogEventIds
     public const int ResultsAbandoned = 1014;
     public const int Postponed = 1015;
     public const int PrefetchFailed = 1016;
+    public const int FailureWatcherFailed = 1017;
 
     // Pause, replay and changes that apply at once (issue 14); 1040-1049 kept for them.
     public const int EndpointPaused = 1040;

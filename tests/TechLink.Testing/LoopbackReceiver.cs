@@ -30,6 +30,9 @@ public sealed class LoopbackReceiver : IAsyncDisposable
 
     public Func<ReceivedRequest, Task<(int Status, string Body)>> Respond { get; set; } = _ => Task.FromResult((200, "ok"));
 
+    /// <summary>Extra headers of the answer (e.g. Retry-After), chosen per request; null for none.</summary>
+    public Func<ReceivedRequest, IReadOnlyDictionary<string, string>?> ResponseHeaders { get; set; } = _ => null;
+
     public Uri BaseUrl { get; private set; } = null!;
 
     public Uri Url(string path = "/hook") => new(BaseUrl, path);
@@ -85,6 +88,7 @@ public sealed class LoopbackReceiver : IAsyncDisposable
         _arrived.Release();
         var (status, answer) = await Respond(request);
         context.Response.StatusCode = status;
+        foreach (var (name, value) in ResponseHeaders(request) ?? new Dictionary<string, string>()) context.Response.Headers[name] = value;
         await context.Response.WriteAsync(answer, context.RequestAborted);
         await context.Response.CompleteAsync();
         if (!context.RequestAborted.IsCancellationRequested) _answered.Enqueue(new AnsweredRequest(request, status, DateTime.UtcNow));

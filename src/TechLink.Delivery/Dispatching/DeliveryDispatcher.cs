@@ -58,7 +58,8 @@ public sealed class DeliveryDispatcher : BackgroundService
         TimeProvider time,
         DeliveryOptions options,
         DeliveryNode node,
-        ILogger<DeliveryDispatcher> logger)
+        ILogger<DeliveryDispatcher> logger,
+        Health.IEndpointFailureWatcher? failureWatcher = null)
     {
         _store = store;
         _directory = directory;
@@ -71,7 +72,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         _logger = logger;
         _scheduler = new EndpointScheduler(options);
         _attempter = new Attempter(sender, directory, metrics, options, time, logger);
-        _writer = new ResultWriter(store, _scheduler, _hungry, metrics, options, time, logger)
+        _writer = new ResultWriter(store, _scheduler, _hungry, metrics, options, time, logger, failureWatcher)
         {
             Recheck = new PauseRecheck(store, directory, signal, logger),
         };

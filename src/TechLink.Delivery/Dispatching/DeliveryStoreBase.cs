@@ -25,7 +25,7 @@ internal abstract class DeliveryStoreBase<TContext>(IDbContextFactory<TContext> 
 
     public abstract Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(IReadOnlyList<EndpointClaim> endpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
 
-    public abstract Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken);
+    public abstract Task<WriteOutcome> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken);
 
     /// <summary>The provider's SQL test that <c>e.id</c> is not among <c>@excluded</c>.</summary>
     protected abstract string NotExcluded { get; }

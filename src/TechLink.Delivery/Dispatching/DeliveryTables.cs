@@ -28,6 +28,8 @@ internal sealed record DeliveryTables(
 
     /// <summary>The event's stored <c>traceparent</c> column.</summary>
     public required string TraceParent { get; init; }
+    /// <summary>The last attempt's HTTP status, kept on the row for the log's <c>status_code</c> filter.</summary>
+    public string LastStatusCode { get; init; } = "";
 
     /// <summary>What a claim answers per row, in <see cref="DeliveryStoreBase{TContext}.ReadClaimsAsync"/>'s order.</summary>
     public string Returning => $"{Id}, {MessageId}, {Endpoint}, {WebhookId}, {Count}, {Next}, {Sequence}";
@@ -52,6 +54,7 @@ internal sealed record DeliveryTables(
         {
             Sequence = d(nameof(DeliveryRecord.Sequence)),
             TraceParent = m(nameof(OutboxMessage.TraceParent)),
+            LastStatusCode = d(nameof(DeliveryRecord.LastStatusCode)),
         };
     }
 

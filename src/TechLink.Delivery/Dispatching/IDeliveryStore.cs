@@ -42,6 +42,9 @@ internal sealed record DeliveryResult(
     public bool WritesError => Attempt is not null || Status != Model.DeliveryStatus.Pending;
 }
 
+/// <summary>What a result write did: results dropped (lease lost), and the health rows of the endpoints it counted.</summary>
+internal sealed record WriteOutcome(int Lost, IReadOnlyList<Health.HealthRow> Health);
+
 /// <summary>
 /// The dispatcher's database work. One implementation per provider (<c>Providers/Sqlite</c>, <c>Providers/Postgres</c>),
 /// chosen once when the engine starts (<see cref="DeliveryProviders"/>); hand-written SQL on the hot path.
@@ -62,10 +65,11 @@ internal interface IDeliveryStore
     Task<IReadOnlyList<long>> DiscoverAsync(IReadOnlyCollection<long> excluded, DateTime now, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes the results (and their attempts) in one transaction, fenced by lease owner and attempt count; answers
-    /// how many were dropped because the lease was no longer ours.
+    /// Writes the results (and their attempts, and the endpoints' health and stats) in one transaction, fenced by lease
+    /// owner and attempt count; answers how many were dropped because the lease was no longer ours, and the health rows
+    /// the batch changed.
     /// </summary>
-    Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken);
+    Task<WriteOutcome> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken);
 
     /// <summary>
     /// Moves the due, unleased pending rows of these endpoints to <paramref name="until"/> (no attempt counted); answers

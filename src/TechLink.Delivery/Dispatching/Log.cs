@@ -58,6 +58,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = LogEventIds.EndpointsChanged, Level = LogLevel.Debug, Message = "Endpoint(s) {EndpointIds} changed on another node: forgotten")]
     public static partial void EndpointsChanged(this ILogger logger, string endpointIds);
+    [LoggerMessage(EventId = LogEventIds.FailureWatcherFailed, Level = LogLevel.Error, Message = "Telling the host of {Count} failing endpoint(s) failed; the next failed delivery tells it again")]
+    public static partial void FailureWatcherFailed(this ILogger logger, Exception exception, int count);
 
     [LoggerMessage(EventId = LogEventIds.ResultsAbandoned, Level = LogLevel.Warning, Message = "{Count} delivery results not written at shutdown; their leases will expire and they will be sent again")]
     public static partial void ResultsAbandoned(this ILogger logger, int count);

@@ -19,13 +19,17 @@ internal sealed class ResultWriter
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<DeliveryResult> _results;
+    private readonly AutoDisableCheck? _autoDisable;
 
     /// <summary>Run after each written batch that parked rows (set by the dispatcher).</summary>
     public PauseRecheck? Recheck { get; init; }
 
     /// <param name="retriesDue">Raised when results were written back as pending (their endpoints will want claims).</param>
-    public ResultWriter(IDeliveryStore store, EndpointScheduler scheduler, DeliverySignal retriesDue, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger)
+    /// <param name="watcher">Told, after each batch commits, of endpoints that meet the auto-disable rule (none: the rule is off).</param>
+    public ResultWriter(IDeliveryStore store, EndpointScheduler scheduler, DeliverySignal retriesDue, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger,
+        Health.IEndpointFailureWatcher? watcher = null)
     {
+        _autoDisable = watcher is null ? null : new AutoDisableCheck(watcher, options.AutoDisable, time, logger);
         _store = store;
         _scheduler = scheduler;
         _retriesDue = retriesDue;
@@ -110,12 +114,13 @@ internal sealed class ResultWriter
         {
             try
             {
-                var lost = await _store.WriteAsync(batch, hardStop);
+                var written = await _store.WriteAsync(batch, hardStop);
                 // A failure here writes the batch again: harmless, its leases are gone so nothing is written twice.
                 if (Recheck is not null) await Recheck.AfterWriteAsync(batch, hardStop);
-                if (lost > 0) _logger.LeaseLost(lost);
+                if (written.Lost > 0) _logger.LeaseLost(written.Lost);
                 _metrics.Written(batch.Count);
                 if (_scheduler.Written(batch)) _retriesDue.Notify();
+                if (_autoDisable is not null) await _autoDisable.CheckAsync(written.Health, hardStop);
                 return;
             }
             catch (Exception ex) when (!hardStop.IsCancellationRequested)

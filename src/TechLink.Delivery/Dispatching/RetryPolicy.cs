@@ -31,13 +31,16 @@ internal static class RetryPolicy
     /// </summary>
     public static DateTime WholeMilliseconds(DateTime value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerMillisecond), value.Kind);
 
-    /// <summary>Uniform in [RetryDelayMin, RetryDelayMax]; a longer Retry-After (429/503) is honoured up to twice RetryDelayMax.</summary>
+    /// <summary>
+    /// Uniform in [RetryDelayMin, RetryDelayMax]; a longer Retry-After (429/503) is honoured up to RetryAfterMax. The
+    /// attempt still counts: Retry-After moves the next attempt, it does not add one.
+    /// </summary>
     public static TimeSpan NextDelay(AttemptOutcome outcome, DeliveryOptions options, Random random)
     {
         var delay = options.RetryDelayMin + (options.RetryDelayMax - options.RetryDelayMin) * random.NextDouble();
         if (outcome.RetryAfter is { } retryAfter && retryAfter > delay)
         {
-            var cap = options.RetryDelayMax * 2;
+            var cap = options.RetryAfterMax > delay ? options.RetryAfterMax : delay;
             delay = retryAfter < cap ? retryAfter : cap;
         }
 

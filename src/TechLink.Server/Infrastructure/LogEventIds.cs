@@ -10,6 +10,9 @@ internal static class LogEventIds
     public const int DatabaseUnavailable = 3001;
     public const int ConcurrentChange = 3020;
     public const int BootstrapStaffKeyCreated = 3100;
+    public const int WebhookAutoDisabled = 3210;
+    public const int WebhookDisabledNoticeSent = 3211;
+    public const int WebhookDisabledNoticeFailed = 3212;
     public const int SandboxDataAsOfUnreadable = 3300;
     public const int PortalSessionRefused = 3400;
 }

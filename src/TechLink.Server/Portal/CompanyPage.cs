@@ -46,6 +46,7 @@ public abstract class CompanyPage(TechLinkDbContext db) : PageModel
 
         Company = company;
         ViewData["Company"] = company;
+        ViewData[Webhooks.AutoDisabler.BannerKey] = await Webhooks.AutoDisabler.DisabledAsync(db, company.Id, HttpContext.RequestAborted);
         ViewData["Tab"] = Tab;
         await next();
     }

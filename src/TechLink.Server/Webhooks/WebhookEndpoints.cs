@@ -32,6 +32,7 @@ public static class WebhookEndpoints
         group.MapGet("/{webhook_id}/secret", GetSecretAsync);
         group.MapPost("/{webhook_id}/secret/rotate", RotateSecretAsync);
         group.MapPost("/{webhook_id}/test", TestAsync).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        group.MapPost("/{webhook_id}/check", WebhookCheck.CheckAsync).ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapWebhookOperations();
         return api;
     }
@@ -63,13 +64,15 @@ public static class WebhookEndpoints
         }
 
         var rows = await query.OrderBy(r => r.Id).Take(page.Limit + 1).ToListAsync(ct);
-        return TypedResults.Ok(page.Build(rows, r => r.Id, r => WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected))));
+        var health = await WebhookHealth.ForAsync(db, rows, http.RequestServices.GetRequiredService<IOptions<DeliveryOptions>>().Value,
+            http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, ct);
+        return TypedResults.Ok(page.Build(rows, r => r.Id, r => WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected), health: health[r.Id])));
     }
 
     internal static async Task<IResult> GetAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
-        return r is null ? Problems.NotFound("webhook registration") : TypedResults.Ok(WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected)));
+        return r is null ? Problems.NotFound("webhook registration") : TypedResults.Ok(await AnswerAsync(r, http, db, secrets, ct));
     }
 
     internal static async Task<IResult> CreateAsync(WebhookRequest request, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets,
@@ -111,19 +114,22 @@ public static class WebhookEndpoints
             // PUT replaces: what is left out goes back to its default (no token, enabled).
             if (request.Type is null) v.Add("type", "'type' is required.");
             if (request.Url is null) v.Add("url", "'url' is required.");
-            request = request with { Token = request.Token ?? "", Enabled = request.Enabled ?? true };
+            request = request with { Token = request.Token ?? "", Enabled = request.Enabled ?? true, Description = request.Description ?? "" };
         }
 
-        var (type, url, wasEnabled) = (r.Type, r.Url, r.Enabled);
+        var (type, url) = (r.Type, r.Url);
+        var (credentials, wasEnabled) = (Credentials(r, secrets), r.Enabled);
         Apply(r, request, v, secrets, delivery.Value);
         if (v.Failed) return v.Problem();
         r.UpdatedAt = Formats.Now(clock);
+        if (Credentials(r, secrets) != credentials) r.CredentialsChangedAt = r.UpdatedAt;
+        if (r.Enabled && !wasEnabled) await AutoDisabler.ReEnableAsync(db, r, ct);
         var result = await db.InTransactionAsync<IResult>(async () =>
         {
             // Only a new type or URL can make it identical to another; a toggle never is refused for what exists.
             if ((r.Type != type || r.Url != url) && await RegistrationRules.CheckAsync(db, r, maxPerCompany: null, ct) is { } refusal) return refusal;
             await db.SaveChangesAsync(ct);
-            return TypedResults.Ok(WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected)));
+            return TypedResults.Ok(await AnswerAsync(r, http, db, secrets, ct));
         }, ct);
 
         // Enabled again: a replay queued while it was disabled waits parked until now.
@@ -134,6 +140,17 @@ public static class WebhookEndpoints
 
         return result;
     }
+
+    /// <summary>A registration's answer with its health.</summary>
+    internal static async Task<WebhookResponse> AnswerAsync(WebhookRegistration r, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
+    {
+        var health = await WebhookHealth.ForAsync(db, r, http.RequestServices.GetRequiredService<IOptions<DeliveryOptions>>().Value,
+            http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, ct);
+        return WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected), health: health);
+    }
+
+    /// <summary>What the receiver authenticates by: a change starts <c>auth_rejected_after_change</c>'s watch.</summary>
+    private static (string Url, string? Token) Credentials(WebhookRegistration r, WebhookSecrets secrets) => (r.Url, secrets.UnprotectOrNull(r.TokenProtected));
 
     private static void Apply(WebhookRegistration r, WebhookRequest request, Validator v, WebhookSecrets secrets, DeliveryOptions delivery)
     {
@@ -165,6 +182,11 @@ public static class WebhookEndpoints
         }
 
         if (request.Enabled is { } enabled) r.Enabled = enabled;
+        if (request.Description is not null)
+        {
+            var description = v.Text("description", request.Description, 200);
+            r.Description = string.IsNullOrEmpty(description) ? null : description;
+        }
     }
 
     /// <summary>IDN hosts are stored as punycode, so what we show is what we connect to.</summary>
@@ -203,6 +225,7 @@ public static class WebhookEndpoints
         r.PreviousSecretExpiresAt = now.AddHours(24);
         r.SecretProtected = secrets.Protect(secret);
         r.UpdatedAt = now;
+        r.CredentialsChangedAt = now;
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secret, Formats.Instant(r.PreviousSecretExpiresAt)));
     }
@@ -229,12 +252,15 @@ public static class WebhookEndpoints
         var target = EndpointDirectory.ToTarget(r, secrets, clock) with { Enabled = true };
         var webhookId = EventOutbox.NewWebhookId();
         var outcome = await sender.SendAsync(target, webhookId, payload, ct);
+        TestSendLog.Add(db, r, type, payload, webhookId, outcome, Formats.Now(clock));
+        await db.SaveChangesAsync(ct);
         return TypedResults.Ok(new TestResponse(outcome.Succeeded, outcome.StatusCode, (long)outcome.Duration.TotalMilliseconds, outcome.CallerError,
             outcome.ResponseExcerpt, type, webhookId, outcome.AnswerWithheld));
     }
 
     internal static async Task<IResult> ListDeliveriesAsync(string? webhook_id, string? status, string? @event, string? workorder_id, string? company_id,
-        int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+        int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct,
+        string? since = null, string? until = null, string? status_code = null, string? webhook_message_id = null, string? test = null)
     {
         var caller = Caller.From(http.User);
         if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
@@ -262,6 +288,7 @@ public static class WebhookEndpoints
             else query = query.Where(d => d.Status == s);
         }
 
+        query = DeliveryLogFilters.Apply(query, v, since, until, status_code, webhook_message_id, test);
         if (@event is not null) query = query.Where(d => d.Message!.EventType == @event);
         if (workorder_id is not null)
         {

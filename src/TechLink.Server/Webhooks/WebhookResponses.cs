@@ -4,18 +4,20 @@ using TechLink.Server.Infrastructure;
 
 namespace TechLink.Server.Webhooks;
 
-public sealed record WebhookRequest(string? CompanyId, string? Type, string? Url, string? Token, bool? Enabled);
+public sealed record WebhookRequest(string? CompanyId, string? Type, string? Url, string? Token, bool? Enabled, string? Description = null);
 
 public sealed record WebhookResponse(
     string WebhookId, string CompanyId, string Type, string Url, string? Token, bool Enabled, IReadOnlyList<string> EventTypes,
-    string CreatedAt, string UpdatedAt, string? SigningSecret = null)
+    string CreatedAt, string UpdatedAt, string? SigningSecret = null, string? Description = null, WebhookHealthResponse? Health = null)
 {
     /// <summary>Deliveries are kept pending, unattempted, until resumed (<c>POST /webhooks/{id}/resume</c>).</summary>
     public bool Paused { get; init; }
 
-    public static WebhookResponse From(WebhookRegistration r, string? clearToken, string? signingSecret = null) => new(
+    /// <param name="health">Computed by <see cref="WebhookHealth"/>; without it, the state the registration alone tells (a new one: unknown).</param>
+    public static WebhookResponse From(WebhookRegistration r, string? clearToken, string? signingSecret = null, WebhookHealthResponse? health = null) => new(
         Formats.Id(r.Id), Formats.Id(r.CompanyId), r.Type, r.Url, WebhookSecrets.Mask(clearToken), r.Enabled, r.EventTypeList,
-        Formats.Instant(r.CreatedAt), Formats.Instant(r.UpdatedAt), signingSecret) { Paused = r.Paused };
+        Formats.Instant(r.CreatedAt), Formats.Instant(r.UpdatedAt), signingSecret, r.Description,
+        health ?? WebhookHealth.Compute(r, null, [], new TechLink.Delivery.DeliveryOptions(), r.UpdatedAt)) { Paused = r.Paused };
 }
 
 public sealed record SecretResponse(string WebhookId, string SigningSecret, string? PreviousSecretExpiresAt);
@@ -39,7 +41,7 @@ public sealed record AttemptResponse(int Attempt, string StartedAt, int? StatusC
 public sealed record DeliveryResponse(
     string DeliveryId, string WebhookId, string MessageId, string EventId, string Event, string? WorkorderId, string Status, int AttemptCount,
     string? NextAttemptAt, string CreatedAt, string? CompletedAt, string? LastError, string? RedeliveryOf, IReadOnlyList<AttemptResponse> Attempts,
-    JsonElement? Payload = null, JsonElement? RequestHeaders = null)
+    JsonElement? Payload = null, JsonElement? RequestHeaders = null, bool Test = false)
 {
     public static string StatusName(DeliveryStatus s) => s switch
     {
@@ -57,6 +59,6 @@ public sealed record DeliveryResponse(
             d.Status == DeliveryStatus.Pending ? Formats.Instant(d.NextAttemptAt) : null, Formats.Instant(d.CreatedAt), Formats.Instant(d.CompletedAt),
             d.LastError, Formats.Id(d.RedeliveryOfId),
             [.. attempts.Select(a => new AttemptResponse(a.Attempt, Formats.Instant(a.StartedAt), a.StatusCode, a.DurationMs, a.Error, withPayload ? a.ResponseExcerpt : null))],
-            withPayload ? JsonDocument.Parse(m.Payload).RootElement.Clone() : null, headers);
+            withPayload ? JsonDocument.Parse(m.Payload).RootElement.Clone() : null, headers, d.IsTest);
     }
 }

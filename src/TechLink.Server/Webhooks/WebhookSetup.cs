@@ -18,6 +18,12 @@ internal static class WebhookSetup
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<IEndpointDirectory, EndpointDirectory>();
         services.AddSingleton<RegistrationChangeInterceptor>();
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<NoticeMailer>();
+        services.AddSingleton<DisabledNotices>();
+        services.AddHostedService(sp => sp.GetRequiredService<DisabledNotices>());
+        services.AddSingleton<AutoDisabler>();
+        services.AddSingleton<TechLink.Delivery.Health.IEndpointFailureWatcher>(sp => sp.GetRequiredService<AutoDisabler>());
         services.AddTechLinkDelivery<TechLinkDbContext>(configuration);
         if (options.Environment == TechLinkEnvironment.Production)
         {

@@ -40,7 +40,7 @@ public sealed class DeliveryOptionsTests
     }
 
     [Fact]
-    public void NextDelay_IsWithinRangeAndHonoursRetryAfterUpToTwiceMax()
+    public void NextDelay_IsWithinRangeAndHonoursRetryAfterUpToRetryAfterMax()
     {
         var options = new DeliveryOptions();
         var plain = new AttemptOutcome { StartedAt = DateTime.UtcNow, Duration = TimeSpan.Zero, Failure = FailureKind.HttpStatus, RequestHeaders = "{}" };
@@ -51,6 +51,8 @@ public sealed class DeliveryOptionsTests
         }
 
         Assert.Equal(TimeSpan.FromSeconds(200), RetryPolicy.NextDelay(plain with { RetryAfter = TimeSpan.FromSeconds(200) }, options, Random.Shared));
-        Assert.Equal(TimeSpan.FromMinutes(4), RetryPolicy.NextDelay(plain with { RetryAfter = TimeSpan.FromHours(1) }, options, Random.Shared));
+        Assert.Equal(TimeSpan.FromMinutes(10), RetryPolicy.NextDelay(plain with { RetryAfter = TimeSpan.FromHours(1) }, options, Random.Shared));
+        var shortMax = new DeliveryOptions { RetryAfterMax = TimeSpan.FromMinutes(5) };
+        Assert.Equal(TimeSpan.FromMinutes(5), RetryPolicy.NextDelay(plain with { RetryAfter = TimeSpan.FromMinutes(7) }, shortMax, Random.Shared));
     }
 }

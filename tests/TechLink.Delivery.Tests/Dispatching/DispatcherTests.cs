@@ -11,7 +11,7 @@ using TechLink.Testing;
 namespace TechLink.Delivery.Tests.Dispatching;
 
 /// <summary>The dispatcher against a real database and a real Kestrel receiver; run once per provider.</summary>
-public abstract class DispatcherTests : IAsyncLifetime
+public abstract partial class DispatcherTests : IAsyncLifetime
 {
     protected static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
     private readonly List<DeliveryHarness> _nodes = [];
@@ -52,9 +52,10 @@ public abstract class DispatcherTests : IAsyncLifetime
         return new TestDbContext(builder.Options);
     }
 
-    protected async Task<DeliveryHarness> StartNodeAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool dispatcher = true)
+    protected async Task<DeliveryHarness> StartNodeAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool dispatcher = true,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
-        var node = await DeliveryHarness.StartAsync(Database, Endpoints, settings, time, dispatcher);
+        var node = await DeliveryHarness.StartAsync(Database, Endpoints, settings, time, dispatcher, services: services);
         _nodes.Add(node);
         return node;
     }

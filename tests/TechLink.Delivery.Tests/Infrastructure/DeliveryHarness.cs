@@ -26,7 +26,8 @@ public sealed class DeliveryHarness : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         TimeProvider? time = null,
         bool dispatcher = true,
-        IDnsResolver? dns = null)
+        IDnsResolver? dns = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -48,6 +49,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
         });
         builder.Services.AddTechLinkDelivery<TestDbContext>(builder.Configuration);
         if (dns is not null) builder.Services.Replace(ServiceDescriptor.Singleton(dns));
+        services?.Invoke(builder.Services);
         if (dispatcher) builder.Services.AddTechLinkDispatcher<TestDbContext>();
         var host = builder.Build();
         await host.StartAsync();

@@ -10,6 +10,8 @@ public sealed class TestDbContext(DbContextOptions<TestDbContext> options) : DbC
     public DbSet<OutboxMessage> Messages => Set<OutboxMessage>();
     public DbSet<DeliveryRecord> Deliveries => Set<DeliveryRecord>();
     public DbSet<DeliveryAttempt> Attempts => Set<DeliveryAttempt>();
+    public DbSet<EndpointHealth> Health => Set<EndpointHealth>();
+    public DbSet<EndpointStatsBucket> Stats => Set<EndpointStatsBucket>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) => DeliveryModel.Apply(modelBuilder);
 

@@ -18,11 +18,12 @@ public sealed class DatabaseSnapshot
 {
     private static readonly Dictionary<string, HashSet<string>> Volatile = new(StringComparer.Ordinal)
     {
-        ["deliveries"] = ["status", "attempt_count", "next_attempt_at", "lease_owner", "lease_expires_at", "completed_at", "last_error"],
+        ["deliveries"] = ["status", "attempt_count", "next_attempt_at", "lease_owner", "lease_expires_at", "completed_at", "last_error", "last_status_code"],
         ["api_keys"] = ["last_used_at"],
     };
 
-    private static readonly HashSet<string> VolatileTables = ["delivery_attempts"];
+    /// <summary>The engine writes endpoint health and stats with each result batch (issue 14).</summary>
+    private static readonly HashSet<string> VolatileTables = ["delivery_attempts", "endpoint_health", "endpoint_stats"];
 
     private readonly Dictionary<string, List<string>> _tables;
 

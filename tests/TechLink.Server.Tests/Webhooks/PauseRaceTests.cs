@@ -45,7 +45,7 @@ public abstract class PauseRaceTests(AppFixture fixture, PostgresFixture? postgr
 
         // ... and then the attempt writes its park: without the recheck the row would wait for good.
         var park = DeliveryResult.Park(claim);
-        Assert.Equal(0, await store.WriteAsync([park], default));
+        Assert.Equal(0, (await store.WriteAsync([park], default)).Lost);
         Assert.Equal(Parked, (await tenant.DeliveriesAsync($"webhook_id={hook}")).Single().Str("next_attempt_at"));
 
         var recheck = new PauseRecheck(store, App.Services.GetRequiredService<IEndpointDirectory>(), new DeliverySignal(), NullLogger.Instance);

@@ -15,6 +15,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
     where TContext : DbContext
 {
     private (string Claim, string Write)? _sql;
+    private readonly PostgresHealthWriter _health = new();
 
     protected override string NotExcluded => "NOT (e.id = ANY(@excluded))";
 
@@ -42,14 +43,18 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         return claims;
     }
 
-    public override async Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
+    public override async Task<WriteOutcome> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
     {
-        if (results.Count == 0) return 0;
+        if (results.Count == 0) return new WriteOutcome(0, []);
         await using var db = await Factory.CreateDbContextAsync(cancellationToken);
         var sql = Sql(db);
         var attempts = results.Where(r => r.Attempt is not null).Select(r => r.Attempt!).ToList();
         await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var command = db.Database.GetDbConnection().CreateCommand();
+        var connection = db.Database.GetDbConnection();
+        // The results and the endpoints' health they change commit together.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql.Write;
         Add(command, "owner", Owner);
         Add(command, "ids", results.Select(r => r.Claim.Id).ToArray());
@@ -60,6 +65,8 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         Add(command, "completed", results.Select(r => r.CompletedAt).ToArray());
         Add(command, "set_errors", results.Select(r => r.WritesError).ToArray());
         Add(command, "errors", results.Select(r => r.LastError).ToArray());
+        Add(command, "attempted", results.Select(r => r.Attempt is not null).ToArray());
+        Add(command, "status_codes", results.Select(r => r.Attempt?.StatusCode).ToArray());
         Add(command, "a_delivery", attempts.Select(a => a.DeliveryId).ToArray());
         Add(command, "a_attempt", attempts.Select(a => a.Attempt).ToArray());
         Add(command, "a_started", attempts.Select(a => a.StartedAt).ToArray());
@@ -69,8 +76,15 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         Add(command, "a_excerpt", attempts.Select(a => a.ResponseExcerpt).ToArray());
         Add(command, "a_headers", attempts.Select(a => a.RequestHeaders).ToArray());
         await command.PrepareAsync(cancellationToken);
-        var updated = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-        return results.Count - updated;
+        var updated = new List<long>(results.Count);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) updated.Add(reader.GetInt64(0));
+        }
+
+        var health = updated.Count == 0 ? [] : await _health.WriteAsync(db, connection, transaction, results, updated, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new WriteOutcome(results.Count - updated.Count, health);
     }
 
     private (string Claim, string Write) Sql(DbContext db)
@@ -101,13 +115,14 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         var write = $"""
             WITH r AS (
                 SELECT * FROM unnest(@ids::bigint[], @expected::int[], @statuses::int[], @counts::int[], @nexts::timestamptz[],
-                                     @completed::timestamptz[], @set_errors::boolean[], @errors::text[])
-                    AS r(id, expected, status, attempt_count, next_at, completed_at, set_error, error)),
+                                     @completed::timestamptz[], @set_errors::boolean[], @errors::text[], @attempted::boolean[], @status_codes::int[])
+                    AS r(id, expected, status, attempt_count, next_at, completed_at, set_error, error, attempted, status_code)),
             updated AS (
                 UPDATE {t.Deliveries} d SET {t.Status} = r.status, {t.Count} = r.attempt_count, {t.Next} = r.next_at,
                     {t.LeaseOwner} = NULL, {t.LeaseExpires} = NULL,
                     {t.Completed} = COALESCE(r.completed_at, d.{t.Completed}),
-                    {t.LastError} = CASE WHEN r.set_error THEN r.error ELSE d.{t.LastError} END
+                    {t.LastError} = CASE WHEN r.set_error THEN r.error ELSE d.{t.LastError} END,
+                    {t.LastStatusCode} = CASE WHEN r.attempted THEN r.status_code ELSE d.{t.LastStatusCode} END
                 FROM r
                 WHERE d.{t.Id} = r.id AND d.{t.LeaseOwner} = @owner AND d.{t.Count} = r.expected
                 RETURNING d.{t.Id}),
@@ -118,7 +133,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
                     AS x(delivery_id, attempt, started_at, status_code, duration_ms, error, excerpt, headers)
                 WHERE x.delivery_id IN (SELECT {t.Id} FROM updated)
                 RETURNING 1)
-            SELECT count(*) FROM updated
+            SELECT {t.Id} FROM updated
             """;
         _sql = (claim, write);
         return (claim, write);

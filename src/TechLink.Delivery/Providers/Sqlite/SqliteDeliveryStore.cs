@@ -16,6 +16,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
     where TContext : DbContext
 {
     private (string Claim, string Payloads, string Update, string InsertAttempts)? _sql;
+    private readonly SqliteHealthWriter _health = new();
 
     protected override string NotExcluded => "e.id NOT IN (SELECT value FROM json_each(@excluded))";
 
@@ -81,9 +82,9 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
         return claims;
     }
 
-    public override async Task<int> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
+    public override async Task<WriteOutcome> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
     {
-        if (results.Count == 0) return 0;
+        if (results.Count == 0) return new WriteOutcome(0, []);
         await using var db = await Factory.CreateDbContextAsync(cancellationToken);
         var sql = Sql(db);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -112,8 +113,9 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        var health = updated.Count == 0 ? [] : await _health.WriteAsync(db, connection, dbTransaction, results, updated, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return results.Count - updated.Count;
+        return new WriteOutcome(results.Count - updated.Count, health);
     }
 
     private (string Claim, string Payloads, string Update, string InsertAttempts) Sql(DbContext db)
@@ -139,10 +141,12 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
             UPDATE {t.Deliveries} AS d SET {t.Status} = r.status, {t.Count} = r.attempt_count, {t.Next} = r.next_at,
                 {t.LeaseOwner} = NULL, {t.LeaseExpires} = NULL,
                 {t.Completed} = COALESCE(r.completed_at, d.{t.Completed}),
-                {t.LastError} = CASE WHEN r.set_error THEN r.error ELSE d.{t.LastError} END
+                {t.LastError} = CASE WHEN r.set_error THEN r.error ELSE d.{t.LastError} END,
+                {t.LastStatusCode} = CASE WHEN r.attempted THEN r.status_code ELSE d.{t.LastStatusCode} END
             FROM (SELECT value ->> 'id' AS id, value ->> 'expected' AS expected, value ->> 'status' AS status,
                          value ->> 'count' AS attempt_count, value ->> 'next' AS next_at, value ->> 'completed' AS completed_at,
-                         value ->> 'set_error' AS set_error, value ->> 'error' AS error
+                         value ->> 'set_error' AS set_error, value ->> 'error' AS error,
+                         value ->> 'attempted' AS attempted, value ->> 'status_code' AS status_code
                   FROM json_each(@results)) AS r
             WHERE d.{t.Id} = r.id AND d.{t.LeaseOwner} = @owner AND d.{t.Count} = r.expected
             RETURNING {t.Id}

@@ -30,6 +30,9 @@ internal static class SqliteJson
             else writer.WriteNull("completed");
             writer.WriteBoolean("set_error", r.WritesError);
             writer.WriteString("error", r.LastError);
+            writer.WriteBoolean("attempted", r.Attempt is not null);
+            if (r.Attempt?.StatusCode is { } code) writer.WriteNumber("status_code", code);
+            else writer.WriteNull("status_code");
             writer.WriteEndObject();
         }
     });

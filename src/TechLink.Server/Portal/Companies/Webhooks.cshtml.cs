@@ -65,6 +65,8 @@ public sealed class WebhooksModel(
 
     public TestResponse? TestResult { get; private set; }
 
+    public CheckResponse? CheckResult { get; private set; }
+
     public string? TestEvent { get; private set; }
 
     public static IReadOnlyList<string> RegistrationTypes =>
@@ -165,6 +167,14 @@ public sealed class WebhooksModel(
         return await PageAsync(ct, id);
     }
 
+    public async Task<IActionResult> OnPostCheckAsync(string id, CancellationToken ct)
+    {
+        if (!await OwnsAsync(id, ct)) return NotFound();
+        var outcome = await CallAsync(WebhookCheck.CheckAsync(id, HttpContext, Db, secrets, sender, limiter, delivery, clock, ct));
+        if (outcome.Succeeded) CheckResult = outcome.As<CheckResponse>();
+        return await PageAsync(ct, id);
+    }
+
     private async Task<IActionResult> PageAsync(CancellationToken ct, string? focus = null)
     {
         Focus = focus;
@@ -193,7 +203,7 @@ public sealed class WebhooksModel(
 
         var companyId = Company.Id;
         var counts = await Db.Deliveries.AsNoTracking()
-            .Where(d => d.TenantId == companyId && d.Status != DeliveryStatus.Pending)
+            .Where(d => d.TenantId == companyId && d.Status != DeliveryStatus.Pending && !d.IsTest)
             .GroupBy(d => new { d.EndpointId, d.Status })
             .Select(g => new { g.Key.EndpointId, g.Key.Status, Count = g.Count() })
             .ToListAsync(ct);

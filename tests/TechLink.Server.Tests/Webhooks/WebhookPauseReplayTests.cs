@@ -6,7 +6,7 @@ using TechLink.Testing;
 namespace TechLink.Server.Tests.Webhooks;
 
 /// <summary>Pause and resume, changes that apply to the next attempt, and replay: the real dispatcher, a loopback receiver.</summary>
-public abstract class WebhookOperationsTests(AppFixture fixture, PostgresFixture? postgres) : ServerTest(fixture, postgres)
+public abstract class WebhookPauseReplayTests(AppFixture fixture, PostgresFixture? postgres) : ServerTest(fixture, postgres)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(45);
     private const string Parked = "9999-01-01T00:00:00Z";
@@ -228,7 +228,7 @@ public abstract class WebhookOperationsTests(AppFixture fixture, PostgresFixture
     }
 }
 
-public sealed class WebhookOperationsTestsSqlite(AppFixture fixture) : WebhookOperationsTests(fixture, null), IClassFixture<AppFixture>;
+public sealed class WebhookPauseReplayTestsSqlite(AppFixture fixture) : WebhookPauseReplayTests(fixture, null), IClassFixture<AppFixture>;
 
 [Collection(PostgresCollection.Name)]
-public sealed class WebhookOperationsTestsPostgres(AppFixture fixture, PostgresFixture postgres) : WebhookOperationsTests(fixture, postgres), IClassFixture<AppFixture>;
+public sealed class WebhookPauseReplayTestsPostgres(AppFixture fixture, PostgresFixture postgres) : WebhookPauseReplayTests(fixture, postgres), IClassFixture<AppFixture>;
