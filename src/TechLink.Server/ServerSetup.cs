@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 using TechLink.Server.Accounts;
+using TechLink.Server.Audit;
 using TechLink.Server.Companies;
 using TechLink.Server.Data;
 using TechLink.Server.Demo;
@@ -153,6 +154,7 @@ internal static class ServerSetup
         api.MapWorkOrders();
         api.MapWebhooks();
         api.MapEventFeed();
+        api.MapAudit();
         app.MapFileLinks();
         app.MapTechLinkPortal();
         // A browser lands on the portal; a program gets a short description of where things are.

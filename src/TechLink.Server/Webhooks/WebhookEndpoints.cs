@@ -6,6 +6,7 @@ using TechLink.Delivery.Model;
 using TechLink.Delivery.Network;
 using TechLink.Delivery.Sending;
 using TechLink.Delivery.Signing;
+using TechLink.Server.Audit;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 
@@ -94,6 +95,7 @@ public static class WebhookEndpoints
             registration.SecretProtected = secrets.Protect(secret);
             db.WebhookRegistrations.Add(registration);
             await db.SaveChangesAsync(ct);
+            WebhookAudit.Created(db, http.User, registration);
             return TypedResults.Created($"/api/v1/webhooks/{registration.Id}", WebhookResponse.From(registration, request.Token is { Length: > 0 } ? request.Token : null, secret));
         }, ct);
     }
@@ -114,6 +116,7 @@ public static class WebhookEndpoints
         }
 
         var (type, url) = (r.Type, r.Url);
+        var before = WebhookAudit.Snapshot(r);
         Apply(r, request, v, secrets, delivery.Value);
         if (v.Failed) return v.Problem();
         r.UpdatedAt = Formats.Now(clock);
@@ -121,6 +124,7 @@ public static class WebhookEndpoints
         {
             // Only a new type or URL can make it identical to another; a toggle never is refused for what exists.
             if ((r.Type != type || r.Url != url) && await RegistrationRules.CheckAsync(db, r, maxPerCompany: null, ct) is { } refusal) return refusal;
+            WebhookAudit.Updated(db, http.User, before, r);
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected)));
         }, ct);
@@ -166,20 +170,24 @@ public static class WebhookEndpoints
         return builder.Uri.AbsoluteUri;
     }
 
-    internal static async Task<IResult> DeleteAsync(string webhook_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> DeleteAsync(string webhook_id, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
         if (r is null) return Problems.NotFound("webhook registration");
         db.WebhookRegistrations.Remove(r);
+        AuditLog.Add(db, http.User, Formats.Now(clock), "webhook.deleted", WebhookAudit.TargetType, r.Id, r.CompanyId);
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
 
-    internal static async Task<IResult> GetSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
+    internal static async Task<IResult> GetSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, TimeProvider clock, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
-        return r is null ? Problems.NotFound("webhook registration")
-            : TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secrets.Unprotect(r.SecretProtected), Formats.Instant(r.PreviousSecretExpiresAt)));
+        if (r is null) return Problems.NotFound("webhook registration");
+        // Who saw a secret is worth knowing after a leak: the reveal is written before the secret is answered.
+        AuditLog.Add(db, http.User, Formats.Now(clock), "webhook.secret_revealed", WebhookAudit.TargetType, r.Id, r.CompanyId);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secrets.Unprotect(r.SecretProtected), Formats.Instant(r.PreviousSecretExpiresAt)));
     }
 
     internal static async Task<IResult> RotateSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, TimeProvider clock, CancellationToken ct)
@@ -192,6 +200,7 @@ public static class WebhookEndpoints
         r.PreviousSecretExpiresAt = now.AddHours(24);
         r.SecretProtected = secrets.Protect(secret);
         r.UpdatedAt = now;
+        AuditLog.Add(db, http.User, now, "webhook.secret_rotated", WebhookAudit.TargetType, r.Id, r.CompanyId);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secret, Formats.Instant(r.PreviousSecretExpiresAt)));
     }
