@@ -140,6 +140,8 @@ internal static class ServerSetup
         app.UseSandboxDataAsOf();
         app.UseStaticFiles();
         app.UseAuthentication();
+        // After authentication (the partition is the key), before authorization (refused keys are counted too).
+        app.UseRateLimiter();
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -147,7 +149,7 @@ internal static class ServerSetup
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 
-        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Api);
+        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Api).RequireRateLimiting(ApiRateLimit.Policy);
         api.MapCompanies();
         api.MapUsers();
         api.MapSites();
