@@ -22,6 +22,9 @@ internal static class LogEventIds
     public const int ResultsAbandoned = 1014;
     public const int Postponed = 1015;
     public const int PrefetchFailed = 1016;
+    public const int RetentionSwept = 1017;
+    public const int RetentionFailed = 1018;
+    public const int RetentionSkipped = 1019;
 
     public const int UnexpectedSendError = 2001;
 }
