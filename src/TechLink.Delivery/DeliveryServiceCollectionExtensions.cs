@@ -59,7 +59,8 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value,
             sp.GetRequiredService<DeliveryNode>(),
-            sp.GetRequiredService<ILogger<DeliveryDispatcher>>()));
+            sp.GetRequiredService<ILogger<DeliveryDispatcher>>(),
+            sp.GetService<IPayloadFinisher>()));
         return services;
     }
 

@@ -117,6 +117,9 @@ internal static class ServerSetup
         services.AddSingleton<UsernameConflicts>();
         services.AddSingleton<EventOutbox>();
         services.AddScoped<FileStore>();
+        services.AddSingleton<FileUrlSigner>();
+        services.AddSingleton<FileUrlFinisher>();
+        services.AddSingleton<TechLink.Delivery.Sending.IPayloadFinisher>(sp => sp.GetRequiredService<FileUrlFinisher>());
         services.AddScoped<DemoData>();
         services.AddScoped<DatabaseInitializer>();
         services.AddTechLinkRateLimiting();

@@ -8,7 +8,8 @@ namespace TechLink.Delivery.Dispatching;
 /// One attempt of a claimed delivery: looks up where its registration points now, sends, and decides what follows
 /// (<see cref="RetryPolicy"/>). A deleted or disabled registration fails the delivery without sending or counting an attempt.
 /// </summary>
-internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directory, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger)
+internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directory, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger,
+    IPayloadFinisher? finisher = null)
 {
     public async Task<DeliveryResult> AttemptAsync(ClaimedDelivery claim, CancellationToken cancellationToken)
     {
@@ -22,7 +23,8 @@ internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directo
             return new DeliveryResult(claim, DeliveryStatus.Failed, claim.AttemptCount, claim.NextAttemptAt, time.GetUtcNow().UtcDateTime, reason, null);
         }
 
-        var outcome = await sender.SendAsync(target, claim.WebhookId, claim.Payload, cancellationToken);
+        var payload = finisher is null ? claim.Payload : finisher.Finish(claim.Payload);
+        var outcome = await sender.SendAsync(target, claim.WebhookId, payload, cancellationToken);
         metrics.AttemptFinished(outcome);
         var result = RetryPolicy.Decide(claim, outcome, options, time.GetUtcNow().UtcDateTime, Random.Shared);
         logger.AttemptDone(claim.Id, result.AttemptCount, claim.EndpointId, outcome.Failure?.ToString() ?? "success", outcome.StatusCode, (long)outcome.Duration.TotalMilliseconds);

@@ -56,7 +56,8 @@ public sealed class DeliveryDispatcher : BackgroundService
         TimeProvider time,
         DeliveryOptions options,
         DeliveryNode node,
-        ILogger<DeliveryDispatcher> logger)
+        ILogger<DeliveryDispatcher> logger,
+        IPayloadFinisher? finisher = null)
     {
         _store = store;
         _directory = directory;
@@ -67,7 +68,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         _node = node;
         _logger = logger;
         _scheduler = new EndpointScheduler(options);
-        _attempter = new Attempter(sender, directory, metrics, options, time, logger);
+        _attempter = new Attempter(sender, directory, metrics, options, time, logger, finisher);
         _writer = new ResultWriter(store, _scheduler, _hungry, metrics, options, time, logger);
         _wakeSource = wakeSource;
         _sampler = new BacklogSampler(store, metrics, options, time, logger);

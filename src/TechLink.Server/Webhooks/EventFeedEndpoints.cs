@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
+using TechLink.Server.WorkOrders;
 
 namespace TechLink.Server.Webhooks;
 
@@ -26,7 +27,7 @@ public static class EventFeedEndpoints
     }
 
     private static async Task<IResult> FeedAsync(string? since, string? type, string? workorder_id, string? company_id, int? limit, string? cursor,
-        HttpContext http, TechLinkDbContext db, CancellationToken ct)
+        HttpContext http, TechLinkDbContext db, FileUrlFinisher files, CancellationToken ct)
     {
         var caller = Caller.From(http.User);
         if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
@@ -66,7 +67,7 @@ public static class EventFeedEndpoints
         // Ids and instants rise together, so the lowest id held is the oldest (one index probe).
         var oldest = await held.OrderBy(e => e.Id).Select(e => (DateTime?)e.CreatedAt).FirstOrDefaultAsync(ct);
         var built = page.Build(rows, e => e.Id, e => new EventResponse(
-            Formats.Id(e.Id), Formats.Id(e.TenantId), e.EventType, e.Subject, Formats.Instant(e.CreatedAt), JsonDocument.Parse(e.Payload).RootElement.Clone()));
+            Formats.Id(e.Id), Formats.Id(e.TenantId), e.EventType, e.Subject, Formats.Instant(e.CreatedAt), JsonDocument.Parse(files.Finish(e.Payload)).RootElement.Clone()));
         return TypedResults.Ok(new EventFeedPage(built.Items, built.NextCursor, Formats.Instant(oldest)));
     }
 }

@@ -282,7 +282,11 @@ public static class WebhookEndpoints
     internal static async Task<IResult> GetDeliveryAsync(string delivery_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var d = await FindDeliveryAsync(delivery_id, http, db, ct);
-        return d is null ? Problems.NotFound("delivery") : TypedResults.Ok(DeliveryResponse.From(d, d.Message!, withPayload: true));
+        if (d is null) return Problems.NotFound("delivery");
+        // Links in the payload are signed now, as the next attempt would sign them (the row itself is not changed).
+        var files = http.RequestServices.GetRequiredService<WorkOrders.FileUrlFinisher>();
+        var shown = new OutboxMessage { Id = d.Message!.Id, TenantId = d.Message.TenantId, EventType = d.Message.EventType, Subject = d.Message.Subject, Payload = files.Finish(d.Message.Payload), CreatedAt = d.Message.CreatedAt };
+        return TypedResults.Ok(DeliveryResponse.From(d, shown, withPayload: true));
     }
 
     internal static async Task<IResult> RedeliverAsync(string delivery_id, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
