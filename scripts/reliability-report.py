@@ -6,7 +6,7 @@ usage: scripts/reliability-report.py FIGURES.jsonl [--out docs/reliability.md] [
 """
 import json, subprocess, sys, platform, os, datetime
 
-AREAS = ["Faults", "Receivers", "Network guard", "Fuzz", "Tenancy", "Portal", "Secrets", "Hostile review, round two"]
+AREAS = ["Faults", "Receivers", "Network guard", "Fuzz", "Tenancy", "Portal", "Secrets", "Hostile review, round two", "Retention"]
 WHAT_LOST_MEANS = {
     "Faults": "committed events never delivered",
     "Receivers": "attempts that overran timeout + 1 s, memory over its bound, redirects followed, excerpts over the cap",
@@ -16,6 +16,7 @@ WHAT_LOST_MEANS = {
     "Portal": "posts accepted without antiforgery, limits not enforced, redirects from the API",
     "Secrets": "secrets found in clear",
     "Hostile review, round two": "probes of the second hostile review that got through (issue 16): overlays, live sessions, broken histories, 500s, lockouts and leaks, unlimited sends, missing headers, readable secrets",
+    "Retention": "deliveries slower than the bound (change to receiver) while the retention sweeper deletes a large backlog",
 }
 
 def main():

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using TechLink.Delivery.Model;
+using TechLink.Delivery.Outbox;
 using static TechLink.Delivery.Model.CommandParameters;
 
 namespace TechLink.Delivery;
@@ -44,7 +45,7 @@ public static class DeliveryReplays
     /// A delivery for every event of the tenant created in the range whose type is one of <paramref name="eventTypes"/>
     /// (null: any), whether or not it was ever sent to the endpoint (it may have been disabled). An event that had a
     /// delivery to the endpoint keeps its <c>webhook-id</c> and sequence; one that never had gets a new <c>webhook-id</c>
-    /// (<paramref name="webhookIdPrefix"/> followed by the event id) and no sequence.
+    /// (<paramref name="webhookIdPrefix"/> followed by the event id) and the next sequence number of its subject.
     /// </summary>
     public static async Task<int> QueueEventsAsync(DbContext db, ReplayScope scope, IReadOnlyList<string>? eventTypes, string webhookIdPrefix, CancellationToken cancellationToken)
     {
@@ -76,7 +77,28 @@ public static class DeliveryReplays
         Add(command, "prefix", webhookIdPrefix);
         Add(command, "yes", true);
         for (var i = 0; i < (eventTypes?.Count ?? 0); i++) Add(command, "t" + i, eventTypes![i]);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        var queued = await command.ExecuteNonQueryAsync(cancellationToken);
+        await NumberFirstSendsAsync(db, scope, cancellationToken);
+        return queued;
+    }
+
+    /// <summary>
+    /// Events that were never queued for the endpoint (it was disabled) get the next <c>techlink-sequence</c> numbers of
+    /// their subjects, in event order, in the replay's transaction. Usually few: the rest kept their numbers above.
+    /// </summary>
+    private static async Task NumberFirstSendsAsync(DbContext db, ReplayScope scope, CancellationToken cancellationToken)
+    {
+        var unnumbered = await db.Set<DeliveryRecord>()
+            .Where(x => x.ReplayId == scope.ReplayId && x.Sequence == null && x.RedeliveryOfId == null)
+            .Join(db.Set<OutboxMessage>(), x => x.MessageId, e => e.Id, (x, e) => new { x.Id, e.SubjectKey })
+            .Where(x => x.SubjectKey != null)
+            .OrderBy(x => x.Id)
+            .ToListAsync(cancellationToken);
+        foreach (var row in unnumbered)
+        {
+            var number = await SequenceNumbers.NextAsync(db, scope.EndpointId, row.SubjectKey!, cancellationToken);
+            await db.Set<DeliveryRecord>().Where(x => x.Id == row.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.Sequence, number), cancellationToken);
+        }
     }
 
     private static string Columns(Func<string, string> d) => string.Join(", ", new[]

@@ -11,6 +11,7 @@ using TechLink.Delivery.Network;
 using TechLink.Delivery.Sending;
 using TechLink.Delivery.Outbox;
 using TechLink.Delivery.Providers;
+using TechLink.Delivery.Retention;
 
 namespace TechLink.Delivery;
 
@@ -63,7 +64,32 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value,
             sp.GetRequiredService<DeliveryNode>(),
             sp.GetRequiredService<ILogger<DeliveryDispatcher>>(),
-            sp.GetService<Health.IEndpointFailureWatcher>()));
+            sp.GetService<Health.IEndpointFailureWatcher>(),
+            sp.GetService<IPayloadFinisher>()));
+        return services;
+    }
+
+    /// <summary>
+    /// The retention sweeper (<c>TechLink:Retention</c>), as a hosted service and as itself (to sweep on demand). Runs
+    /// beside the dispatcher; several nodes may run it, one sweeps at a time. The host adds its own steps as
+    /// <see cref="IRetentionTask"/>.
+    /// </summary>
+    public static IServiceCollection AddTechLinkRetention<TContext>(this IServiceCollection services)
+        where TContext : DbContext
+    {
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp =>
+        {
+            var factory = sp.GetRequiredService<IDbContextFactory<TContext>>();
+            return new RetentionSweeper(
+                factory.CreateDbContext,
+                DeliveryProviders.RetentionLock<TContext>(sp),
+                sp.GetServices<IRetentionTask>(),
+                sp.GetRequiredService<IOptions<RetentionOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<RetentionSweeper>>());
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         return services;
     }
 

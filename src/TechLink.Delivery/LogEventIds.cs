@@ -29,5 +29,10 @@ internal static class LogEventIds
     public const int ResumedWhileParking = 1041;
     public const int EndpointsChanged = 1042;
 
+    // Retention (issue 17).
+    public const int RetentionSwept = 1050;
+    public const int RetentionFailed = 1051;
+    public const int RetentionSkipped = 1052;
+
     public const int UnexpectedSendError = 2001;
 }

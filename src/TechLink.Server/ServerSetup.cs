@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using TechLink.Delivery;
 using Scalar.AspNetCore;
 using TechLink.Server.Accounts;
+using TechLink.Server.Audit;
 using TechLink.Server.Companies;
 using TechLink.Server.Data;
 using TechLink.Server.Demo;
@@ -116,6 +117,9 @@ internal static class ServerSetup
         services.AddSingleton<UsernameConflicts>();
         services.AddSingleton<EventOutbox>();
         services.AddScoped<FileStore>();
+        services.AddSingleton<FileUrlSigner>();
+        services.AddSingleton<FileUrlFinisher>();
+        services.AddSingleton<TechLink.Delivery.Sending.IPayloadFinisher>(sp => sp.GetRequiredService<FileUrlFinisher>());
         services.AddScoped<DemoData>();
         services.AddScoped<DatabaseInitializer>();
         services.AddTechLinkRateLimiting();
@@ -139,6 +143,8 @@ internal static class ServerSetup
         app.UseSandboxDataAsOf();
         app.UseStaticFiles();
         app.UseAuthentication();
+        // After authentication (the partition is the key), before authorization (refused keys are counted too).
+        app.UseRateLimiter();
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -147,13 +153,14 @@ internal static class ServerSetup
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapTechLinkMetrics();
 
-        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Api);
+        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Api).RequireRateLimiting(ApiRateLimit.Policy);
         api.MapCompanies();
         api.MapUsers();
         api.MapSites();
         api.MapWorkOrders();
         api.MapWebhooks();
         api.MapEventFeed();
+        api.MapAudit();
         app.MapFileLinks();
         app.MapTechLinkPortal();
         // A browser lands on the portal; a program gets a short description of where things are.

@@ -31,6 +31,9 @@ public static class ServerSettings
             ["TechLink:Delivery:IdlePollInterval"] = "00:00:01",
             ["TechLink:Files:MaxUploadBytes"] = "4096",
             ["TechLink:Node:Roles"] = "all",
+            // The load campaigns send 10,000 notes through one staff key in about two minutes, close to the default
+            // 6000 per minute; the per-key limit has tests of its own (ApiRateLimitTests) that set it low.
+            ["TechLink:RateLimit:ApiPerKeyPerMinute"] = "1000000",
         };
         if (connectionString is not null) settings["ConnectionStrings:TechLink"] = connectionString;
         return settings;

@@ -9,7 +9,8 @@ namespace TechLink.Delivery.Dispatching;
 /// (<see cref="RetryPolicy"/>). A deleted or disabled registration fails the delivery without sending or counting an attempt;
 /// a paused one parks it (<see cref="Parking"/>).
 /// </summary>
-internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directory, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger)
+internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directory, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger,
+    IPayloadFinisher? finisher = null)
 {
     public async Task<DeliveryResult> AttemptAsync(ClaimedDelivery claim, CancellationToken cancellationToken)
     {
@@ -32,7 +33,8 @@ internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directo
 
         using var activity = DeliveryTracing.StartAttempt(claim);
         using var scope = logger.BeginScope(AttemptScope(claim, activity));
-        var outcome = await sender.SendAsync(target, claim.WebhookId, claim.Payload, claim.Sequence, cancellationToken);
+        var payload = finisher is null ? claim.Payload : finisher.Finish(claim.Payload);
+        var outcome = await sender.SendAsync(target, claim.WebhookId, payload, claim.Sequence, cancellationToken);
         if (activity is not null)
         {
             if (outcome.StatusCode is { } status) activity.SetTag("http.response.status_code", status);

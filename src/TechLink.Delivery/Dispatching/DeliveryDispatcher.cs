@@ -59,7 +59,8 @@ public sealed class DeliveryDispatcher : BackgroundService
         DeliveryOptions options,
         DeliveryNode node,
         ILogger<DeliveryDispatcher> logger,
-        Health.IEndpointFailureWatcher? failureWatcher = null)
+        Health.IEndpointFailureWatcher? failureWatcher = null,
+        IPayloadFinisher? finisher = null)
     {
         _store = store;
         _directory = directory;
@@ -71,7 +72,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         _node = node;
         _logger = logger;
         _scheduler = new EndpointScheduler(options);
-        _attempter = new Attempter(sender, directory, metrics, options, time, logger);
+        _attempter = new Attempter(sender, directory, metrics, options, time, logger, finisher);
         _writer = new ResultWriter(store, _scheduler, _hungry, metrics, options, time, logger, failureWatcher)
         {
             Recheck = new PauseRecheck(store, directory, signal, logger),

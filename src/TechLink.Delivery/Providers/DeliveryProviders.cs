@@ -6,6 +6,7 @@ using TechLink.Delivery.Model;
 using TechLink.Delivery.Outbox;
 using TechLink.Delivery.Providers.Postgres;
 using TechLink.Delivery.Providers.Sqlite;
+using TechLink.Delivery.Retention;
 
 namespace TechLink.Delivery.Providers;
 
@@ -58,6 +59,14 @@ internal static class DeliveryProviders
         DeliveryProvider.Postgres => new PostgresOutboxWriter(OutboxTables.Of(db)),
         _ => new SqliteOutboxWriter(OutboxTables.Of(db)),
     };
+
+    public static IRetentionLock RetentionLock<TContext>(IServiceProvider services)
+        where TContext : DbContext =>
+        Detect<TContext>(services) switch
+        {
+            DeliveryProvider.Postgres => new PostgresRetentionLock(),
+            _ => NoRetentionLock.Instance,
+        };
 
     public static IDeliveryWakeSource WakeSource<TContext>(IServiceProvider services)
         where TContext : DbContext =>

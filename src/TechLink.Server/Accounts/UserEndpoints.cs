@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using TechLink.Server.Audit;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Webhooks;
@@ -103,6 +104,9 @@ public static class UserEndpoints
             var result = request.Password is { Length: > 0 } password ? await users.CreateAsync(user, password) : await users.CreateAsync(user);
             if (!result.Succeeded) return IdentityProblem(result);
             var body = UserResponse.From(user);
+            var created = AuditChanges.Between(UserResponse.From(new User { CompanyId = companyId }), body).Without("user_id").Without("company_id");
+            if (request.Password is { Length: > 0 }) created.Credential("password", false, true);
+            AuditLog.Add(db, http.User, now, "user.created", "user", user.Id, companyId, created);
             await outbox.AddAboutAsync(db, companyId, EventCatalog.AccountCreated, EventSubject.User(user.Id), new DataEvent(EventCatalog.AccountCreated, body), ct);
             return TypedResults.Created($"/api/v1/users/{user.Id}", body);
         }, ct);
@@ -114,6 +118,7 @@ public static class UserEndpoints
         {
             var user = await FindAsync(user_id, Caller.From(http.User), db, ct);
             if (user is null) return Problems.NotFound("user");
+            var before = UserResponse.From(user);
             var v = new Validator();
             var first = v.Text("first_name", request.FirstName, 100);
             var last = v.Text("last_name", request.LastName, 100);
@@ -142,9 +147,28 @@ public static class UserEndpoints
             var result = ThrowIfRaced(deactivating ? await users.UpdateSecurityStampAsync(user) : await users.UpdateAsync(user));
             if (!result.Succeeded) return IdentityProblem(result);
             var body = UserResponse.From(user);
+            UserAudit(db, http, before, body, passwordChanged: request.Password is { Length: > 0 }, user);
             await outbox.AddAboutAsync(db, user.CompanyId!.Value, EventCatalog.AccountUpdated, EventSubject.User(user.Id), new DataEvent(EventCatalog.AccountUpdated, body), ct);
             return TypedResults.Ok(body);
         }, ct);
+
+    /// <summary>
+    /// A deactivation (or reactivation) is an entry of its own, as it ends the user's sessions; the other changed fields,
+    /// a new password as set but never its value, make a <c>user.updated</c> entry.
+    /// </summary>
+    private static void UserAudit(TechLinkDbContext db, HttpContext http, UserResponse before, UserResponse after, bool passwordChanged, User user)
+    {
+        var changes = AuditChanges.Between(before, after);
+        if (passwordChanged) changes.Credential("password", true, true);
+        var at = user.UpdatedAt;
+        if (before.IsActive != after.IsActive)
+        {
+            changes.Without("is_active");
+            AuditLog.Add(db, http.User, at, after.IsActive ? "user.reactivated" : "user.deactivated", "user", user.Id, user.CompanyId);
+        }
+
+        if (!changes.IsEmpty) AuditLog.Add(db, http.User, at, "user.updated", "user", user.Id, user.CompanyId, changes);
+    }
 
     /// <summary>
     /// Identity answers a lost race on the user's concurrency stamp as a failed result; it is not the caller's mistake

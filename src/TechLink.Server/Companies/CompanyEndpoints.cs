@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TechLink.Server.Audit;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 
@@ -35,16 +36,21 @@ public static class CompanyEndpoints
         return api;
     }
 
-    internal static async Task<IResult> CreateAsync(CompanyRequest request, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> CreateAsync(CompanyRequest request, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var v = new Validator();
         var name = v.Text("name", request.Name, 200, required: true);
         if (v.Failed) return v.Problem();
         var now = Formats.Now(clock);
         var company = new Company { Name = name!, CreatedAt = now, UpdatedAt = now };
-        db.Companies.Add(company);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/companies/{company.Id}", CompanyResponse.From(company));
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            db.Companies.Add(company);
+            await db.SaveChangesAsync(ct);
+            AuditLog.Add(db, http.User, now, "company.created", "company", company.Id, company.Id,
+                AuditChanges.Between(new CompanyRequest(null), new CompanyRequest(company.Name)));
+            return TypedResults.Created($"/api/v1/companies/{company.Id}", CompanyResponse.From(company));
+        }, ct);
     }
 
     internal static async Task<IResult> ListAsync(int? limit, string? cursor, TechLinkDbContext db, CancellationToken ct)
@@ -62,17 +68,22 @@ public static class CompanyEndpoints
         return company is null ? Problems.NotFound("company") : TypedResults.Ok(CompanyResponse.From(company));
     }
 
-    internal static async Task<IResult> CreateKeyAsync(string company_id, ApiKeyRequest request, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> CreateKeyAsync(string company_id, ApiKeyRequest request, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         if (!Formats.TryParseId(company_id, out var id) || !await db.Companies.AnyAsync(c => c.Id == id, ct)) return Problems.NotFound("company");
         var v = new Validator();
         var name = v.Text("name", request.Name, 200, required: true);
         if (v.Failed) return v.Problem();
         var (apiKey, key) = NewKey(id, name!, Formats.Now(clock));
-        db.ApiKeys.Add(apiKey);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/companies/{id}/api-keys/{apiKey.Id}",
-            new ApiKeyCreatedResponse(Formats.Id(apiKey.Id), key, apiKey.Name, apiKey.Prefix, Formats.Instant(apiKey.CreatedAt)));
+        return await db.InTransactionAsync<IResult>(async () =>
+        {
+            db.ApiKeys.Add(apiKey);
+            await db.SaveChangesAsync(ct);
+            AuditLog.Add(db, http.User, apiKey.CreatedAt, "api_key.created", "api_key", apiKey.Id, id,
+                AuditChanges.Between(new ApiKeyRequest(null), new ApiKeyRequest(apiKey.Name)));
+            return TypedResults.Created($"/api/v1/companies/{id}/api-keys/{apiKey.Id}",
+                new ApiKeyCreatedResponse(Formats.Id(apiKey.Id), key, apiKey.Name, apiKey.Prefix, Formats.Instant(apiKey.CreatedAt)));
+        }, ct);
     }
 
     internal static (ApiKey Row, string Key) NewKey(long? companyId, string name, DateTime now)
@@ -88,12 +99,17 @@ public static class CompanyEndpoints
         return TypedResults.Ok(new Page<ApiKeyResponse>([.. keys.Select(ApiKeyResponse.From)], null));
     }
 
-    internal static async Task<IResult> RevokeKeyAsync(string company_id, string api_key_id, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> RevokeKeyAsync(string company_id, string api_key_id, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         if (!Formats.TryParseId(company_id, out var companyId) || !Formats.TryParseId(api_key_id, out var keyId)) return Problems.NotFound("API key");
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.CompanyId == companyId, ct);
         if (key is null) return Problems.NotFound("API key");
-        key.RevokedAt ??= Formats.Now(clock);
+        if (key.RevokedAt is null)
+        {
+            key.RevokedAt = Formats.Now(clock);
+            AuditLog.Add(db, http.User, key.RevokedAt.Value, "api_key.revoked", "api_key", key.Id, companyId);
+        }
+
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using TechLink.Server.WorkOrders;
 
@@ -8,10 +7,8 @@ namespace TechLink.Server.Infrastructure;
 /// Photos and documents on disk under DataPath/files, and the time-limited URLs that reach them without an
 /// API key: a Data Protection token that names the file and expires (the spec: "the URL provided may be time-limited").
 /// </summary>
-public sealed class FileStore(IOptions<TechLinkOptions> options, IDataProtectionProvider dataProtection, TimeProvider clock, IHttpContextAccessor http)
+public sealed class FileStore(IOptions<TechLinkOptions> options, FileUrlSigner signer, IHttpContextAccessor http)
 {
-    private readonly ITimeLimitedDataProtector _protector = dataProtection.CreateProtector("TechLink.FileUrls").ToTimeLimitedDataProtector();
-
     private string Root => Path.Combine(options.Value.FullDataPath, "files");
 
     public async Task<string> SaveAsync(long companyId, Stream content, CancellationToken cancellationToken)
@@ -53,25 +50,12 @@ public sealed class FileStore(IOptions<TechLinkOptions> options, IDataProtection
     /// <summary>A signed URL that works until the answer's <c>url_expires_at</c>.</summary>
     public (string Url, DateTime ExpiresAt) SignedUrl(WorkOrderFile file)
     {
-        var expires = Formats.Now(clock).Add(options.Value.Files.UrlLifetime);
-        var token = _protector.Protect(file.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), new DateTimeOffset(expires));
-        return ($"{BaseUrl()}files/{token}", expires);
+        var (token, expires) = signer.Sign(file.Id);
+        return ($"{BaseUrl()}{FileUrlSigner.PathSegment}{token}", expires);
     }
 
     /// <summary>The file id a URL token names, if it is genuine and not expired.</summary>
-    public long? ReadToken(string token)
-    {
-        try
-        {
-            var text = _protector.Unprotect(token, out var expiration);
-            if (expiration < clock.GetUtcNow()) return null;
-            return long.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
-    }
+    public long? ReadToken(string token) => signer.Read(token);
 
     public string BaseUrl()
     {

@@ -17,6 +17,10 @@ public sealed class RateLimitOptions
     /// </summary>
     [Range(1, 10_000)]
     public int TestSendsPerMinute { get; set; } = 10;
+
+    /// <summary>Requests one API key (or portal user, or address without a valid key) may make per minute on <c>/api/v1</c>.</summary>
+    [Range(1, 1_000_000)]
+    public int ApiPerKeyPerMinute { get; set; } = 6000;
 }
 
 /// <summary>
@@ -31,6 +35,7 @@ internal static class RateLimiting
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TestSendLimiter>();
+        services.AddTechLinkApiRateLimit();
         return services;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TechLink.Server.Audit;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Webhooks;
@@ -63,6 +64,8 @@ public static class SiteEndpoints
             db.Sites.Add(site);
             await db.SaveChangesAsync(ct);
             var body = SiteResponse.From(site);
+            var blank = SiteResponse.From(new Site { CompanyId = companyId, Name = "", TimeZone = "" });
+            AuditLog.Add(db, http.User, now, "site.created", "site", site.Id, companyId, AuditChanges.Between(blank, body).Without("site_id").Without("company_id"));
             await outbox.AddAboutAsync(db, companyId, EventCatalog.SiteCreated, EventSubject.Site(site.Id), new DataEvent(EventCatalog.SiteCreated, body), ct);
             return TypedResults.Created($"/api/v1/sites/{site.Id}", body);
         }, ct);
@@ -73,12 +76,15 @@ public static class SiteEndpoints
         {
             var site = await FindAsync(site_id, Caller.From(http.User), db, ct);
             if (site is null) return Problems.NotFound("site");
+            var before = SiteResponse.From(site);
             var v = new Validator();
             if (request.CompanyId is not null) v.Add("company_id", "A site cannot move to another company.");
             Apply(site, request, v, required: false);
             if (v.Failed) return v.Problem();
             site.UpdatedAt = Formats.Now(clock);
             var body = SiteResponse.From(site);
+            var changes = AuditChanges.Between(before, body);
+            if (!changes.IsEmpty) AuditLog.Add(db, http.User, site.UpdatedAt, "site.updated", "site", site.Id, site.CompanyId, changes);
             await outbox.AddAboutAsync(db, site.CompanyId, EventCatalog.SiteUpdated, EventSubject.Site(site.Id), new DataEvent(EventCatalog.SiteUpdated, body), ct);
             return TypedResults.Ok(body);
         }, ct);

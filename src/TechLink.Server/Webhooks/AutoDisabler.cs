@@ -58,6 +58,8 @@ internal sealed partial class AutoDisabler(IDbContextFactory<TechLinkDbContext> 
 
         var reason = string.Create(CultureInfo.InvariantCulture,
             $"{ReasonPrefix}: the last {rule.FailedDeliveries} deliveries all failed, the oldest of them created {Formats.Instant(oldest)}.");
+        // The disable and its audit entry commit together; the conditional update makes one node (and one call) the winner.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var changed = await db.WebhookRegistrations
             .Where(r => r.Id == endpointId && r.Enabled)
             .ExecuteUpdateAsync(s => s
@@ -65,6 +67,14 @@ internal sealed partial class AutoDisabler(IDbContextFactory<TechLinkDbContext> 
                 .SetProperty(r => r.DisabledReason, reason)
                 .SetProperty(r => r.DisabledAt, now)
                 .SetProperty(r => r.UpdatedAt, now), ct);
+        if (changed == 1)
+        {
+            var companyId = await db.WebhookRegistrations.Where(r => r.Id == endpointId).Select(r => r.CompanyId).FirstAsync(ct);
+            WebhookAudit.AutoDisabled(db, endpointId, companyId, now, reason);
+            await db.SaveChangesAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
         if (changed == 0) return null;
         // ExecuteUpdate bypasses RegistrationChangeInterceptor: tell this node's directory and the other nodes here.
         changes.Forget([endpointId]);

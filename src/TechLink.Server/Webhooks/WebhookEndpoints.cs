@@ -6,6 +6,7 @@ using TechLink.Delivery.Model;
 using TechLink.Delivery.Network;
 using TechLink.Delivery.Sending;
 using TechLink.Delivery.Signing;
+using TechLink.Server.Audit;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 
@@ -98,6 +99,7 @@ public static class WebhookEndpoints
             registration.SecretProtected = secrets.Protect(secret);
             db.WebhookRegistrations.Add(registration);
             await db.SaveChangesAsync(ct);
+            WebhookAudit.Created(db, http.User, registration);
             return TypedResults.Created($"/api/v1/webhooks/{registration.Id}", WebhookResponse.From(registration, request.Token is { Length: > 0 } ? request.Token : null, secret));
         }, ct);
     }
@@ -119,6 +121,7 @@ public static class WebhookEndpoints
 
         var (type, url) = (r.Type, r.Url);
         var (credentials, wasEnabled) = (Credentials(r, secrets), r.Enabled);
+        var before = WebhookAudit.Snapshot(r);
         Apply(r, request, v, secrets, delivery.Value);
         if (v.Failed) return v.Problem();
         r.UpdatedAt = Formats.Now(clock);
@@ -128,6 +131,7 @@ public static class WebhookEndpoints
         {
             // Only a new type or URL can make it identical to another; a toggle never is refused for what exists.
             if ((r.Type != type || r.Url != url) && await RegistrationRules.CheckAsync(db, r, maxPerCompany: null, ct) is { } refusal) return refusal;
+            WebhookAudit.Updated(db, http.User, before, r);
             await db.SaveChangesAsync(ct);
             return TypedResults.Ok(await AnswerAsync(r, http, db, secrets, ct));
         }, ct);
@@ -197,22 +201,26 @@ public static class WebhookEndpoints
         return builder.Uri.AbsoluteUri;
     }
 
-    internal static async Task<IResult> DeleteAsync(string webhook_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
+    internal static async Task<IResult> DeleteAsync(string webhook_id, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
         if (r is null) return Problems.NotFound("webhook registration");
         db.WebhookRegistrations.Remove(r);
+        AuditLog.Add(db, http.User, Formats.Now(clock), "webhook.deleted", WebhookAudit.TargetType, r.Id, r.CompanyId);
         await db.SaveChangesAsync(ct);
         // Deliveries parked while it was paused are due again, so the dispatcher ends them ("registration deleted").
         await http.RequestServices.GetRequiredService<EndpointChanges>().UnparkAsync(db, [r.Id], ct);
         return TypedResults.NoContent();
     }
 
-    internal static async Task<IResult> GetSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, CancellationToken ct)
+    internal static async Task<IResult> GetSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, TimeProvider clock, CancellationToken ct)
     {
         var r = await FindAsync(webhook_id, http, db, ct);
-        return r is null ? Problems.NotFound("webhook registration")
-            : TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secrets.Unprotect(r.SecretProtected), Formats.Instant(r.PreviousSecretExpiresAt)));
+        if (r is null) return Problems.NotFound("webhook registration");
+        // Who saw a secret is worth knowing after a leak: the reveal is written before the secret is answered.
+        AuditLog.Add(db, http.User, Formats.Now(clock), "webhook.secret_revealed", WebhookAudit.TargetType, r.Id, r.CompanyId);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secrets.Unprotect(r.SecretProtected), Formats.Instant(r.PreviousSecretExpiresAt)));
     }
 
     internal static async Task<IResult> RotateSecretAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets, TimeProvider clock, CancellationToken ct)
@@ -226,6 +234,7 @@ public static class WebhookEndpoints
         r.SecretProtected = secrets.Protect(secret);
         r.UpdatedAt = now;
         r.CredentialsChangedAt = now;
+        AuditLog.Add(db, http.User, now, "webhook.secret_rotated", WebhookAudit.TargetType, r.Id, r.CompanyId);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(new SecretResponse(Formats.Id(r.Id), secret, Formats.Instant(r.PreviousSecretExpiresAt)));
     }
@@ -311,7 +320,11 @@ public static class WebhookEndpoints
     internal static async Task<IResult> GetDeliveryAsync(string delivery_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
     {
         var d = await FindDeliveryAsync(delivery_id, http, db, ct);
-        return d is null ? Problems.NotFound("delivery") : TypedResults.Ok(DeliveryResponse.From(d, d.Message!, withPayload: true));
+        if (d is null) return Problems.NotFound("delivery");
+        // Links in the payload are signed now, as the next attempt would sign them (the row itself is not changed).
+        var files = http.RequestServices.GetRequiredService<WorkOrders.FileUrlFinisher>();
+        var shown = new OutboxMessage { Id = d.Message!.Id, TenantId = d.Message.TenantId, EventType = d.Message.EventType, Subject = d.Message.Subject, Payload = files.Finish(d.Message.Payload), CreatedAt = d.Message.CreatedAt };
+        return TypedResults.Ok(DeliveryResponse.From(d, shown, withPayload: true));
     }
 
     /// <summary><c>POST /webhooks/deliveries/{delivery_id}/redeliver</c> with its optional <c>{snapshot}</c>.</summary>

@@ -45,13 +45,14 @@ public static class WebhookOperationsEndpoints
         {
             r.Paused = paused;
             r.UpdatedAt = Formats.Now(clock);
+            WebhookAudit.PausedOrResumed(db, http.User, r);
             // Committed (and forgotten by every node's directory) before the rows are unparked or the answer goes out.
             await db.SaveChangesAsync(ct);
         }
 
         // Also when it was not paused: unparking is idempotent and frees anything a lost race may have left parked.
         if (!paused) await UnparkIfActiveAsync(db, r, changes, ct);
-        return TypedResults.Ok(WebhookResponse.From(r, secrets.UnprotectOrNull(r.TokenProtected)));
+        return TypedResults.Ok(await WebhookEndpoints.AnswerAsync(r, http, db, secrets, ct));
     }
 
     /// <summary>An enabled, unpaused registration's parked rows (after a resume, an enable, or a replay queued while inactive) are due again.</summary>
@@ -87,6 +88,7 @@ public static class WebhookOperationsEndpoints
                 ? await DeliveryReplays.QueueFailedAsync(db, scope, ct)
                 : await DeliveryReplays.QueueEventsAsync(db, scope, r.EventTypeList.Contains(EventCatalog.Wildcard) ? null : r.EventTypeList,
                     $"msg_{Guid.CreateVersion7():N}"[..24] + "e", ct);
+            WebhookAudit.Replayed(db, http.User, replay);
             await db.SaveChangesAsync(ct);
             return TypedResults.Accepted($"/api/v1/webhooks/replays/{replay.Id}", new ReplayStarted(Formats.Id(replay.Id), replay.Queued));
         }, ct);

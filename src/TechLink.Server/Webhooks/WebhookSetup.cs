@@ -1,5 +1,6 @@
 using TechLink.Delivery;
 using TechLink.Delivery.Model;
+using TechLink.Delivery.Retention;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 
@@ -35,6 +36,8 @@ internal static class WebhookSetup
         if (options.Node.RunsDispatcher)
         {
             services.AddTechLinkDispatcher<TechLinkDbContext>();
+            services.AddSingleton<IRetentionTask, ReplayRetention>();
+            services.AddTechLinkRetention<TechLinkDbContext>();
         }
 
         return services;

@@ -115,7 +115,7 @@ public abstract class TenancySweepTests(AppFixture fixture, PostgresFixture? pos
                     "site_id" => b.Ids["site_id"],
                     "workorder_id" => b.Ids["workorder_id"],
                     "webhook_id" => b.Ids["webhook_id"],
-                    // The event feed's since is an event id; elsewhere (the delivery log) an instant.
+                    // The event feed's since is an event id; elsewhere (the delivery log, the audit trail) an instant.
                     "since" => route.Template.EndsWith("/events", StringComparison.Ordinal) ? "0" : "2000-01-01T00:00:00Z",
                     _ => null,
                 };

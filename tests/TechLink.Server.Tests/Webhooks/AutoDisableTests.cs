@@ -174,6 +174,12 @@ public abstract class AutoDisableTests(AppFixture fixture, PostgresFixture? post
         await WaitForMailsAsync(emails);
         // One more notice would be queued behind any other; mail another company's disable and wait for it to know ours were all.
         await AssertNoMoreMailsAsync(emails);
+
+        // One audit entry, by the system, with the reason: written in the disable's own transaction.
+        var audit = (await tenant.Client.GetJsonAsync("/api/v1/audit?limit=1000")).Items().Where(e => e.Str("target_id") == id && e.Str("action") == "webhook.disabled").ToList();
+        var entry = Assert.Single(audit);
+        Assert.Equal("system", entry.Str("actor"));
+        Assert.StartsWith("Disabled automatically", entry.GetProperty("changes").GetProperty("disabled_reason").Str("to"), StringComparison.Ordinal);
     }
 
     [Fact]

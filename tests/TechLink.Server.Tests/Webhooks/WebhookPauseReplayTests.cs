@@ -157,6 +157,8 @@ public abstract class WebhookPauseReplayTests(AppFixture fixture, PostgresFixtur
         await tenant.Client.PatchJsonAsync($"/api/v1/webhooks/{hook}", new { enabled = true });
         var received = await receiver.WaitForAsync(4, Deadline);
         Assert.All(received, r => Assert.Contains("\"site created\"", r.Body, StringComparison.Ordinal));
+        // Never queued for it before: each is its site's first event for this registration.
+        Assert.All(received, r => Assert.Equal("1", r.Headers["techlink-sequence"]));
         var progress = await WaitForReplayAsync(tenant, started.Str("replay_id"), p => p.GetProperty("succeeded").GetInt32() == 4);
         Assert.Equal(0, progress.GetProperty("pending").GetInt32());
     }

@@ -26,7 +26,7 @@ public sealed class IndexModel(TechLinkDbContext db, TimeProvider clock) : PageM
     public async Task<IActionResult> OnPostAsync(string? name, CancellationToken ct)
     {
         if (!Caller.From(User).IsStaff) return NotFound();
-        var outcome = await ApiOutcome.RunAsync(CompanyEndpoints.CreateAsync(new CompanyRequest(name), db, clock, ct));
+        var outcome = await ApiOutcome.RunAsync(CompanyEndpoints.CreateAsync(new CompanyRequest(name), HttpContext, db, clock, ct));
         if (outcome.Succeeded) return Redirect($"/companies/{outcome.As<CompanyResponse>().CompanyId}");
         Errors.Add(outcome);
         Companies = await db.Companies.AsNoTracking().OrderBy(c => c.Name).ToListAsync(ct);

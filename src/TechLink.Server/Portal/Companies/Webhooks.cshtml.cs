@@ -114,7 +114,7 @@ public sealed class WebhooksModel(
     public async Task<IActionResult> OnPostDeleteAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookEndpoints.DeleteAsync(id, HttpContext, Db, ct));
+        var outcome = await CallAsync(WebhookEndpoints.DeleteAsync(id, HttpContext, Db, clock, ct));
         return outcome.Succeeded ? Done("Webhook registration deleted.") : await PageAsync(ct, id);
     }
 
@@ -145,7 +145,7 @@ public sealed class WebhooksModel(
     public async Task<IActionResult> OnPostRevealAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookEndpoints.GetSecretAsync(id, HttpContext, Db, secrets, ct));
+        var outcome = await CallAsync(WebhookEndpoints.GetSecretAsync(id, HttpContext, Db, secrets, clock, ct));
         if (outcome.Succeeded) Secret = outcome.As<SecretResponse>();
         return await PageAsync(ct, id);
     }

@@ -1,0 +1,139 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TechLink.Delivery.Model;
+using TechLink.Delivery.Retention;
+using TechLink.Server.Data;
+using TechLink.Server.Tests.Infrastructure;
+using TechLink.Server.Webhooks;
+using TechLink.Testing;
+
+namespace TechLink.Server.Tests.Webhooks;
+
+/// <summary>
+/// Issue 17, point 4: the retention sweeper deletes finished deliveries (with their attempts) older than
+/// <c>Retention:Deliveries</c>, events older than <c>Retention:Events</c> unless a delivery of theirs is pending, stats
+/// buckets older than two days and replays whose deliveries are gone, in batches; pending work and newer rows stay, and
+/// the feed's <c>retained_since</c> is the oldest event it still holds. Ages are short here (one and two hours) and rows
+/// are aged by moving their <c>created_at</c> back.
+/// </summary>
+public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgres) : ServerTest(fixture, postgres)
+{
+    private const int Batch = 7;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["TechLink:Retention:Deliveries"] = "01:00:00",
+        ["TechLink:Retention:Events"] = "02:00:00",
+        // The background sweep runs once at start-up; the tests sweep when they mean to.
+        ["TechLink:Retention:SweepInterval"] = "7.00:00:00",
+        ["TechLink:Retention:BatchSize"] = Batch.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private async Task<T> WithDbAsync<T>(Func<TechLinkDbContext, Task<T>> work)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<TechLinkDbContext>());
+    }
+
+    private Task AgeAsync(IReadOnlyCollection<long> eventIds, TimeSpan eventAge, TimeSpan deliveryAge) => WithDbAsync(async db =>
+    {
+        var now = DateTime.UtcNow;
+        await db.Events.Where(e => eventIds.Contains(e.Id)).ExecuteUpdateAsync(s => s.SetProperty(e => e.CreatedAt, now - eventAge));
+        await db.Deliveries.Where(d => eventIds.Contains(d.MessageId)).ExecuteUpdateAsync(s => s.SetProperty(d => d.CreatedAt, now - deliveryAge));
+        return 0;
+    });
+
+    private async Task<List<long>> EventIdsAsync(Tenant tenant) => [.. (await tenant.EventsAsync()).Select(e => long.Parse(e.Str("event_id"), CultureInfo.InvariantCulture))];
+
+    [Fact]
+    public async Task Sweep_DeletesOldFinishedRows_KeepsPendingAndNewer()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var tenant = await App.NewTenantAsync();
+        var webhook = (await tenant.CreateWebhookAsync("(any webhooks)", receiver.Url())).Str("webhook_id");
+        const int old = 3 * Batch + 2;
+        for (var i = 0; i < old + 3; i++) await tenant.CreateSiteAsync();
+        await receiver.WaitForAsync(old + 3, Deadline);
+        await WaitAsync(async () => (await tenant.DeliveriesAsync("status=pending")).Count == 0);
+        var events = await EventIdsAsync(tenant);
+        Assert.Equal(old + 3, events.Count);
+        var (gone, pendingEvent, youngEvent, fresh) = (events.Take(old).ToList(), events[old], events[old + 1], events[old + 2]);
+
+        // Old: event and delivery past both ages. Pending: as old, but its delivery is waiting. Young: its delivery is
+        // past the deliveries' age, the event not past the events'. Fresh: untouched.
+        await AgeAsync(gone, TimeSpan.FromHours(3), TimeSpan.FromHours(3));
+        await AgeAsync([pendingEvent], TimeSpan.FromHours(3), TimeSpan.FromHours(3));
+        await AgeAsync([youngEvent], TimeSpan.FromMinutes(90), TimeSpan.FromMinutes(90));
+        var endpointId = long.Parse(webhook, CultureInfo.InvariantCulture);
+        var (replayGone, replayKept) = await WithDbAsync(async db =>
+        {
+            var now = DateTime.UtcNow;
+            var pending = await db.Deliveries.SingleAsync(d => d.MessageId == pendingEvent);
+            var kept = new WebhookReplay { CompanyId = pending.TenantId, WebhookId = endpointId, Since = now.AddDays(-1), CreatedAt = now.AddHours(-3) };
+            var orphan = new WebhookReplay { CompanyId = pending.TenantId, WebhookId = endpointId, Since = now.AddDays(-1), CreatedAt = now.AddHours(-3) };
+            db.WebhookReplays.AddRange(kept, orphan);
+            db.EndpointStats.AddRange(
+                new EndpointStatsBucket { EndpointId = endpointId, BucketStart = now.AddDays(-3), Attempts = 1 },
+                new EndpointStatsBucket { EndpointId = endpointId, BucketStart = now.AddHours(-1), Attempts = 1 });
+            await db.SaveChangesAsync();
+            await db.Deliveries.Where(d => d.Id == pending.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.Pending).SetProperty(d => d.NextAttemptAt, now.AddDays(1)).SetProperty(d => d.ReplayId, kept.Id));
+            return (orphan.Id, kept.Id);
+        });
+
+        var result = await App.Services.GetRequiredService<RetentionSweeper>().SweepAsync(CancellationToken.None);
+
+        Assert.False(result.Skipped);
+        Assert.True(result.Batches >= 4, $"{result.Batches} batches for {old + 1} deliveries of {Batch}");
+        await WithDbAsync(async db =>
+        {
+            var all = gone.Concat([pendingEvent, youngEvent, fresh]).ToList();
+            var eventsLeft = await db.Events.Where(e => all.Contains(e.Id)).Select(e => e.Id).OrderBy(id => id).ToListAsync();
+            Assert.Equal([pendingEvent, youngEvent, fresh], eventsLeft);
+            var deliveriesLeft = await db.Deliveries.Where(d => all.Contains(d.MessageId)).Select(d => d.MessageId).OrderBy(id => id).ToListAsync();
+            Assert.Equal([pendingEvent, fresh], deliveriesLeft);
+            var attemptsLeft = await db.DeliveryAttempts.Where(a => db.Deliveries.Any(d => d.Id == a.DeliveryId && all.Contains(d.MessageId))).CountAsync();
+            Assert.Equal(2, attemptsLeft);
+            Assert.Equal(0, await db.DeliveryAttempts.CountAsync(a => !db.Deliveries.Any(d => d.Id == a.DeliveryId)));
+            Assert.Equal([replayKept], await db.WebhookReplays.Where(r => r.Id == replayGone || r.Id == replayKept).Select(r => r.Id).ToListAsync());
+            Assert.Equal(1, await db.EndpointStats.CountAsync(b => b.EndpointId == endpointId));
+            return 0;
+        });
+
+        // The feed holds from the oldest event left: the one kept for its pending delivery.
+        var feed = await tenant.Client.GetJsonAsync("/api/v1/events");
+        var oldest = feed.Items()[0];
+        Assert.Equal(pendingEvent.ToString(CultureInfo.InvariantCulture), oldest.Str("event_id"));
+        Assert.Equal(oldest.Str("created_at"), feed.Str("retained_since"));
+
+        // A second sweep finds nothing more to do.
+        var again = await App.Services.GetRequiredService<RetentionSweeper>().SweepAsync(CancellationToken.None);
+        Assert.Equal(0, again.Deliveries + again.Events);
+    }
+
+    [Fact]
+    public async Task Feed_NoEvents_RetainedSinceIsNull()
+    {
+        var tenant = await App.NewTenantAsync();
+        var feed = await tenant.Client.GetJsonAsync("/api/v1/events");
+        Assert.Empty(feed.Items());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, feed.GetProperty("retained_since").ValueKind);
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition)
+    {
+        var until = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException("condition not met in time");
+            await Task.Delay(50);
+        }
+    }
+}
+
+public sealed class RetentionTestsSqlite(AppFixture fixture) : RetentionTests(fixture, null), IClassFixture<AppFixture>;
+
+[Collection(PostgresCollection.Name)]
+public sealed class RetentionTestsPostgres(AppFixture fixture, PostgresFixture postgres) : RetentionTests(fixture, postgres), IClassFixture<AppFixture>;
