@@ -78,4 +78,44 @@ public sealed class WebhookHealthPortalTests(PortalFixture fixture)
 
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task AutoDisabled_ReEnableAndReplay_OneClickSendsWhatItMissed()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var companyId = await NewCompanyAsync();
+        var page = await fixture.LogInAsync(PortalFixture.StaffUser);
+        var url = receiver.Url($"/missed-{Guid.NewGuid():N}").ToString();
+        await page.GotoAsync($"/companies/{companyId}/webhooks?add=true");
+        var section = page.Locator("#new-registration");
+        await section.GetByLabel("Type", new() { Exact = true }).SelectOptionAsync("site created");
+        await section.GetByLabel("URL").FillAsync(url);
+        await section.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("registration").Filter(new() { HasText = url })).ToHaveCountAsync(1);
+
+        // Disabled automatically a minute ago; then an event happened that it never got (no delivery was queued for it).
+        var disabledAt = DateTime.UtcNow.AddMinutes(-1);
+        await using (var scope = fixture.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TechLinkDbContext>();
+            await db.WebhookRegistrations.Where(r => r.CompanyId == companyId).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Enabled, false)
+                .SetProperty(r => r.DisabledReason, "Disabled automatically: the last 20 deliveries all failed.")
+                .SetProperty(r => r.DisabledAt, disabledAt));
+            db.Events.Add(new TechLink.Delivery.Model.OutboxMessage
+            {
+                TenantId = companyId, EventType = "site created", SubjectKey = "site:424242", CreatedAt = DateTime.UtcNow,
+                Payload = """{"event":"site created","data":{"site_id":"424242"}}""",
+            });
+            await db.SaveChangesAsync();
+        }
+
+        await page.GotoAsync($"/companies/{companyId}/webhooks");
+        await page.GetByTestId("re-enable-and-replay").ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Registration enabled. Replay" })).ToContainTextAsync("1 events since");
+        await Assertions.Expect(page.GetByTestId("disabled-banner")).ToHaveCountAsync(0);
+        var received = await receiver.WaitForAsync(1, TimeSpan.FromSeconds(30));
+        Assert.Contains("424242", received[0].Body, StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+    }
 }

@@ -73,6 +73,18 @@ public sealed class SweepFixture : IAsyncLifetime
         await Server.CreateUserAsync(ClientA, long.Parse(CompanyA, System.Globalization.CultureInfo.InvariantCulture), isStaff: false);
         await Server.CreateUserAsync(ClientB, long.Parse(CompanyB, System.Globalization.CultureInfo.InvariantCulture), isStaff: false);
         B = await NewIdsAsync(CompanyB, MarkerB);
+
+        // One registration of company A disabled automatically, so the page renders the forms only such a one has
+        // ("Re-enable and replay what you missed").
+        var disabled = long.Parse((await staff.PostAsync("/api/v1/webhooks", new
+        {
+            company_id = CompanyA, type = "site created", url = "http://127.0.0.1:9/sweep-auto-disabled",
+        })).Str("webhook_id"), System.Globalization.CultureInfo.InvariantCulture);
+        await using var scope = Server.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<TechLinkDbContext>().WebhookRegistrations.Where(r => r.Id == disabled).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Enabled, false)
+            .SetProperty(r => r.DisabledReason, "Disabled automatically: the sweep's own.")
+            .SetProperty(r => r.DisabledAt, DateTime.UtcNow));
     }
 
     /// <summary>

@@ -111,6 +111,26 @@ public sealed class WebhooksModel(
         return outcome.Succeeded ? Done(enabled ? "Registration enabled." : "Registration disabled: it receives no events until enabled again.", fragment: $"webhook-{id}") : await PageAsync(ct, id);
     }
 
+    /// <summary>
+    /// One click after an auto-disable: enables the registration and replays every event it missed, from the oldest
+    /// delivery of the failing run that disabled it (those failed; what came after was never queued) up to now.
+    /// </summary>
+    public async Task<IActionResult> OnPostReEnableAndReplayAsync(string id, CancellationToken ct)
+    {
+        if (!await OwnsAsync(id, ct) || !Formats.TryParseId(id, out var endpointId)) return NotFound();
+        var registration = await Db.WebhookRegistrations.AsNoTracking().FirstAsync(r => r.Id == endpointId, ct);
+        var failingSince = await Db.EndpointHealth.AsNoTracking().Where(h => h.EndpointId == endpointId).Select(h => h.FailingSince).FirstOrDefaultAsync(ct);
+        var since = failingSince ?? registration.DisabledAt ?? registration.UpdatedAt;
+
+        var enabled = await CallAsync(WebhookEndpoints.UpdateAsync(id, new WebhookRequest(null, null, null, null, true), replace: false, HttpContext, Db, secrets, delivery, clock, ct));
+        if (!enabled.Succeeded) return await PageAsync(ct, id);
+        var replay = await CallAsync(WebhookOperationsEndpoints.ReplayAsync(id, new ReplayRequest(Formats.Instant(since), null, OnlyFailed: false), HttpContext, Db, changes, clock, ct));
+        if (!replay.Succeeded) return await PageAsync(ct, id);
+        var started = replay.As<ReplayStarted>();
+        return Done($"Registration enabled. Replay {started.ReplayId}: {started.Queued} events since {Formats.Instant(since)} queued.",
+            new { replay = started.ReplayId }, fragment: $"webhook-{id}");
+    }
+
     public async Task<IActionResult> OnPostDeleteAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
