@@ -615,22 +615,11 @@ public abstract partial class DispatcherTests : IAsyncLifetime
 
 public sealed class SqliteDispatcherTests : DispatcherTests, IDisposable
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"techlink-delivery-{Guid.NewGuid():N}.db");
+    private readonly SqliteTestFile _file = new("techlink-delivery");
 
-    protected override Task<Action<DbContextOptionsBuilder>> CreateDatabaseAsync()
-    {
-        var connectionString = $"Data Source={_path}";
-        return Task.FromResult<Action<DbContextOptionsBuilder>>(o => o.UseSqlite(connectionString));
-    }
+    protected override Task<Action<DbContextOptionsBuilder>> CreateDatabaseAsync() => Task.FromResult(_file.Options);
 
-    protected override async Task PrepareAsync(TestDbContext db) => await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+    protected override Task PrepareAsync(TestDbContext db) => SqliteTestFile.UseWalAsync(db);
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
-        {
-            try { File.Delete(file); } catch (IOException) { }
-        }
-    }
+    public void Dispose() => _file.Dispose();
 }

@@ -98,14 +98,13 @@ public abstract class ReadinessTests : IAsyncLifetime
 
 public sealed class SqliteReadinessTests : ReadinessTests, IDisposable
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"techlink-ready-{Guid.NewGuid():N}.db");
-    private readonly string _broken = Path.Combine(Path.GetTempPath(), $"techlink-ready-broken-{Guid.NewGuid():N}.db");
+    private readonly SqliteTestFile _file = new("techlink-ready");
+    private readonly SqliteTestFile _broken = new("techlink-ready-broken");
 
     [Fact]
     public async Task RealDispatcher_LoopFailingOnAMissingSchema_Unhealthy_HealsOnceItWorks()
     {
-        var connectionString = $"Data Source={_broken}";
-        await using var node = await DeliveryHarness.StartAsync(o => o.UseSqlite(connectionString), new TestEndpoints(), new Dictionary<string, string?>
+        await using var node = await DeliveryHarness.StartAsync(_broken.Options, new TestEndpoints(), new Dictionary<string, string?>
         {
             ["TechLink:Delivery:IdlePollInterval"] = "00:00:00.200",
         });
@@ -133,19 +132,12 @@ public sealed class SqliteReadinessTests : ReadinessTests, IDisposable
         }
     }
 
-    protected override Task<Action<DbContextOptionsBuilder>> CreateDatabaseAsync()
-    {
-        var connectionString = $"Data Source={_path}";
-        return Task.FromResult<Action<DbContextOptionsBuilder>>(o => o.UseSqlite(connectionString));
-    }
+    protected override Task<Action<DbContextOptionsBuilder>> CreateDatabaseAsync() => Task.FromResult(_file.Options);
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm", _broken, _broken + "-wal", _broken + "-shm" })
-        {
-            try { File.Delete(file); } catch (IOException) { }
-        }
+        _file.Dispose();
+        _broken.Dispose();
     }
 }
 

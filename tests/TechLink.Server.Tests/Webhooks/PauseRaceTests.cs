@@ -25,20 +25,8 @@ public abstract class PauseRaceTests(AppFixture fixture, PostgresFixture? postgr
     [Fact]
     public async Task ResumeBetweenReadingPausedAndWritingThePark_RecheckUnparksTheRow()
     {
-        var tenant = await App.NewTenantAsync();
-        var hook = (await tenant.CreateWebhookAsync("site created", new Uri("http://127.0.0.1:9/race"))).Str("webhook_id");
-        var endpoint = long.Parse(hook, System.Globalization.CultureInfo.InvariantCulture);
-        await tenant.Client.PostJsonAsync($"/api/v1/webhooks/{hook}/pause", null, HttpStatusCode.OK);
-        await tenant.CreateSiteAsync();
-        await WaitAsync(async () => (await tenant.DeliveriesAsync($"webhook_id={hook}")).SingleOrDefault() is { } d && d.Str("next_attempt_at") == Parked);
-
         // An attempt of another node claims the parked row (its clock past the park) and reads "paused"...
-        var factory = App.Services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>();
-        var node = new DeliveryNode("race-test");
-        IDeliveryStore store = App.Provider == Provider.Postgres
-            ? new PostgresDeliveryStore<TechLinkDbContext>(factory, node)
-            : new SqliteDeliveryStore<TechLinkDbContext>(factory, node);
-        var claim = Assert.Single(await store.ClaimAsync([new EndpointClaim(endpoint, 10)], Parking.Until.AddSeconds(1), Parking.Until.AddDays(1), default));
+        var (tenant, hook, store, claim) = await PausedRowClaimedByAnotherNodeAsync("race-test");
 
         // ... the resume lands (its unpark moves the row, held or not) ...
         await tenant.Client.PostJsonAsync($"/api/v1/webhooks/{hook}/resume", null, HttpStatusCode.OK);
@@ -57,18 +45,7 @@ public abstract class PauseRaceTests(AppFixture fixture, PostgresFixture? postgr
     [Fact]
     public async Task StillPaused_RecheckLeavesTheRowParked()
     {
-        var tenant = await App.NewTenantAsync();
-        var hook = (await tenant.CreateWebhookAsync("site created", new Uri("http://127.0.0.1:9/race"))).Str("webhook_id");
-        var endpoint = long.Parse(hook, System.Globalization.CultureInfo.InvariantCulture);
-        await tenant.Client.PostJsonAsync($"/api/v1/webhooks/{hook}/pause", null, HttpStatusCode.OK);
-        await tenant.CreateSiteAsync();
-        await WaitAsync(async () => (await tenant.DeliveriesAsync($"webhook_id={hook}")).SingleOrDefault() is { } d && d.Str("next_attempt_at") == Parked);
-        var factory = App.Services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>();
-        var node = new DeliveryNode("race-test-2");
-        IDeliveryStore store = App.Provider == Provider.Postgres
-            ? new PostgresDeliveryStore<TechLinkDbContext>(factory, node)
-            : new SqliteDeliveryStore<TechLinkDbContext>(factory, node);
-        var claim = Assert.Single(await store.ClaimAsync([new EndpointClaim(endpoint, 10)], Parking.Until.AddSeconds(1), Parking.Until.AddDays(1), default));
+        var (tenant, hook, store, claim) = await PausedRowClaimedByAnotherNodeAsync("race-test-2");
         var park = DeliveryResult.Park(claim);
         await store.WriteAsync([park], default);
 
@@ -77,6 +54,25 @@ public abstract class PauseRaceTests(AppFixture fixture, PostgresFixture? postgr
         Assert.Equal("pending", row.Str("status"));
         Assert.Equal(Parked, row.Str("next_attempt_at"));
         Assert.Equal(0, row.GetProperty("attempt_count").GetInt32());
+    }
+
+    /// <summary>A paused registration with one parked delivery, which a store of another node has just claimed.</summary>
+    private async Task<(Tenant Tenant, string Hook, IDeliveryStore Store, ClaimedDelivery Claim)> PausedRowClaimedByAnotherNodeAsync(string nodeId)
+    {
+        var tenant = await App.NewTenantAsync();
+        var hook = (await tenant.CreateWebhookAsync("site created", new Uri("http://127.0.0.1:9/race"))).Str("webhook_id");
+        var endpoint = long.Parse(hook, System.Globalization.CultureInfo.InvariantCulture);
+        await tenant.Client.PostJsonAsync($"/api/v1/webhooks/{hook}/pause", null, HttpStatusCode.OK);
+        await tenant.CreateSiteAsync();
+        await WaitAsync(async () => (await tenant.DeliveriesAsync($"webhook_id={hook}")).SingleOrDefault() is { } d && d.Str("next_attempt_at") == Parked);
+
+        var factory = App.Services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>();
+        var node = new DeliveryNode(nodeId);
+        IDeliveryStore store = App.Provider == Provider.Postgres
+            ? new PostgresDeliveryStore<TechLinkDbContext>(factory, node)
+            : new SqliteDeliveryStore<TechLinkDbContext>(factory, node);
+        var claim = Assert.Single(await store.ClaimAsync([new EndpointClaim(endpoint, 10)], Parking.Until.AddSeconds(1), Parking.Until.AddDays(1), default));
+        return (tenant, hook, store, claim);
     }
 
     private static async Task WaitAsync(Func<Task<bool>> done)

@@ -98,7 +98,10 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
             Assert.Equal(2, attemptsLeft);
             Assert.Equal(0, await db.DeliveryAttempts.CountAsync(a => !db.Deliveries.Any(d => d.Id == a.DeliveryId)));
             Assert.Equal([replayKept], await db.WebhookReplays.Where(r => r.Id == replayGone || r.Id == replayKept).Select(r => r.Id).ToListAsync());
-            Assert.Equal(1, await db.EndpointStats.CountAsync(b => b.EndpointId == endpointId));
+            // The three-day-old bucket is gone; the recent one (and the dispatcher's own, of these deliveries) stay.
+            var buckets = await db.EndpointStats.Where(b => b.EndpointId == endpointId).Select(b => b.BucketStart).ToListAsync();
+            Assert.DoesNotContain(buckets, b => b < DateTime.UtcNow.AddDays(-2));
+            Assert.Contains(buckets, b => b > DateTime.UtcNow.AddHours(-2));
             return 0;
         });
 
@@ -122,7 +125,7 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
         Assert.Equal(System.Text.Json.JsonValueKind.Null, feed.GetProperty("retained_since").ValueKind);
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> condition)
+    internal static async Task WaitAsync(Func<Task<bool>> condition)
     {
         var until = DateTime.UtcNow + Deadline;
         while (!await condition())
@@ -137,3 +140,62 @@ public sealed class RetentionTestsSqlite(AppFixture fixture) : RetentionTests(fi
 
 [Collection(PostgresCollection.Name)]
 public sealed class RetentionTestsPostgres(AppFixture fixture, PostgresFixture postgres) : RetentionTests(fixture, postgres), IClassFixture<AppFixture>;
+
+/// <summary>
+/// PostgreSQL: one node sweeps at a time. While another node holds the turn (the advisory lock, inside its batch's
+/// transaction), a sweep deletes nothing and reports itself skipped; once the turn is free, the same sweep deletes.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class RetentionTurnTestsPostgres(AppFixture fixture, PostgresFixture postgres) : ServerTest(fixture, postgres), IClassFixture<AppFixture>
+{
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["TechLink:Retention:Deliveries"] = "01:00:00",
+        ["TechLink:Retention:Events"] = "02:00:00",
+        ["TechLink:Retention:SweepInterval"] = "7.00:00:00",
+    };
+
+    [Fact]
+    public async Task AnotherNodeHoldsTheTurn_SweepSkipsAndDeletesNothing_ThenSweeps()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var tenant = await App.NewTenantAsync();
+        await tenant.CreateWebhookAsync("(any webhooks)", receiver.Url());
+        for (var i = 0; i < 3; i++) await tenant.CreateSiteAsync();
+        await receiver.WaitForAsync(3, TimeSpan.FromSeconds(30));
+        await RetentionTests.WaitAsync(async () => (await tenant.DeliveriesAsync("status=pending")).Count == 0);
+        var companyId = long.Parse(tenant.CompanyId, CultureInfo.InvariantCulture);
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TechLinkDbContext>();
+            var old = DateTime.UtcNow.AddHours(-3);
+            await db.Events.Where(e => e.TenantId == companyId).ExecuteUpdateAsync(s => s.SetProperty(e => e.CreatedAt, old));
+            await db.Deliveries.Where(d => d.TenantId == companyId).ExecuteUpdateAsync(s => s.SetProperty(d => d.CreatedAt, old));
+        }
+
+        var sweeper = App.Services.GetRequiredService<RetentionSweeper>();
+        await using (var holder = App.Services.CreateAsyncScope())
+        {
+            var other = holder.ServiceProvider.GetRequiredService<TechLinkDbContext>();
+            await using var turn = await other.Database.BeginTransactionAsync();
+            await other.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({PostgresRetentionLock.Key})");
+
+            var skipped = await sweeper.SweepAsync(CancellationToken.None);
+            Assert.True(skipped.Skipped);
+            Assert.Equal(0, skipped.Deliveries + skipped.Events);
+            await using var scope = App.Services.CreateAsyncScope();
+            Assert.Equal(3, await scope.ServiceProvider.GetRequiredService<TechLinkDbContext>().Deliveries.CountAsync(d => d.TenantId == companyId));
+            await turn.RollbackAsync();
+        }
+
+        var swept = await sweeper.SweepAsync(CancellationToken.None);
+        Assert.False(swept.Skipped);
+        Assert.True(swept.Deliveries + swept.Events >= 6, $"deleted {swept.Deliveries} deliveries and {swept.Events} events");
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TechLinkDbContext>();
+            Assert.Equal(0, await db.Deliveries.CountAsync(d => d.TenantId == companyId));
+            Assert.Equal(0, await db.Events.CountAsync(e => e.TenantId == companyId));
+        }
+    }
+}
