@@ -9,17 +9,7 @@ internal static class RetryPolicy
     public static DeliveryResult Decide(ClaimedDelivery claim, AttemptOutcome outcome, DeliveryOptions options, DateTime now, Random random)
     {
         var number = claim.AttemptCount + 1;
-        var attempt = new DeliveryAttempt
-        {
-            DeliveryId = claim.Id,
-            Attempt = number,
-            StartedAt = outcome.StartedAt,
-            StatusCode = outcome.StatusCode,
-            DurationMs = (int)Math.Min(int.MaxValue, Math.Round(outcome.Duration.TotalMilliseconds)),
-            Error = outcome.Error,
-            ResponseExcerpt = outcome.ResponseExcerpt,
-            RequestHeaders = outcome.RequestHeaders,
-        };
+        var attempt = outcome.ToAttempt(number, claim.Id);
         if (outcome.Succeeded) return new DeliveryResult(claim, DeliveryStatus.Succeeded, number, claim.NextAttemptAt, now, null, attempt);
         if (number >= options.MaxAttempts) return new DeliveryResult(claim, DeliveryStatus.Failed, number, claim.NextAttemptAt, now, outcome.Error, attempt);
         return new DeliveryResult(claim, DeliveryStatus.Pending, number, WholeMilliseconds(now + NextDelay(outcome, options, random)), null, outcome.Error, attempt);

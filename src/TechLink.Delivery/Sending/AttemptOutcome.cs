@@ -47,4 +47,17 @@ public sealed record AttemptOutcome
     public TimeSpan? RetryAfter { get; init; }
 
     public bool Succeeded => Failure is null;
+
+    /// <summary>The delivery log's row for this POST: attempt <paramref name="number"/> of delivery <paramref name="deliveryId"/>.</summary>
+    public Model.DeliveryAttempt ToAttempt(int number, long deliveryId = 0) => new()
+    {
+        DeliveryId = deliveryId,
+        Attempt = number,
+        StartedAt = StartedAt,
+        StatusCode = StatusCode,
+        DurationMs = (int)Math.Min(int.MaxValue, Math.Round(Duration.TotalMilliseconds)),
+        Error = Error,
+        ResponseExcerpt = ResponseExcerpt,
+        RequestHeaders = RequestHeaders,
+    };
 }

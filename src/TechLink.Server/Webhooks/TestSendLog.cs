@@ -32,19 +32,7 @@ internal static class TestSendLog
             LastStatusCode = outcome.StatusCode,
             IsTest = true,
             RedeliveryOfId = repeats,
-            Attempts =
-            [
-                new DeliveryAttempt
-                {
-                    Attempt = 1,
-                    StartedAt = outcome.StartedAt,
-                    StatusCode = outcome.StatusCode,
-                    DurationMs = (int)Math.Min(int.MaxValue, Math.Round(outcome.Duration.TotalMilliseconds)),
-                    Error = outcome.Error,
-                    ResponseExcerpt = outcome.ResponseExcerpt,
-                    RequestHeaders = outcome.RequestHeaders,
-                },
-            ],
+            Attempts = [outcome.ToAttempt(1)],
         };
         db.Deliveries.Add(record);
         return record;
