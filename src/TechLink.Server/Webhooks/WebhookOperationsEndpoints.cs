@@ -96,9 +96,9 @@ public static class WebhookOperationsEndpoints
         if (replay.Queued > 0)
         {
             // The rows were queued parked if the registration was inactive; it may have become active meanwhile.
+            // Unparking wakes the dispatchers itself; rows queued due need the wake here. Parked rows of an inactive one wait.
             await db.Entry(r).ReloadAsync(ct);
-            if (r.Enabled && !r.Paused) await changes.UnparkAsync(db, [r.Id], ct);
-            await changes.WakeAsync(db, [r.Id], ct);
+            if (r.Enabled && !r.Paused && await changes.UnparkAsync(db, [r.Id], ct) == 0) await changes.WakeAsync(db, [r.Id], ct);
         }
 
         return result;
