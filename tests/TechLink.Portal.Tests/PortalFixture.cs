@@ -126,9 +126,9 @@ public sealed class PortalFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (own cookies) logged in as <paramref name="userName"/>.</summary>
-    public async Task<IPage> LogInAsync(string userName)
+    public async Task<IPage> LogInAsync(string userName, ViewportSize? viewport = null)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl.ToString(), ViewportSize = viewport ?? Viewports.Desktop });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         await page.GotoAsync("/login");

@@ -14,4 +14,6 @@ public sealed class DeliveryAttempt
     public string? ResponseExcerpt { get; set; }
     /// <summary>The request headers as sent (JSON object), with X-Token masked.</summary>
     public string? RequestHeaders { get; set; }
+    /// <summary>The response headers as received (JSON object), null when no answer came.</summary>
+    public string? ResponseHeaders { get; set; }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +17,7 @@ namespace TechLink.Server.Data;
 /// The one DbContext. Each provider has a thin subclass only so that each keeps its own migrations
 /// (<see cref="SqliteTechLinkDbContext"/>, <see cref="PostgresTechLinkDbContext"/>); code depends on this type.
 /// </summary>
-public abstract class TechLinkDbContext(DbContextOptions options) : IdentityDbContext<User, IdentityRole<long>, long>(options)
+public abstract class TechLinkDbContext(DbContextOptions options) : IdentityDbContext<User, IdentityRole<long>, long>(options), IDataProtectionKeyContext
 {
     public DbSet<Company> Companies => Set<Company>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
@@ -37,12 +38,15 @@ public abstract class TechLinkDbContext(DbContextOptions options) : IdentityDbCo
     public DbSet<EndpointHealth> EndpointHealth => Set<EndpointHealth>();
     public DbSet<EndpointStatsBucket> EndpointStats => Set<EndpointStatsBucket>();
     public DbSet<EndpointSequence> EndpointSequences => Set<EndpointSequence>();
+    /// <summary>The Data Protection key ring, shared by every node of a deployment (issue 13).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(TechLinkDbContext).Assembly);
         DeliveryModel.Apply(builder);
+        builder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
         foreach (var type in builder.Model.GetEntityTypes().Where(t => typeof(IVersioned).IsAssignableFrom(t.ClrType)).ToList())
         {
             builder.Entity(type.ClrType).Property(nameof(IVersioned.Version)).IsConcurrencyToken();
