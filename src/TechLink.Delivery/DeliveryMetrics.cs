@@ -24,7 +24,9 @@ public sealed class DeliveryMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _time = time;
+#pragma warning disable CA2000 // Meters made by an IMeterFactory belong to the factory, which disposes them with the container.
         var meter = meterFactory.Create(MeterName);
+#pragma warning restore CA2000
         _attempts = meter.CreateCounter<long>("techlink.delivery.attempts", "{attempt}", "Webhook POSTs, tagged with outcome (success or the failure kind).");
         _deliveries = meter.CreateCounter<long>("techlink.delivery.deliveries", "{delivery}", "Deliveries that reached a final status, tagged with outcome (succeeded, failed).");
         _endpointFailures = meter.CreateCounter<long>("techlink.delivery.endpoint.failed_attempts", "{attempt}", "Failed webhook POSTs, tagged with endpoint (the registration id) and outcome: only endpoints that fail get a series.");

@@ -88,7 +88,9 @@ internal static class ListenCommand
             return ExitCodes.Usage;
         }
 
-        using var forwarder = forward is null ? null : new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(15) };
+#pragma warning disable CA2000 // The HttpClient owns the handler (disposeHandler: true) and is disposed by its using.
+        using var forwarder = forward is null ? null : new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(15) };
+#pragma warning restore CA2000
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>

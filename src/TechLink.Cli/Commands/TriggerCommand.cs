@@ -87,7 +87,9 @@ internal static class TriggerCommand
         if (secret is not null) request.Headers.Add(WebhookHeaders.SignatureHeader, WebhookSignature.Sign(WebhookSecret.GetKey(secret), messageId, timestamp, bytes));
 
         // As the server: no proxy, no redirects (a 3xx is a failed delivery), 15 s timeout.
-        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(15) };
+#pragma warning disable CA2000 // The HttpClient owns the handler (disposeHandler: true) and is disposed by its using.
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(15) };
+#pragma warning restore CA2000
         var started = Stopwatch.GetTimestamp();
         try
         {

@@ -225,7 +225,9 @@ public sealed partial class WebhookSender : IDisposable
             // An IPv4-mapped answer was judged by its IPv4 address; connect to exactly that (an IPv6-only socket could not).
             var target = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
             if (!NetworkGuard.IsPublic(target)) _privateAuthorities.TryAdd(Authority(endpoint.Host, endpoint.Port), true);
+#pragma warning disable CA2000 // Disposed on every failure below; on success the NetworkStream owns it (ownsSocket: true).
             var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+#pragma warning restore CA2000
             try
             {
                 await socket.ConnectAsync(new IPEndPoint(target, endpoint.Port), cancellationToken);

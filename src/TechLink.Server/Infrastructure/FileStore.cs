@@ -34,7 +34,9 @@ public sealed class FileStore(IOptions<TechLinkOptions> options, FileUrlSigner s
         var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue(InlineTypes.Contains(file.ContentType) ? "inline" : "attachment");
         disposition.SetHttpFileName(file.FileName);
         http.HttpContext!.Response.Headers.ContentDisposition = disposition.ToString();
+#pragma warning disable CA2000 // The stream result disposes the stream once the response is written.
         return TypedResults.Stream(OpenRead(file), file.ContentType);
+#pragma warning restore CA2000
     }
 
     private static readonly string[] InlineTypes = ["image/jpeg", "image/png", "image/gif", "image/webp"];

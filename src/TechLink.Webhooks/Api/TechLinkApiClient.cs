@@ -31,8 +31,10 @@ public sealed class TechLinkApiClient
     public static TechLinkApiClient Create(Uri baseAddress, string apiKey, HttpMessageHandler? innerHandler = null)
     {
         var options = new TechLinkApiOptions { BaseAddress = baseAddress, ApiKey = apiKey };
+#pragma warning disable CA2000 // The handler chain belongs to the HttpClient, which the returned client owns and disposes.
         var handler = new ApiKeyHandler(options) { InnerHandler = innerHandler ?? new SocketsHttpHandler() };
-        var http = new HttpClient(handler);
+        var http = new HttpClient(handler, disposeHandler: true);
+#pragma warning restore CA2000
         options.Apply(http);
         return new TechLinkApiClient(http);
     }
