@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using TechLink.Server.Webhooks;
+using TechLinkEventTypes = TechLink.Webhooks.TechLinkEventTypes;
 
 namespace TechLink.Bench;
 
@@ -185,7 +186,7 @@ internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
             await using var db = server.CreateDbContext();
             for (var i = start; i < Math.Min(count, start + batch); i++)
             {
-                await outbox.AddAsync(db, companyId, EventCatalog.WorkOrderNoteAdded, null, Payloads.Event(firstSeq + i), cancellationToken);
+                await outbox.AddAsync(db, companyId, TechLinkEventTypes.WorkOrderNoteAdded, null, Payloads.Event(firstSeq + i), cancellationToken);
             }
 
             await db.SaveChangesAsync(cancellationToken);
@@ -214,7 +215,7 @@ internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
         var elapsed = await Pacer.RunAsync(rate, total, concurrency, async seq =>
         {
             await using var db = server.CreateDbContext();
-            await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, Payloads.Event(seq));
+            await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, Payloads.Event(seq));
             await db.SaveChangesAsync();
             committed[seq] = Stopwatch.GetTimestamp();
         });

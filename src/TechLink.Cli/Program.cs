@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TechLink.Cli.Commands;
+using TechLink.Webhooks;
 
 namespace TechLink.Cli;
 
@@ -28,7 +29,7 @@ internal static class Program
     {
         var root = new RootCommand("techlink: develop and operate against TechLink Services webhooks and API.").WithExamples(
             "techlink listen --port 5005 --secret whsec_... --token my-token",
-            "techlink trigger \"work order status change\" --url http://127.0.0.1:5005/hook --secret whsec_...",
+            $"techlink trigger \"{TechLinkEventTypes.WorkOrderStatusChange}\" --url http://127.0.0.1:5005/hook --secret whsec_...",
             "techlink events tail --url https://sandbox.techlinksvc.net --api-key $KEY --follow",
             "techlink keys create --url https://portal.techlinksvc.net --api-key $STAFF_KEY --company 1007 --name erp");
         // One line per command group.

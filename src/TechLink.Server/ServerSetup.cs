@@ -101,7 +101,7 @@ internal static class ServerSetup
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>());
+        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>().AddDocumentTransformer<OpenApiWebhooks>());
         services.AddHealthChecks().AddDbContextCheck<TechLinkDbContext>("database", tags: ["ready"]).AddTechLinkDeliveryCheck<TechLinkDbContext>("ready");
         services.AddTechLinkTelemetry(configuration);
 

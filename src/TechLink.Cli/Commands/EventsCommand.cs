@@ -12,7 +12,7 @@ internal static class EventsCommand
         var url = ApiOptions.Url();
         var apiKey = ApiOptions.ApiKey();
         var since = new Option<string>("--since") { Description = "Start after this event id (default: the beginning of the feed).", HelpName = "EVENT_ID" };
-        var type = new Option<string>("--type") { Description = "Only this event type, e.g. \"work order status change\"." };
+        var type = new Option<string>("--type") { Description = $"Only this event type, e.g. \"{TechLinkEventTypes.WorkOrderStatusChange}\"." };
         var workOrder = new Option<string>("--workorder-id") { Description = "Only events of this work order.", HelpName = "ID" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep polling for new events until Ctrl+C." };
         var interval = new Option<int>("--interval") { Description = "Seconds between polls with --follow.", DefaultValueFactory = _ => 5 };
@@ -26,7 +26,7 @@ internal static class EventsCommand
         tail.WithExamples(
             "techlink events tail --url https://sandbox.techlinksvc.net --api-key $TECHLINK_API_KEY",
             "techlink events tail --url https://sandbox.techlinksvc.net --api-key $TECHLINK_API_KEY --since 1042 --follow",
-            "TECHLINK_URL=https://sandbox.techlinksvc.net TECHLINK_API_KEY=... techlink events tail --type \"work order status change\" --workorder-id 123456");
+            $"TECHLINK_URL=https://sandbox.techlinksvc.net TECHLINK_API_KEY=... techlink events tail --type \"{TechLinkEventTypes.WorkOrderStatusChange}\" --workorder-id 123456");
 
         tail.SetAction(async (parseResult, cancellationToken) =>
         {

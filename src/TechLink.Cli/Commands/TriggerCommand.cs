@@ -16,7 +16,7 @@ internal static class TriggerCommand
 
     public static Command Create(CliIo io)
     {
-        var eventType = new Argument<string>("event-type") { Description = "The event type, quoted, e.g. \"work order status change\"." };
+        var eventType = new Argument<string>("event-type") { Description = $"The event type, quoted, e.g. \"{TechLinkEventTypes.WorkOrderStatusChange}\"." };
         var url = new Option<string>("--url") { Description = "Receiver URL to POST to.", Required = true, HelpName = "URL" };
         var token = new Option<string>("--token") { Description = "Value of the X-Token header." };
         var secret = new Option<string>("--secret") { Description = "Signing secret (whsec_...); adds webhook-signature." };
@@ -29,8 +29,8 @@ internal static class TriggerCommand
             eventType, url, token, secret, id,
         };
         command.WithExamples([
-            "techlink trigger \"work order status change\" --url http://127.0.0.1:5005/hook",
-            "techlink trigger \"work order photo added\" --url http://127.0.0.1:5005/hook --token my-token --secret whsec_...",
+            $"techlink trigger \"{TechLinkEventTypes.WorkOrderStatusChange}\" --url http://127.0.0.1:5005/hook",
+            $"techlink trigger \"{TechLinkEventTypes.WorkOrderPhotoAdded}\" --url http://127.0.0.1:5005/hook --token my-token --secret whsec_...",
             "",
             "Event types:",
             .. TechLinkEventTypes.All.Select(t => "  \"" + t + "\""),

@@ -1,10 +1,12 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
+using Sdk = TechLink.Webhooks;
 
 namespace TechLink.Delivery.Signing;
 
-/// <summary>Standard Webhooks signatures: <c>v1,base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))</c>.</summary>
+/// <summary>
+/// Standard Webhooks signatures, <c>v1,base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}"))</c>, computed by the SDK's
+/// <see cref="Sdk.WebhookSignature"/>: the one implementation the sender and every receiver share.
+/// </summary>
 public static class WebhookSigner
 {
     /// <summary>
@@ -15,17 +17,12 @@ public static class WebhookSigner
     {
         ArgumentNullException.ThrowIfNull(webhookId);
         ArgumentNullException.ThrowIfNull(secrets);
-        var prefix = Encoding.UTF8.GetBytes($"{webhookId}.{timestamp.ToString(CultureInfo.InvariantCulture)}.");
-        var signed = new byte[prefix.Length + body.Length];
-        prefix.CopyTo(signed, 0);
-        body.CopyTo(signed.AsSpan(prefix.Length));
-
-        var signatures = new List<string>();
+        var signatures = new List<string>(2);
         foreach (var secret in secrets)
         {
             var key = WebhookSecret.TryGetKey(secret);
             if (key is null) continue;
-            signatures.Add("v1," + Convert.ToBase64String(HMACSHA256.HashData(key, signed)));
+            signatures.Add(Sdk.WebhookSignature.Sign(key, webhookId, timestamp, body));
         }
 
         return string.Join(' ', signatures);

@@ -4,6 +4,7 @@ using TechLink.Server.Audit;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Webhooks;
+using Events = TechLink.Webhooks;
 
 namespace TechLink.Server.Accounts;
 
@@ -107,7 +108,7 @@ public static class UserEndpoints
             var created = AuditChanges.Between(UserResponse.From(new User { CompanyId = companyId }), body).Without("user_id").Without("company_id");
             if (request.Password is { Length: > 0 }) created.Credential("password", false, true);
             AuditLog.Add(db, http.User, now, "user.created", "user", user.Id, companyId, created);
-            await outbox.AddAboutAsync(db, companyId, EventCatalog.AccountCreated, EventSubject.User(user.Id), new DataEvent(EventCatalog.AccountCreated, body), ct);
+            await outbox.AddAsync<Events.AccountCreated>(db, companyId, EventSubject.User(user.Id), body, ct);
             return TypedResults.Created($"/api/v1/users/{user.Id}", body);
         }, ct);
     }
@@ -148,7 +149,7 @@ public static class UserEndpoints
             if (!result.Succeeded) return IdentityProblem(result);
             var body = UserResponse.From(user);
             UserAudit(db, http, before, body, passwordChanged: request.Password is { Length: > 0 }, user);
-            await outbox.AddAboutAsync(db, user.CompanyId!.Value, EventCatalog.AccountUpdated, EventSubject.User(user.Id), new DataEvent(EventCatalog.AccountUpdated, body), ct);
+            await outbox.AddAsync<Events.AccountUpdated>(db, user.CompanyId!.Value, EventSubject.User(user.Id), body, ct);
             return TypedResults.Ok(body);
         }, ct);
 

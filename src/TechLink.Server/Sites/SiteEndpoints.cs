@@ -3,6 +3,7 @@ using TechLink.Server.Audit;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Webhooks;
+using Events = TechLink.Webhooks;
 
 namespace TechLink.Server.Sites;
 
@@ -66,7 +67,7 @@ public static class SiteEndpoints
             var body = SiteResponse.From(site);
             var blank = SiteResponse.From(new Site { CompanyId = companyId, Name = "", TimeZone = "" });
             AuditLog.Add(db, http.User, now, "site.created", "site", site.Id, companyId, AuditChanges.Between(blank, body).Without("site_id").Without("company_id"));
-            await outbox.AddAboutAsync(db, companyId, EventCatalog.SiteCreated, EventSubject.Site(site.Id), new DataEvent(EventCatalog.SiteCreated, body), ct);
+            await outbox.AddAsync<Events.SiteCreated>(db, companyId, EventSubject.Site(site.Id), body, ct);
             return TypedResults.Created($"/api/v1/sites/{site.Id}", body);
         }, ct);
     }
@@ -85,7 +86,7 @@ public static class SiteEndpoints
             var body = SiteResponse.From(site);
             var changes = AuditChanges.Between(before, body);
             if (!changes.IsEmpty) AuditLog.Add(db, http.User, site.UpdatedAt, "site.updated", "site", site.Id, site.CompanyId, changes);
-            await outbox.AddAboutAsync(db, site.CompanyId, EventCatalog.SiteUpdated, EventSubject.Site(site.Id), new DataEvent(EventCatalog.SiteUpdated, body), ct);
+            await outbox.AddAsync<Events.SiteUpdated>(db, site.CompanyId, EventSubject.Site(site.Id), body, ct);
             return TypedResults.Ok(body);
         }, ct);
 

@@ -6,6 +6,7 @@ using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Sites;
 using TechLink.Server.WorkOrders;
+using TechLinkEventTypes = TechLink.Webhooks.TechLinkEventTypes;
 
 namespace TechLink.Server.Webhooks;
 
@@ -37,13 +38,13 @@ internal static class CurrentSnapshot
 
         switch (type)
         {
-            case EventCatalog.AccountCreated or EventCatalog.AccountUpdated:
+            case TechLinkEventTypes.AccountCreated or TechLinkEventTypes.AccountUpdated:
             {
                 var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId && u.CompanyId == tenant, ct);
                 return user is null ? Gone("account") : new(new DataEvent(type, UserResponse.From(user)), EventSubject.User(user.Id), null);
             }
 
-            case EventCatalog.SiteCreated or EventCatalog.SiteUpdated:
+            case TechLinkEventTypes.SiteCreated or TechLinkEventTypes.SiteUpdated:
             {
                 var site = await db.Sites.AsNoTracking().FirstOrDefaultAsync(s => s.Id == siteId && s.CompanyId == tenant, ct);
                 return site is null ? Gone("site") : new(new DataEvent(type, SiteResponse.From(site)), EventSubject.Site(site.Id), null);
@@ -53,23 +54,23 @@ internal static class CurrentSnapshot
         if (workOrderId is null || !await db.WorkOrders.AnyAsync(x => x.Id == workOrderId && x.CompanyId == tenant, ct)) return Gone("work order");
         switch (type)
         {
-            case EventCatalog.WorkOrderCreated or EventCatalog.WorkOrderUpdated:
+            case TechLinkEventTypes.WorkOrderCreated or TechLinkEventTypes.WorkOrderUpdated:
                 var order = await db.WorkOrders.AsNoTracking().Include(x => x.Site).SingleAsync(x => x.Id == workOrderId, ct);
                 return WorkOrderEvent(WorkOrderEndpoints.Body(order));
-            case EventCatalog.WorkOrderNoteAdded:
+            case TechLinkEventTypes.WorkOrderNoteAdded:
                 var note = await db.Notes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == noteId && n.WorkOrderId == workOrderId, ct);
                 return note is null ? Gone("note") : WorkOrderEvent(NoteResponse.From(note));
-            case EventCatalog.WorkOrderPhotoAdded:
+            case TechLinkEventTypes.WorkOrderPhotoAdded:
                 var photo = await db.Files.AsNoTracking().FirstOrDefaultAsync(f => f.Id == photoId && f.WorkOrderId == workOrderId && f.Kind == FileKind.Photo, ct);
                 return photo is null ? Gone("photo") : WorkOrderEvent(PhotoResponse.From(photo, files));
-            case EventCatalog.WorkOrderCloseOutDocumentAdded or EventCatalog.WorkOrderClientDocumentAdded:
-                var kind = type == EventCatalog.WorkOrderCloseOutDocumentAdded ? FileKind.CloseOutDocument : FileKind.ClientDocument;
+            case TechLinkEventTypes.WorkOrderCloseOutDocumentAdded or TechLinkEventTypes.WorkOrderClientDocumentAdded:
+                var kind = type == TechLinkEventTypes.WorkOrderCloseOutDocumentAdded ? FileKind.CloseOutDocument : FileKind.ClientDocument;
                 var document = await db.Files.AsNoTracking().FirstOrDefaultAsync(f => f.Id == documentId && f.WorkOrderId == workOrderId && f.Kind == kind, ct);
                 return document is null ? Gone("document") : WorkOrderEvent(DocumentResponse.From(document, files));
-            case EventCatalog.WorkOrderQuestionAnswered:
+            case TechLinkEventTypes.WorkOrderQuestionAnswered:
                 var question = await db.Questions.AsNoTracking().FirstOrDefaultAsync(q => q.Id == questionId && q.WorkOrderId == workOrderId, ct);
                 return question is null ? Gone("question") : WorkOrderEvent(QuestionResponse.From(question));
-            case EventCatalog.WorkOrderTaskAdded or EventCatalog.WorkOrderTaskUpdated:
+            case TechLinkEventTypes.WorkOrderTaskAdded or TechLinkEventTypes.WorkOrderTaskUpdated:
                 var task = await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == taskId && t.WorkOrderId == workOrderId, ct);
                 return task is null ? Gone("task") : WorkOrderEvent(TaskResponse.From(task));
             default:

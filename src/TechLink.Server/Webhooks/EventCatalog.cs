@@ -1,60 +1,21 @@
+using TechLink.Webhooks;
+
 namespace TechLink.Server.Webhooks;
 
-public sealed record EventTypeInfo(string Type, string Description);
+/// <summary>An event type as the server lists it; <paramref name="SampleJson"/> is required, so no entry lacks a sample.</summary>
+public sealed record EventTypeInfo(string Type, string Description, string SampleJson);
 
-/// <summary>Every event type of the spec, with its words, and the two special registration types.</summary>
+/// <summary>Every event type of the spec, with its words and sample, and the two special registration types.</summary>
 public static class EventCatalog
 {
     public const string AllCurrent = "(all current webhooks)";
     public const string Any = "(any webhooks)";
     public const string Wildcard = "*";
 
-    public const string AccountCreated = "account created";
-    public const string AccountUpdated = "account updated";
-    public const string SiteCreated = "site created";
-    public const string SiteUpdated = "site updated";
-    public const string WorkOrderCreated = "work order created";
-    public const string WorkOrderUpdated = "work order updated";
-    public const string WorkOrderStatusChange = "work order status change";
-    public const string WorkOrderScheduled = "work order scheduled";
-    public const string WorkOrderAssigned = "work order assigned";
-    public const string WorkOrderTechOnSite = "work order tech on-site";
-    public const string WorkOrderTechOffSite = "work order tech off-site";
-    public const string WorkOrderClosed = "work order closed";
-    public const string WorkOrderCancelled = "work order cancelled";
-    public const string WorkOrderNoteAdded = "work order note added";
-    public const string WorkOrderPhotoAdded = "work order photo added";
-    public const string WorkOrderQuestionAnswered = "work order question answered";
-    public const string WorkOrderCloseOutDocumentAdded = "work order close-out document added";
-    public const string WorkOrderClientDocumentAdded = "work order client document added";
-    public const string WorkOrderTaskAdded = "work order task added";
-    public const string WorkOrderTaskUpdated = "work order task updated";
-    public const string WorkOrderTaskDeleted = "work order task deleted";
-
+    // The event types themselves are the SDK's records (TechLink.Webhooks.TechLinkEventTypes.Definitions): name,
+    // description and sample each written once, there.
     private static readonly List<EventTypeInfo> Types =
-    [
-        new(AccountCreated, "A user account has been created for you."),
-        new(AccountUpdated, "One of your user accounts has been updated."),
-        new(SiteCreated, "A job site has been created for you."),
-        new(SiteUpdated, "One of your job sites has been updated with new information."),
-        new(WorkOrderCreated, "A work order has been created for you."),
-        new(WorkOrderUpdated, "One of your work orders has been updated."),
-        new(WorkOrderStatusChange, "One of your work orders has had its status changed."),
-        new(WorkOrderScheduled, "One of your work orders has been scheduled, i.e., has had an install date associated with it."),
-        new(WorkOrderAssigned, "One of your work orders has been assigned to an installer (blank technician fields when unassigned)."),
-        new(WorkOrderTechOnSite, "One of your work orders has had a technician arrive on-site."),
-        new(WorkOrderTechOffSite, "One of your work orders has had the technician leave the job site."),
-        new(WorkOrderClosed, "One of your work orders has been closed, and is considered to be complete."),
-        new(WorkOrderCancelled, "One of your work orders has been cancelled."),
-        new(WorkOrderNoteAdded, "A note has been added to one of your work orders."),
-        new(WorkOrderPhotoAdded, "A photo has been added to one of your work orders."),
-        new(WorkOrderQuestionAnswered, "A close-out question has been answered for one of your work orders."),
-        new(WorkOrderCloseOutDocumentAdded, "A completed close-out document has been added to one of your work orders."),
-        new(WorkOrderClientDocumentAdded, "A client document has been added to one of your work orders."),
-        new(WorkOrderTaskAdded, "A task has been added to one of your work orders."),
-        new(WorkOrderTaskUpdated, "One of your work order's tasks has been updated."),
-        new(WorkOrderTaskDeleted, "A task has been deleted from one of your work orders."),
-    ];
+        [.. TechLinkEventTypes.Definitions.Select(d => new EventTypeInfo(d.Name, d.Description, d.SampleJson))];
 
     /// <summary>The event types that exist now. Tests may add one to prove that (all current webhooks) froze its list.</summary>
     public static IReadOnlyList<EventTypeInfo> All
@@ -68,7 +29,9 @@ public static class EventCatalog
         }
     }
 
-    public static bool IsEventType(string type) => All.Any(t => t.Type == type);
+    public static bool IsEventType(string type) => Find(type) is not null;
+
+    public static EventTypeInfo? Find(string type) => All.FirstOrDefault(t => t.Type == type);
 
     public static bool IsRegistrationType(string type) => type is AllCurrent or Any || IsEventType(type);
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using TechLink.Delivery.Outbox;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
+using TechLink.Webhooks;
 
 namespace TechLink.Server.Webhooks;
 
@@ -22,6 +23,15 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
     private sealed record Registration(long Id, string[] Types);
 
     private readonly ConditionalWeakTable<DbContext, Dictionary<long, List<Registration>>> _registrations = [];
+
+    /// <summary>Queues a work order event with fields of its own; the record names its type (<c>new WorkOrderScheduled { ... }</c>).</summary>
+    public Task AddAsync(TechLinkDbContext db, long companyId, long workOrderId, WorkOrderEvent e, CancellationToken cancellationToken = default) =>
+        AddAboutAsync(db, companyId, e.Event, EventSubject.WorkOrder(workOrderId), e, cancellationToken);
+
+    /// <summary>Queues an event whose <c>data</c> is a resource (the body its GET answers); <typeparamref name="TEvent"/> names its type.</summary>
+    public Task AddAsync<TEvent>(TechLinkDbContext db, long companyId, EventSubject subject, object data, CancellationToken cancellationToken = default)
+        where TEvent : TechLinkEvent, ITechLinkEventType<TEvent> =>
+        AddAboutAsync(db, companyId, TEvent.EventName, subject, EventPayload.For(TEvent.EventName, subject, data), cancellationToken);
 
     /// <summary>Queues an event about a work order (<paramref name="workOrderId"/>), or about nothing the sequence tracks when it is null.</summary>
     public Task AddAsync(TechLinkDbContext db, long companyId, string eventType, long? workOrderId, object payload, CancellationToken cancellationToken = default) =>

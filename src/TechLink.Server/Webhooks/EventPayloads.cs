@@ -1,21 +1,15 @@
 namespace TechLink.Server.Webhooks;
 
-// The spec's payloads, field for field. Property names become snake_case on the wire.
+// The envelopes of the events whose data is a resource (the body its GET answers). Events with fields of their own
+// are the SDK's records (TechLink.Webhooks), raised as they are. Property names become snake_case on the wire.
 
 public sealed record WorkOrderDataEvent(string Event, string WorkorderId, object Data);
 
-public sealed record StatusChangeEvent(string Event, string WorkorderId, string OldStatusCode, string OldStatus, string NewStatusCode, string NewStatus);
-
-public sealed record ScheduledEvent(string Event, string WorkorderId, string Start);
-
-public sealed record AssignedEvent(string Event, string WorkorderId, string PlannedTechName, string PlannedTechPhone);
-
-public sealed record TechOnSiteEvent(string Event, string WorkorderId, string TechName, string TechPhone, string Time);
-
-public sealed record TechOffSiteEvent(string Event, string WorkorderId, string Disposition, string Time);
-
-public sealed record WorkOrderOnlyEvent(string Event, string WorkorderId);
-
-public sealed record TaskDeletedEvent(string Event, string WorkorderId, string TaskId);
-
 public sealed record DataEvent(string Event, object Data);
+
+internal static class EventPayload
+{
+    /// <summary>The envelope of <paramref name="data"/>: with <c>workorder_id</c> when the event is about a work order.</summary>
+    public static object For(string eventType, EventSubject subject, object data) =>
+        subject.WorkOrderId is { } workOrderId ? new WorkOrderDataEvent(eventType, workOrderId, data) : new DataEvent(eventType, data);
+}

@@ -249,7 +249,7 @@ public static class WebhookEndpoints
     {
         var r = await FindAsync(webhook_id, http, db, ct);
         if (r is null) return Problems.NotFound("webhook registration");
-        var type = request?.Event ?? r.EventTypeList.FirstOrDefault(t => t != EventCatalog.Wildcard) ?? EventCatalog.WorkOrderStatusChange;
+        var type = request?.Event ?? r.EventTypeList.FirstOrDefault(t => t != EventCatalog.Wildcard) ?? TechLink.Webhooks.TechLinkEventTypes.WorkOrderStatusChange;
         if (!EventCatalog.IsEventType(type)) return Problems.Validation("event", $"'{Problems.Quote(type)}' is not an event type.");
         if (limiter.TryAcquire(r.CompanyId) is { } wait)
         {

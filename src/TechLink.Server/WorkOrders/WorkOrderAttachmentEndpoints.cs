@@ -5,6 +5,7 @@ using Microsoft.OpenApi;
 using TechLink.Server.Data;
 using TechLink.Server.Webhooks;
 using TechLink.Server.Infrastructure;
+using Events = TechLink.Webhooks;
 
 namespace TechLink.Server.WorkOrders;
 
@@ -78,7 +79,7 @@ public static class WorkOrderAttachmentEndpoints
             db.Notes.Add(note);
             await db.SaveChangesAsync(ct);
             var body = NoteResponse.From(note);
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderNoteAdded, w.Id, new WorkOrderDataEvent(EventCatalog.WorkOrderNoteAdded, Formats.Id(w.Id), body), ct);
+            await outbox.AddAsync<Events.WorkOrderNoteAdded>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), body, ct);
             return TypedResults.Created($"/api/v1/workorders/{w.Id}/notes/{note.Id}", body);
         }, ct);
     }
@@ -166,13 +167,19 @@ public static class WorkOrderAttachmentEndpoints
             {
                 db.Files.Add(row);
                 await db.SaveChangesAsync(ct);
-                var (type, body, path) = kind switch
+                var (body, path) = kind switch
                 {
-                    FileKind.Photo => (EventCatalog.WorkOrderPhotoAdded, (object)PhotoResponse.From(row, files), "photos"),
-                    FileKind.CloseOutDocument => (EventCatalog.WorkOrderCloseOutDocumentAdded, DocumentResponse.From(row, files), "closeout-documents"),
-                    _ => (EventCatalog.WorkOrderClientDocumentAdded, DocumentResponse.From(row, files), "client-documents"),
+                    FileKind.Photo => ((object)PhotoResponse.From(row, files), "photos"),
+                    FileKind.CloseOutDocument => (DocumentResponse.From(row, files), "closeout-documents"),
+                    _ => (DocumentResponse.From(row, files), "client-documents"),
                 };
-                await outbox.AddAsync(db, w.CompanyId, type, w.Id, new WorkOrderDataEvent(type, Formats.Id(w.Id), body), ct);
+                var subject = EventSubject.WorkOrder(w.Id);
+                await (kind switch
+                {
+                    FileKind.Photo => outbox.AddAsync<Events.WorkOrderPhotoAdded>(db, w.CompanyId, subject, body, ct),
+                    FileKind.CloseOutDocument => outbox.AddAsync<Events.WorkOrderCloseOutDocumentAdded>(db, w.CompanyId, subject, body, ct),
+                    _ => outbox.AddAsync<Events.WorkOrderClientDocumentAdded>(db, w.CompanyId, subject, body, ct),
+                });
                 return TypedResults.Created($"/api/v1/workorders/{w.Id}/{path}/{row.Id}", body);
             }, ct);
         }
@@ -255,7 +262,7 @@ public static class WorkOrderAttachmentEndpoints
             question.AnsweredBy = Caller.From(http.User).Name;
             question.AnsweredAt = Formats.Now(clock);
             var body = QuestionResponse.From(question);
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderQuestionAnswered, w.Id, new WorkOrderDataEvent(EventCatalog.WorkOrderQuestionAnswered, Formats.Id(w.Id), body), ct);
+            await outbox.AddAsync<Events.WorkOrderQuestionAnswered>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), body, ct);
             return TypedResults.Ok(body);
         }, ct);
 
@@ -281,7 +288,7 @@ public static class WorkOrderAttachmentEndpoints
             db.Tasks.Add(task);
             await db.SaveChangesAsync(ct);
             var body = TaskResponse.From(task);
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTaskAdded, w.Id, new WorkOrderDataEvent(EventCatalog.WorkOrderTaskAdded, Formats.Id(w.Id), body), ct);
+            await outbox.AddAsync<Events.WorkOrderTaskAdded>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), body, ct);
             return TypedResults.Created($"/api/v1/workorders/{w.Id}/tasks/{task.Id}", body);
         }, ct);
     }
@@ -301,7 +308,7 @@ public static class WorkOrderAttachmentEndpoints
             if (v.Failed) return v.Problem();
             task.UpdatedAt = now;
             var body = TaskResponse.From(task);
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTaskUpdated, w.Id, new WorkOrderDataEvent(EventCatalog.WorkOrderTaskUpdated, Formats.Id(w.Id), body), ct);
+            await outbox.AddAsync<Events.WorkOrderTaskUpdated>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), body, ct);
             return TypedResults.Ok(body);
         }, ct);
 
@@ -313,7 +320,7 @@ public static class WorkOrderAttachmentEndpoints
             var task = w is null ? null : await FindTaskAsync(w, task_id, db, ct);
             if (w is null || task is null) return Problems.NotFound("task");
             db.Tasks.Remove(task);
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTaskDeleted, w.Id, new TaskDeletedEvent(EventCatalog.WorkOrderTaskDeleted, Formats.Id(w.Id), Formats.Id(task.Id)), ct);
+            await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderTaskDeleted { WorkOrderId = Formats.Id(w.Id), TaskId = Formats.Id(task.Id) }, ct);
             return TypedResults.NoContent();
         }, ct);
 

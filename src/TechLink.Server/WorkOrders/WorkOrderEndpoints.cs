@@ -3,6 +3,7 @@ using TechLink.Server.Data;
 using TechLink.Server.Webhooks;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Sites;
+using Events = TechLink.Webhooks;
 
 namespace TechLink.Server.WorkOrders;
 
@@ -137,8 +138,7 @@ public static class WorkOrderEndpoints
             await db.SaveChangesAsync(ct);
             db.WorkOrderStatusChanges.Add(new WorkOrderStatusChange { WorkOrderId = workOrder.Id, NewStatusCode = workOrder.StatusCode, ChangedBy = caller.Name, ChangedAt = now });
             var body = Body(workOrder);
-            await outbox.AddAsync(db, workOrder.CompanyId, EventCatalog.WorkOrderCreated, workOrder.Id,
-                new WorkOrderDataEvent(EventCatalog.WorkOrderCreated, body.WorkorderId, body), ct);
+            await outbox.AddAsync<Events.WorkOrderCreated>(db, workOrder.CompanyId, EventSubject.WorkOrder(workOrder.Id), body, ct);
             return TypedResults.Created($"/api/v1/workorders/{workOrder.Id}", body);
         }, ct);
     }
@@ -161,7 +161,7 @@ public static class WorkOrderEndpoints
             if (v.Failed) return v.Problem();
             w.UpdatedAt = Formats.Now(clock);
             var body = Body(w);
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderUpdated, w.Id, new WorkOrderDataEvent(EventCatalog.WorkOrderUpdated, body.WorkorderId, body), ct);
+            await outbox.AddAsync<Events.WorkOrderUpdated>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), body, ct);
             return TypedResults.Ok(body);
         }, ct);
 
@@ -180,7 +180,7 @@ public static class WorkOrderEndpoints
         }, ct);
 
     /// <summary>
-    /// Moves a work order to a status and writes "work order status change" (plus "closed" at 100 and
+    /// Moves a work order to a status and writes a status change event (plus "closed" at 100 and
     /// "cancelled" at 105). Setting the status it already has changes nothing and writes nothing.
     /// </summary>
     internal static async Task ChangeStatusAsync(WorkOrder w, int code, Caller caller, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
@@ -193,15 +193,17 @@ public static class WorkOrderEndpoints
         db.WorkOrderStatusChanges.Add(new WorkOrderStatusChange { WorkOrderId = w.Id, OldStatusCode = old.Code, NewStatusCode = code, ChangedBy = caller.Name, ChangedAt = now });
         var id = Formats.Id(w.Id);
         var next = WorkOrderStatuses.Get(code);
-        await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderStatusChange, w.Id,
-            new StatusChangeEvent(EventCatalog.WorkOrderStatusChange, id, Formats.Id(old.Code), old.Name, Formats.Id(next.Code), next.Name), ct);
+        await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderStatusChanged
+        {
+            WorkOrderId = id, OldStatusCode = Formats.Id(old.Code), OldStatus = old.Name, NewStatusCode = Formats.Id(next.Code), NewStatus = next.Name,
+        }, ct);
         if (code == WorkOrderStatuses.Closed)
         {
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderClosed, w.Id, new WorkOrderOnlyEvent(EventCatalog.WorkOrderClosed, id), ct);
+            await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderClosed { WorkOrderId = id }, ct);
         }
         else if (code == WorkOrderStatuses.Cancelled)
         {
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderCancelled, w.Id, new WorkOrderOnlyEvent(EventCatalog.WorkOrderCancelled, id), ct);
+            await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderCancelled { WorkOrderId = id }, ct);
         }
     }
 
@@ -213,8 +215,7 @@ public static class WorkOrderEndpoints
             if (SiteTime.ParseLocal("start", request.Start, w.Site!.TimeZone, out var start) is { } error) return Problems.Validation("start", error);
             w.ScheduledStart = start;
             w.UpdatedAt = Formats.Now(clock);
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderScheduled, w.Id,
-                new ScheduledEvent(EventCatalog.WorkOrderScheduled, Formats.Id(w.Id), SiteTime.Local(start, w.Site.TimeZone)), ct);
+            await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderScheduled { WorkOrderId = Formats.Id(w.Id), Start = SiteTime.Local(start, w.Site.TimeZone) }, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
 
@@ -231,7 +232,7 @@ public static class WorkOrderEndpoints
             w.PlannedTechName = name;
             w.PlannedTechPhone = phone;
             w.UpdatedAt = Formats.Now(clock);
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderAssigned, w.Id, new AssignedEvent(EventCatalog.WorkOrderAssigned, Formats.Id(w.Id), name, phone), ct);
+            await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderAssigned { WorkOrderId = Formats.Id(w.Id), PlannedTechName = name, PlannedTechPhone = phone }, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
 
@@ -251,8 +252,10 @@ public static class WorkOrderEndpoints
             w.CheckOutAt = null;
             w.CheckOutDisposition = null;
             w.UpdatedAt = now;
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTechOnSite, w.Id,
-                new TechOnSiteEvent(EventCatalog.WorkOrderTechOnSite, Formats.Id(w.Id), w.TechName, w.TechPhone, SiteTime.LocalWithZone(now, w.Site!.TimeZone)), ct);
+            await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderTechOnSite
+            {
+                WorkOrderId = Formats.Id(w.Id), TechName = w.TechName, TechPhone = w.TechPhone, Time = SiteTime.LocalWithZone(now, w.Site!.TimeZone),
+            }, ct);
             await ChangeStatusAsync(w, WorkOrderStatuses.TechOnSite, Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
@@ -269,8 +272,10 @@ public static class WorkOrderEndpoints
             w.CheckOutAt = now;
             w.CheckOutDisposition = disposition;
             w.UpdatedAt = now;
-            await outbox.AddAsync(db, w.CompanyId, EventCatalog.WorkOrderTechOffSite, w.Id,
-                new TechOffSiteEvent(EventCatalog.WorkOrderTechOffSite, Formats.Id(w.Id), disposition!, SiteTime.LocalWithZone(now, w.Site!.TimeZone)), ct);
+            await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderTechOffSite
+            {
+                WorkOrderId = Formats.Id(w.Id), Disposition = disposition!, Time = SiteTime.LocalWithZone(now, w.Site!.TimeZone),
+            }, ct);
             var status = disposition == "complete" ? WorkOrderStatuses.OffSiteComplete : WorkOrderStatuses.OffSiteReturnTrip;
             await ChangeStatusAsync(w, status, Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));

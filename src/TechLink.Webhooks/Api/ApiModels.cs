@@ -52,7 +52,7 @@ public sealed record UpdateTaskRequest(string? Title = null, string? Description
 
 /// <summary>Filters of the event feed <c>GET /events</c>.</summary>
 /// <param name="Since">Only events after this event id.</param>
-/// <param name="Type">Only this event type, e.g. <c>"work order status change"</c>.</param>
+/// <param name="Type">Only this event type, e.g. <see cref="TechLinkEventTypes.WorkOrderStatusChange"/>.</param>
 /// <param name="WorkOrderId">Only events of this work order.</param>
 /// <param name="Limit">Page size.</param>
 /// <param name="Cursor">Cursor of the next page.</param>

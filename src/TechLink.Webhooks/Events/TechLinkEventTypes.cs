@@ -46,14 +46,41 @@ public static class TechLinkEventTypes
     /// <summary>A task has been deleted from a work order.</summary>
     public const string WorkOrderTaskDeleted = "work order task deleted";
 
-    /// <summary>All 21 event names of the specification, in the specification's order.</summary>
-    public static IReadOnlyList<string> All { get; } =
+    /// <summary>
+    /// Every event type of the specification, in the specification's order: the one list the parser, the samples, the
+    /// server's catalog, its OpenAPI document and the CLI are built from. A new event type is a constant above, its record
+    /// (implementing <see cref="ITechLinkEventType{TSelf}"/>) and one line here.
+    /// </summary>
+    public static IReadOnlyList<TechLinkEventDefinition> Definitions { get; } =
     [
-        AccountCreated, AccountUpdated, SiteCreated, SiteUpdated,
-        WorkOrderCreated, WorkOrderUpdated, WorkOrderStatusChange, WorkOrderScheduled, WorkOrderAssigned,
-        WorkOrderTechOnSite, WorkOrderTechOffSite, WorkOrderClosed, WorkOrderCancelled,
-        WorkOrderNoteAdded, WorkOrderPhotoAdded, WorkOrderQuestionAnswered,
-        WorkOrderCloseOutDocumentAdded, WorkOrderClientDocumentAdded,
-        WorkOrderTaskAdded, WorkOrderTaskUpdated, WorkOrderTaskDeleted,
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.AccountCreated>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.AccountUpdated>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.SiteCreated>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.SiteUpdated>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderCreated>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderUpdated>(),
+        TechLinkEventDefinition.Of<WorkOrderStatusChanged>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderScheduled>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderAssigned>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderTechOnSite>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderTechOffSite>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderClosed>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderCancelled>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderNoteAdded>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderPhotoAdded>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderQuestionAnswered>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderCloseOutDocumentAdded>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderClientDocumentAdded>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderTaskAdded>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderTaskUpdated>(),
+        TechLinkEventDefinition.Of<global::TechLink.Webhooks.WorkOrderTaskDeleted>(),
     ];
+
+    /// <summary>All event names of the specification, in the specification's order.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Definitions.Select(d => d.Name)];
+
+    /// <summary>The definition of an event name, or null when the name is not one of the specification's.</summary>
+    public static TechLinkEventDefinition? Find(string eventType) => ByName.GetValueOrDefault(eventType);
+
+    private static readonly Dictionary<string, TechLinkEventDefinition> ByName = Definitions.ToDictionary(d => d.Name, StringComparer.Ordinal);
 }

@@ -6,33 +6,8 @@ namespace TechLink.Webhooks;
 /// <summary>Turns a webhook body into its typed <see cref="TechLinkEvent"/>.</summary>
 public static class WebhookParser
 {
-    private static readonly Dictionary<string, Type> Types = new(StringComparer.Ordinal)
-    {
-        [TechLinkEventTypes.AccountCreated] = typeof(AccountCreated),
-        [TechLinkEventTypes.AccountUpdated] = typeof(AccountUpdated),
-        [TechLinkEventTypes.SiteCreated] = typeof(SiteCreated),
-        [TechLinkEventTypes.SiteUpdated] = typeof(SiteUpdated),
-        [TechLinkEventTypes.WorkOrderCreated] = typeof(WorkOrderCreated),
-        [TechLinkEventTypes.WorkOrderUpdated] = typeof(WorkOrderUpdated),
-        [TechLinkEventTypes.WorkOrderStatusChange] = typeof(WorkOrderStatusChanged),
-        [TechLinkEventTypes.WorkOrderScheduled] = typeof(WorkOrderScheduled),
-        [TechLinkEventTypes.WorkOrderAssigned] = typeof(WorkOrderAssigned),
-        [TechLinkEventTypes.WorkOrderTechOnSite] = typeof(WorkOrderTechOnSite),
-        [TechLinkEventTypes.WorkOrderTechOffSite] = typeof(WorkOrderTechOffSite),
-        [TechLinkEventTypes.WorkOrderClosed] = typeof(WorkOrderClosed),
-        [TechLinkEventTypes.WorkOrderCancelled] = typeof(WorkOrderCancelled),
-        [TechLinkEventTypes.WorkOrderNoteAdded] = typeof(WorkOrderNoteAdded),
-        [TechLinkEventTypes.WorkOrderPhotoAdded] = typeof(WorkOrderPhotoAdded),
-        [TechLinkEventTypes.WorkOrderQuestionAnswered] = typeof(WorkOrderQuestionAnswered),
-        [TechLinkEventTypes.WorkOrderCloseOutDocumentAdded] = typeof(WorkOrderCloseOutDocumentAdded),
-        [TechLinkEventTypes.WorkOrderClientDocumentAdded] = typeof(WorkOrderClientDocumentAdded),
-        [TechLinkEventTypes.WorkOrderTaskAdded] = typeof(WorkOrderTaskAdded),
-        [TechLinkEventTypes.WorkOrderTaskUpdated] = typeof(WorkOrderTaskUpdated),
-        [TechLinkEventTypes.WorkOrderTaskDeleted] = typeof(WorkOrderTaskDeleted),
-    };
-
     /// <summary>The CLR type for an event name, or null when the name is not one of the specification's.</summary>
-    public static Type? EventClrType(string eventType) => Types.GetValueOrDefault(eventType);
+    public static Type? EventClrType(string eventType) => TechLinkEventTypes.Find(eventType)?.ClrType;
 
     /// <summary>Parses a body; throws <see cref="WebhookParseException"/> when it is not a TechLink event.</summary>
     public static TechLinkEvent Parse(string json) =>
@@ -64,7 +39,7 @@ public static class WebhookParser
                 return false;
             }
 
-            if (!Types.TryGetValue(eventType, out var type))
+            if (TechLinkEventTypes.Find(eventType) is null)
             {
                 result = new UnknownEvent
                 {
@@ -77,7 +52,7 @@ public static class WebhookParser
                 return true;
             }
 
-            var parsed = (TechLinkEvent?)root.Deserialize(type, TechLinkJson.Options);
+            var parsed = TechLinkJson.Deserialize(root);
             if (parsed is null)
             {
                 error = $"The body of \"{eventType}\" is null.";

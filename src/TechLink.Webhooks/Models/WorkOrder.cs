@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace TechLink.Webhooks;
 
-/// <summary>A work order (API "Get Work Order Details"; the <c>data</c> of work order created/updated).</summary>
+/// <summary>A work order (API "Get Work Order Details"; the <c>data</c> of <see cref="WorkOrderCreated"/> and <see cref="WorkOrderUpdated"/>).</summary>
 /// <param name="WorkOrderId">Id, a string of digits (<c>workorder_id</c>).</param>
 /// <param name="CompanyId">Owning company id.</param>
 /// <param name="SiteId">Job site id.</param>

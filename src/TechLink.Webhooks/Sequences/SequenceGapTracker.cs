@@ -2,7 +2,7 @@ namespace TechLink.Webhooks;
 
 /// <summary>
 /// Notices missed events from their <c>techlink-sequence</c> numbers: feed it each delivery's subject and number
-/// (<see cref="WebhookSequence.SubjectOf"/>, <see cref="WebhookContext.Sequence"/>); it answers the numbers that the
+/// (<see cref="WebhookSequence.SubjectOf"/>, and the <c>techlink-sequence</c> header, <see cref="WebhookSequence.Parse"/>; the ASP.NET Core endpoint hands it over as <c>WebhookContext.Sequence</c>); it answers the numbers that the
 /// delivery shows to be missing, and keeps track of them until they arrive. Retries can bring numbers out of order (a
 /// failed attempt is tried again a minute or two later), so give a missing number some time before you fetch the
 /// subject's events from <c>GET /events</c>. Thread-safe; kept in memory (one entry per subject seen).
@@ -16,7 +16,11 @@ public sealed class SequenceGapTracker
     }
 
     private readonly Dictionary<string, Subject> _subjects = new(StringComparer.Ordinal);
+#if NET9_0_OR_GREATER
     private readonly Lock _gate = new();
+#else
+    private readonly object _gate = new();
+#endif
     private readonly bool _startsAtOne;
 
     /// <summary>Creates a tracker.</summary>

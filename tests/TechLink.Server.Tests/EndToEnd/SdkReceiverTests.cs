@@ -48,7 +48,7 @@ public sealed class SdkReceiverTests(AppFixture fixture) : ServerTest(fixture, n
         await tenant.Client.PatchJsonAsync($"/api/v1/webhooks/{registration.Str("webhook_id")}", new { url, enabled = true }, HttpStatusCode.OK);
 
         var expected = await EventScript.RunAllAsync(tenant);
-        Assert.Equal(21, expected.Distinct().Count());
+        Assert.Equal(TechLinkEventTypes.All.Count, expected.Distinct().Count());
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (received.Count < expected.Count)
@@ -60,7 +60,7 @@ public sealed class SdkReceiverTests(AppFixture fixture) : ServerTest(fixture, n
         Assert.Equal(expected.Order(), events.Select(e => e.Event).Order());
         Assert.DoesNotContain(events, e => e is UnknownEvent);
         // Each spec name maps to its own typed record, and a work order event knows its work order.
-        Assert.Equal(21, events.Select(e => e.GetType()).Distinct().Count());
+        Assert.Equal(TechLinkEventTypes.Definitions.Count, events.Select(e => e.GetType()).Distinct().Count());
         Assert.All(events.OfType<WorkOrderEvent>(), e => Assert.Matches("^[0-9]+$", e.WorkOrderId));
         var status = Assert.Single(events.OfType<WorkOrderStatusChanged>(), e => e.NewStatusCode == "100");
         Assert.Equal(WorkOrderStatus.Closed, status.NewStatusValue);

@@ -4,6 +4,7 @@ using TechLink.Server.Data;
 using TechLink.Server.Tests.Infrastructure;
 using TechLink.Server.Webhooks;
 using TechLink.Testing;
+using TechLinkEventTypes = TechLink.Webhooks.TechLinkEventTypes;
 
 namespace TechLink.Server.Tests.Events;
 
@@ -37,14 +38,14 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
     {
         var (company, db, outbox) = await ArrangeAsync();
         await using var _ = db;
-        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 1 });
-        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 2 });
+        await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 1 });
+        await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 2 });
 
         // Saved by this same DbContext after its registrations were remembered: the next events see it.
         db.WebhookRegistrations.Add(Registration(company, EventCatalog.Wildcard));
         await db.SaveChangesAsync();
-        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 3 });
-        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 4 });
+        await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 3 });
+        await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 4 });
         await db.SaveChangesAsync();
         Assert.Equal(4, await db.Events.CountAsync(e => e.TenantId == company));
         Assert.Equal(2, await db.Deliveries.CountAsync(d => d.TenantId == company));
@@ -55,15 +56,15 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
     {
         var (company, db, outbox) = await ArrangeAsync();
         await using var _ = db;
-        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 1 });
+        await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 1 });
         await db.SaveChangesAsync();
         await using (var other = App.Services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext())
         {
-            other.WebhookRegistrations.Add(Registration(company, EventCatalog.WorkOrderNoteAdded));
+            other.WebhookRegistrations.Add(Registration(company, TechLinkEventTypes.WorkOrderNoteAdded));
             await other.SaveChangesAsync();
         }
 
-        await outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 2 });
+        await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 2 });
         await db.SaveChangesAsync();
         Assert.Equal(1, await db.Deliveries.CountAsync(d => d.TenantId == company));
     }

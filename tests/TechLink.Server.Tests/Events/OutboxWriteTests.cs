@@ -9,6 +9,7 @@ using TechLink.Server.Data;
 using TechLink.Server.Tests.Infrastructure;
 using TechLink.Server.Webhooks;
 using TechLink.Testing;
+using TechLinkEventTypes = TechLink.Webhooks.TechLinkEventTypes;
 
 namespace TechLink.Server.Tests.Events;
 
@@ -44,7 +45,7 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
         await using var db = NewDb();
         // Read back before the commit, on the same connection: the fixture's dispatcher cannot have touched them yet.
         await using var transaction = await db.Database.BeginTransactionAsync();
-        for (var n = 0; n < 60; n++) await Outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, 1000 + n, new { n });
+        for (var n = 0; n < 60; n++) await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, 1000 + n, new { n });
         Assert.Equal(60, outbox.QueuedCount(db));
         await db.SaveChangesAsync();
         Assert.Equal(0, outbox.QueuedCount(db));
@@ -57,7 +58,7 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
         {
             var n = JsonDocument.Parse(e.Payload).RootElement.GetProperty("n").GetInt32();
             Assert.Equal((1000 + n).ToString(CultureInfo.InvariantCulture), e.Subject);
-            Assert.Equal(EventCatalog.WorkOrderNoteAdded, e.EventType);
+            Assert.Equal(TechLinkEventTypes.WorkOrderNoteAdded, e.EventType);
         });
         Assert.Equal(120, deliveries.Count);
         foreach (var group in deliveries.GroupBy(d => d.MessageId))
@@ -88,9 +89,9 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
         await using (var db = NewDb())
         {
             await using var transaction = await db.Database.BeginTransactionAsync();
-            await Outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 1 });
+            await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 1 });
             await db.SaveChangesAsync();
-            await Outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 2 });
+            await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 2 });
             await transaction.RollbackAsync();
 
             // The unsaved event went with the transaction: a later save of this context does not write it.
@@ -108,7 +109,7 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
         var (company, _) = await CompanyWithRegistrationsAsync(1);
         await using (var db = NewDb())
         {
-            await Outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 1 });
+            await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 1 });
             // A company row with the id of an existing one: the save's own insert fails.
             db.Companies.Add(new Company { Id = company, Name = "duplicate", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
             await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
@@ -123,7 +124,7 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
         // The transaction (and on SQLite the write queue) was given back: the next writer gets through.
         await using (var db = NewDb())
         {
-            await Outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 2 });
+            await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 2 });
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await db.SaveChangesAsync(timeout.Token);
         }
@@ -139,7 +140,7 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
         var (company, _) = await CompanyWithRegistrationsAsync(1);
         await using (var db = NewDb())
         {
-            await Outbox.AddAsync(db, company, EventCatalog.WorkOrderNoteAdded, null, new { n = 1 });
+            await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 1 });
             db.SaveChanges();
         }
 

@@ -68,7 +68,7 @@ public abstract class SpecialTypeTests(AppFixture fixture, PostgresFixture? post
         var any = await tenant.CreateWebhookAsync("(any webhooks)", receiver.Url("/any"));
 
         var newType = "work order teleported " + Guid.NewGuid().ToString("N")[..6];
-        using (EventCatalog.AddForTest(new EventTypeInfo(newType, "added by a test")))
+        using (EventCatalog.AddForTest(new EventTypeInfo(newType, "added by a test", $$"""{"event": "{{newType}}"}""")))
         {
             Assert.Contains(newType, (await tenant.Client.GetJsonAsync("/api/v1/webhooks/event-types")).Items().Select(i => i.Str("type")));
             await using (var scope = App.Services.CreateAsyncScope())

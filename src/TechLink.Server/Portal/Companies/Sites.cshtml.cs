@@ -30,7 +30,7 @@ public sealed class SiteForm
     };
 }
 
-/// <summary>The company's job sites; create and edit through the API's handlers ("site created/updated").</summary>
+/// <summary>The company's job sites; create and edit through the API's handlers (the site events).</summary>
 public sealed class SitesModel(TechLinkDbContext db, EventOutbox outbox, TimeProvider clock) : CompanyPage(db)
 {
     public override string Tab => "sites";

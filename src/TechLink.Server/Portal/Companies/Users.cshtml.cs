@@ -19,7 +19,7 @@ public sealed class UserForm
     public bool IsActive { get; set; } = true;
 }
 
-/// <summary>The company's portal accounts. Creating and editing go through the API's handlers: "account created/updated".</summary>
+/// <summary>The company's portal accounts. Creating and editing go through the API's handlers, which raise the account events.</summary>
 public sealed class UsersModel(TechLinkDbContext db, UserManager<User> users, UsernameConflicts conflicts, EventOutbox outbox, TimeProvider clock) : CompanyPage(db)
 {
     public override string Tab => "users";
