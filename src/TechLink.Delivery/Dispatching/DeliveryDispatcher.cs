@@ -155,20 +155,26 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
 
         var asks = _scheduler.Asks();
-        if (asks.Count > 0)
+        var window = _scheduler.Window(asks);
+        if (asks.Count > 0 || window is not null)
         {
-            var claims = await _store.ClaimAsync(asks, now, now + _options.Lease, cancellationToken);
-            _metrics.Claimed(claims.Count);
-            if (claims.Count > 0) await PrefetchAsync(claims, cancellationToken);
-            _scheduler.Claimed(asks, claims, Now());
-            if (claims.Count > 0)
+            var leaseUntil = now + _options.Lease;
+            var claims = asks.Count > 0 ? await _store.ClaimAsync(asks, now, leaseUntil, cancellationToken) : [];
+            var wide = window is null ? null : await _store.ClaimWindowAsync(window, now, leaseUntil, cancellationToken);
+            var count = claims.Count + (wide?.Claims.Count ?? 0);
+            _metrics.Claimed(count);
+            if (count > 0) await PrefetchAsync(wide is null ? claims : [.. claims, .. wide.Claims], cancellationToken);
+            if (asks.Count > 0) _scheduler.Claimed(asks, claims, Now());
+            if (wide is not null) _scheduler.ClaimedWindow(window!, wide, Now());
+            if (count > 0)
             {
-                _logger.Claimed(claims.Count);
+                _logger.Claimed(count);
                 Pump();
             }
 
-            // An endpoint that gave all it was asked for may have more: claim again at once if one can take it.
-            if (_scheduler.Asks().Count > 0) return;
+            // An endpoint that gave all it was asked for may have more, and a window that found rows may find more:
+            // claim again at once if there is room for it.
+            if (_scheduler.Asks() is { } again && (again.Count > 0 || _scheduler.Window(again) is not null)) return;
         }
 
         await WaitAsync(_scheduler.NextWait(Now()), cancellationToken);
