@@ -30,7 +30,7 @@ public sealed class DeliveryMetrics
         _deliveries = meter.CreateCounter<long>("techlink.delivery.deliveries", "{delivery}", "Deliveries that reached a final status, tagged with outcome (succeeded, failed).");
         _endpointFailures = meter.CreateCounter<long>("techlink.delivery.endpoint.failed_attempts", "{attempt}", "Failed webhook POSTs, tagged with endpoint (the registration id) and outcome: only endpoints that fail get a series.");
         _duration = meter.CreateHistogram<double>("techlink.delivery.attempt.duration", "ms", "Duration of one webhook POST.");
-        _claimed = meter.CreateHistogram<int>("techlink.delivery.claim.size", "{delivery}", "Rows taken by one claim statement (round trips per delivery = 1 / size).");
+        _claimed = meter.CreateHistogram<int>("techlink.delivery.claim.size", "{delivery}", "Rows taken by one claim round (its per-endpoint claim and fan-out window; round trips per delivery ≈ 1 / size).");
         _handed = meter.CreateCounter<long>("techlink.delivery.handed", "{delivery}", "Deliveries handed to the local dispatcher by the committing transaction (the local fast path: no claim).");
         _written = meter.CreateHistogram<int>("techlink.delivery.write.size", "{delivery}", "Results written by one result transaction.");
         meter.CreateObservableGauge("techlink.delivery.backlog", ObserveBacklog, "{delivery}", "Pending deliveries (sampled by dispatcher nodes).");
