@@ -14,6 +14,7 @@ public sealed class DeliveryMetrics
     private readonly Counter<long> _endpointFailures;
     private readonly Histogram<double> _duration;
     private readonly Histogram<int> _claimed;
+    private readonly Counter<long> _handed;
     private readonly Histogram<int> _written;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
@@ -31,7 +32,8 @@ public sealed class DeliveryMetrics
         _deliveries = meter.CreateCounter<long>("techlink.delivery.deliveries", "{delivery}", "Deliveries that reached a final status, tagged with outcome (succeeded, failed).");
         _endpointFailures = meter.CreateCounter<long>("techlink.delivery.endpoint.failed_attempts", "{attempt}", "Failed webhook POSTs, tagged with endpoint (the registration id) and outcome: only endpoints that fail get a series.");
         _duration = meter.CreateHistogram<double>("techlink.delivery.attempt.duration", "ms", "Duration of one webhook POST.");
-        _claimed = meter.CreateHistogram<int>("techlink.delivery.claim.size", "{delivery}", "Rows taken by one claim statement (round trips per delivery = 1 / size).");
+        _claimed = meter.CreateHistogram<int>("techlink.delivery.claim.size", "{delivery}", "Rows taken by one claim round (its per-endpoint claim and fan-out window; round trips per delivery ≈ 1 / size).");
+        _handed = meter.CreateCounter<long>("techlink.delivery.handed", "{delivery}", "Deliveries handed to the local dispatcher by the committing transaction (the local fast path: no claim).");
         _written = meter.CreateHistogram<int>("techlink.delivery.write.size", "{delivery}", "Results written by one result transaction.");
         meter.CreateObservableGauge("techlink.delivery.backlog", ObserveBacklog, "{delivery}", "Pending deliveries (sampled by dispatcher nodes).");
         meter.CreateObservableGauge("techlink.delivery.oldest_pending_age", ObserveOldestAge, "s", "How long the earliest-due pending delivery has been due (sampled by dispatcher nodes).");
@@ -52,6 +54,8 @@ public sealed class DeliveryMetrics
     }
 
     internal void Claimed(int rows) => _claimed.Record(rows);
+
+    internal void Handed(int rows) => _handed.Add(rows);
 
     internal void Written(int results) => _written.Record(results);
 

@@ -108,6 +108,12 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(1, 1000)]
     public int ReadyMaxLoopFailures { get; set; } = 3;
 
+    /// <summary>
+    /// The local fast path: deliveries committed on a node whose dispatcher has room are written leased to it and handed
+    /// to it in memory (no claim statement, no payload read); the rest are claimed as usual. Off: every row is claimed.
+    /// </summary>
+    public bool LocalHandoff { get; set; } = true;
+
     /// <summary>Lease owner written on claimed rows; unique per process when not set.</summary>
     [MaxLength(100)]
     public string? NodeId { get; set; }

@@ -37,6 +37,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton(sp => NetworkGuard.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         services.TryAddSingleton<WebhookSender>();
         services.TryAddSingleton<DeliverySignal>();
+        services.TryAddSingleton<LocalHandoff>();
         services.TryAddSingleton<OutboxInterceptor>();
         services.TryAddSingleton<EndpointChanges>();
         services.TryAddSingleton<DeliveryMetrics>();
@@ -65,7 +66,8 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<DeliveryNode>(),
             sp.GetRequiredService<ILogger<DeliveryDispatcher>>(),
             sp.GetService<Health.IEndpointFailureWatcher>(),
-            sp.GetService<IPayloadFinisher>()));
+            sp.GetService<IPayloadFinisher>(),
+            sp.GetService<LocalHandoff>()));
         return services;
     }
 

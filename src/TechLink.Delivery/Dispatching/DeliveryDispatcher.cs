@@ -24,7 +24,7 @@ namespace TechLink.Delivery.Dispatching;
 /// <para>At shutdown the held rows are handed back at once and sends in flight get
 /// <see cref="DeliveryOptions.ShutdownGrace"/> to finish before they are cancelled and handed back too.</para>
 /// </remarks>
-public sealed class DeliveryDispatcher : BackgroundService
+public sealed class DeliveryDispatcher : BackgroundService, ILocalSink
 {
     private readonly IDeliveryStore _store;
     private readonly IEndpointDirectory _directory;
@@ -40,6 +40,7 @@ public sealed class DeliveryDispatcher : BackgroundService
     private readonly IDeliveryWakeSource _wakeSource;
     private readonly DispatcherHealth _health;
     private readonly BacklogSampler _sampler;
+    private readonly LocalHandoff? _handoff;
 
     /// <summary>Raised when the held rows ran low (claim more) or one of our own retries may have fallen due.</summary>
     private readonly DeliverySignal _hungry = new();
@@ -60,8 +61,10 @@ public sealed class DeliveryDispatcher : BackgroundService
         DeliveryNode node,
         ILogger<DeliveryDispatcher> logger,
         Health.IEndpointFailureWatcher? failureWatcher = null,
-        IPayloadFinisher? finisher = null)
+        IPayloadFinisher? finisher = null,
+        LocalHandoff? handoff = null)
     {
+        _handoff = options.LocalHandoff ? handoff : null;
         _store = store;
         _directory = directory;
         _signal = signal;
@@ -83,6 +86,13 @@ public sealed class DeliveryDispatcher : BackgroundService
 
     /// <summary>Sends in flight on this node.</summary>
     internal int InFlight => _scheduler.InFlight;
+
+    /// <summary>Takes local hand-overs from the moment the host has started it (commits right after start included).</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _handoff?.Attach(this);
+        return base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -155,20 +165,26 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
 
         var asks = _scheduler.Asks();
-        if (asks.Count > 0)
+        var window = _scheduler.Window(asks);
+        if (asks.Count > 0 || window is not null)
         {
-            var claims = await _store.ClaimAsync(asks, now, now + _options.Lease, cancellationToken);
-            _metrics.Claimed(claims.Count);
-            if (claims.Count > 0) await PrefetchAsync(claims, cancellationToken);
-            _scheduler.Claimed(asks, claims, Now());
-            if (claims.Count > 0)
+            var leaseUntil = now + _options.Lease;
+            var claims = asks.Count > 0 ? await _store.ClaimAsync(asks, now, leaseUntil, cancellationToken) : [];
+            var wide = window is null ? null : await _store.ClaimWindowAsync(window, now, leaseUntil, cancellationToken);
+            var count = claims.Count + (wide?.Claims.Count ?? 0);
+            _metrics.Claimed(count);
+            if (count > 0) await PrefetchAsync(wide is null ? claims : [.. claims, .. wide.Claims], cancellationToken);
+            if (asks.Count > 0) _scheduler.Claimed(asks, claims, Now());
+            if (wide is not null) _scheduler.ClaimedWindow(window!, wide, Now());
+            if (count > 0)
             {
-                _logger.Claimed(claims.Count);
+                _logger.Claimed(count);
                 Pump();
             }
 
-            // An endpoint that gave all it was asked for may have more: claim again at once if one can take it.
-            if (_scheduler.Asks().Count > 0) return;
+            // An endpoint that gave all it was asked for may have more, and a window that found rows may find more:
+            // claim again at once if there is room for it.
+            if (_scheduler.Asks() is { } again && (again.Count > 0 || _scheduler.Window(again) is not null)) return;
         }
 
         await WaitAsync(_scheduler.NextWait(Now()), cancellationToken);
@@ -245,6 +261,7 @@ public sealed class DeliveryDispatcher : BackgroundService
     /// </summary>
     private async Task DrainAsync(Task writer)
     {
+        _handoff?.Detach(this);
         foreach (var claim in _scheduler.Stop()) await _writer.AddAsync(DeliveryResult.Release(claim));
 
         _sendsStop.CancelAfter(_options.ShutdownGrace);
@@ -264,6 +281,26 @@ public sealed class DeliveryDispatcher : BackgroundService
         _writer.Complete();
         _writerStop.CancelAfter(TimeSpan.FromSeconds(5));
         await writer;
+    }
+
+    /// <summary>The local fast path: which of a commit's deliveries to write leased to this node (<see cref="LocalHandoff"/>).</summary>
+    LocalLease? ILocalSink.Offer(IReadOnlyList<Outbox.PendingEvent> events)
+    {
+        var leased = _scheduler.Offer([.. events.SelectMany(e => e.Deliveries.Select(d => d.EndpointId))]);
+        return leased is null ? null : new LocalLease(_node.Id, Now() + _options.Lease, leased);
+    }
+
+    /// <summary>Rows a committed transaction wrote leased to this node: held and started like claimed ones, no claim statement.</summary>
+    void ILocalSink.Accept(List<ClaimedDelivery> claims)
+    {
+        if (!_scheduler.Handed(claims, Now()))
+        {
+            foreach (var claim in claims) _writer.Release(claim);
+            return;
+        }
+
+        _metrics.Handed(claims.Count);
+        Pump();
     }
 
     private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)

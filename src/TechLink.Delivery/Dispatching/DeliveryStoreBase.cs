@@ -25,6 +25,8 @@ internal abstract class DeliveryStoreBase<TContext>(IDbContextFactory<TContext> 
 
     public abstract Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(IReadOnlyList<EndpointClaim> endpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
 
+    public abstract Task<WindowClaims> ClaimWindowAsync(ClaimWindow window, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
+
     public abstract Task<WriteOutcome> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken);
 
     /// <summary>The provider's SQL test that <c>e.id</c> is not among <c>@excluded</c>.</summary>
@@ -88,21 +90,22 @@ internal abstract class DeliveryStoreBase<TContext>(IDbContextFactory<TContext> 
     protected static async Task ReadClaimsAsync(DbCommand command, List<ClaimedDelivery> claims, DateTime leaseUntil, bool withPayload, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            claims.Add(new ClaimedDelivery(
-                reader.GetInt64(0),
-                reader.GetInt64(1),
-                reader.GetInt64(2),
-                reader.GetString(3),
-                reader.GetInt32(4),
-                DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc),
-                leaseUntil)
-            {
-                Sequence = reader.IsDBNull(6) ? null : reader.GetInt64(6),
-                Payload = withPayload ? reader.GetString(7) : "",
-                TraceParent = withPayload && !reader.IsDBNull(8) ? reader.GetString(8) : null,
-            });
-        }
+        while (await reader.ReadAsync(cancellationToken)) claims.Add(ReadClaim(reader, leaseUntil, withPayload));
     }
+
+    /// <summary>One claimed row at the reader's position (<see cref="ReadClaimsAsync"/>'s columns).</summary>
+    protected static ClaimedDelivery ReadClaim(DbDataReader reader, DateTime leaseUntil, bool withPayload) =>
+        new(
+            reader.GetInt64(0),
+            reader.GetInt64(1),
+            reader.GetInt64(2),
+            reader.GetString(3),
+            reader.GetInt32(4),
+            DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc),
+            leaseUntil)
+        {
+            Sequence = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+            Payload = withPayload ? reader.GetString(7) : "",
+            TraceParent = withPayload && !reader.IsDBNull(8) ? reader.GetString(8) : null,
+        };
 }

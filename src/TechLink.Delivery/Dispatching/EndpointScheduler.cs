@@ -20,7 +20,7 @@ internal readonly record struct Taken(List<ClaimedDelivery>? Start, List<Claimed
 /// otherwise it is handed back (another claim, here or elsewhere, takes it again), so a slow endpoint's queue cannot
 /// outlive its leases.</para>
 /// </remarks>
-internal sealed class EndpointScheduler
+internal sealed partial class EndpointScheduler
 {
     /// <summary>A held row is started only if its lease outlasts the attempt by this much (room for the result write).</summary>
     public static readonly TimeSpan StartMargin = TimeSpan.FromSeconds(5);
@@ -117,36 +117,41 @@ internal sealed class EndpointScheduler
     /// <summary>
     /// How many rows to claim for each endpoint that may have due rows and has run down to its refill mark (or holds
     /// none), topping it up to its share. What the node may still hold is shared out evenly, so many endpoints with a
-    /// row or two each are claimed for together rather than one per round.
+    /// row or two each are claimed for together rather than one per round. When at least <see cref="WindowFrom"/>
+    /// wanted endpoints hold nothing here, those are left to <see cref="Window"/> (breadth) and only the endpoints the
+    /// node holds rows of are asked for (depth).
     /// </summary>
     public List<EndpointClaim> Asks()
     {
-        lock (_gate)
+        lock (_gate) return AsksLocked(Breadth());
+    }
+
+    /// <param name="breadth">Leave endpoints the node holds no rows of to a <see cref="ClaimWindow"/>.</param>
+    private List<EndpointClaim> AsksLocked(bool breadth)
+    {
+        var asks = new List<EndpointClaim>();
+        var room = HoldTotal - _held;
+        if (_stopping || room <= 0) return asks;
+        var eligible = new List<(long Endpoint, int Wants)>();
+        foreach (var endpoint in _wanted)
         {
-            var asks = new List<EndpointClaim>();
-            var room = HoldTotal - _held;
-            if (_stopping || room <= 0) return asks;
-            var eligible = new List<(long Endpoint, int Wants)>();
-            foreach (var endpoint in _wanted)
-            {
-                var held = _endpoints.TryGetValue(endpoint, out var queue) ? queue.Held : 0;
-                if (held > _refillPerEndpoint) continue;
-                eligible.Add((endpoint, _holdPerEndpoint - held));
-                if (eligible.Count == room) break;
-            }
-
-            if (eligible.Count == 0) return asks;
-            var each = Math.Max(1, room / eligible.Count);
-            foreach (var (endpoint, wants) in eligible)
-            {
-                var limit = Math.Min(Math.Min(wants, each), room);
-                if (limit <= 0) break;
-                asks.Add(new EndpointClaim(endpoint, limit));
-                room -= limit;
-            }
-
-            return asks;
+            var held = _endpoints.TryGetValue(endpoint, out var queue) ? queue.Held : 0;
+            if (held > _refillPerEndpoint || (breadth && (held == 0 || queue!.ByWindow))) continue;
+            eligible.Add((endpoint, _holdPerEndpoint - held));
+            if (eligible.Count == room) break;
         }
+
+        if (eligible.Count == 0) return asks;
+        var each = Math.Max(1, room / eligible.Count);
+        foreach (var (endpoint, wants) in eligible)
+        {
+            var limit = Math.Min(Math.Min(wants, each), room);
+            if (limit <= 0) break;
+            asks.Add(new EndpointClaim(endpoint, limit));
+            room -= limit;
+        }
+
+        return asks;
     }
 
     /// <summary>
@@ -158,20 +163,11 @@ internal sealed class EndpointScheduler
     {
         lock (_gate)
         {
-            foreach (var claim in claims)
-            {
-                if (!_endpoints.TryGetValue(claim.EndpointId, out var queue))
-                {
-                    queue = new EndpointQueue(claim.EndpointId) { LastProgress = now };
-                    _endpoints[claim.EndpointId] = queue;
-                }
+            Hold(claims, now);
 
-                queue.Waiting.Enqueue(claim);
-                _held++;
-                MarkReady(queue);
-            }
-
+            _windowEmpty = false;
             var got = claims.CountBy(c => c.EndpointId).ToDictionary(g => g.Key, g => g.Value);
+            foreach (var endpoint in got.Keys) _endpoints[endpoint].ByWindow = false;
             foreach (var ask in asks)
             {
                 if (got.GetValueOrDefault(ask.EndpointId) < ask.Limit) _wanted.Remove(ask.EndpointId);
@@ -290,6 +286,22 @@ internal sealed class EndpointScheduler
         }
     }
 
+    private void Hold(IReadOnlyList<ClaimedDelivery> claims, DateTime now)
+    {
+        foreach (var claim in claims)
+        {
+            if (!_endpoints.TryGetValue(claim.EndpointId, out var queue))
+            {
+                queue = new EndpointQueue(claim.EndpointId) { LastProgress = now };
+                _endpoints[claim.EndpointId] = queue;
+            }
+
+            queue.Waiting.Enqueue(claim);
+            _held++;
+            MarkReady(queue);
+        }
+    }
+
     private Taken TakeLocked(DateTime now, int max, bool refill)
     {
         List<ClaimedDelivery>? start = null;
@@ -358,5 +370,8 @@ internal sealed class EndpointScheduler
         public DateTime LastProgress { get; set; }
 
         public DateTime LastPostponed { get; set; }
+
+        /// <summary>A window brought it fewer rows than its cap: any more it has are due later than the window reached, and the next window takes them.</summary>
+        public bool ByWindow { get; set; }
     }
 }

@@ -59,6 +59,12 @@ internal interface IDeliveryStore
     Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(IReadOnlyList<EndpointClaim> endpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Leases the oldest due rows of any endpoints within <paramref name="window"/>'s bounds (breadth: many endpoints with
+    /// a few rows each in one statement), with their payloads; fenced like <see cref="ClaimAsync"/>.
+    /// </summary>
+    Task<WindowClaims> ClaimWindowAsync(ClaimWindow window, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The endpoints (none of <paramref name="excluded"/>) that have due deliveries nobody holds: one index probe per
     /// endpoint that has any delivery rows, not a scan of the backlog.
     /// </summary>

@@ -9,7 +9,11 @@ namespace TechLink.Delivery.Outbox;
 /// </summary>
 internal interface IOutboxWriter
 {
-    Task WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken);
+    /// <summary>
+    /// Inserts the events and their deliveries; those <paramref name="lease"/> marks are inserted leased to this node
+    /// (<see cref="Dispatching.LocalHandoff"/>) and answered as claims, with their ids, payloads and sequence numbers.
+    /// </summary>
+    Task<IReadOnlyList<Dispatching.ClaimedDelivery>> WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, Dispatching.LocalLease? lease, bool async, CancellationToken cancellationToken);
 
     /// <summary>
     /// A command that tells the other nodes, when <paramref name="transaction"/> commits, which endpoints got deliveries

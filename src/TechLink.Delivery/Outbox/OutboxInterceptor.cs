@@ -22,7 +22,10 @@ namespace TechLink.Delivery.Outbox;
 /// </list>
 /// A transaction that rolls back takes its written events with it and drops the ones still queued.
 /// </summary>
-public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
+/// <remarks>With a <see cref="LocalHandoff"/> (a node that runs the dispatcher), the deliveries its dispatcher has room
+/// for are inserted leased to this node and handed to it in memory after the commit; the commit's wake-up and NOTIFY
+/// name only the endpoints of the rest.</remarks>
+public sealed class OutboxInterceptor(DeliverySignal signal, LocalHandoff? handoff = null) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
     private sealed class State
     {
@@ -32,6 +35,9 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
         public HashSet<long> Endpoints { get; } = [];
 
         public bool Notified { get; set; }
+
+        /// <summary>Deliveries written leased to this node in the current transaction: handed to its dispatcher when it commits.</summary>
+        public List<ClaimedDelivery> Handed { get; } = [];
 
         /// <summary>The transaction this interceptor began for a save that had none.</summary>
         public IDbContextTransaction? Own { get; set; }
@@ -114,7 +120,14 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
-        if (eventData.Context is { } context && _states.TryGetValue(context, out var state) && state.Endpoints.Count > 0)
+        if (eventData.Context is { } context && _states.TryGetValue(context, out var handing) && handing.Handed.Count > 0)
+        {
+            List<ClaimedDelivery> handed = [.. handing.Handed];
+            handing.Handed.Clear();
+            handoff?.Accept(handed);
+        }
+
+        if (eventData.Context is { } committed && _states.TryGetValue(committed, out var state) && state.Endpoints.Count > 0)
         {
             signal.Notify([.. state.Endpoints]);
             state.Endpoints.Clear();
@@ -134,6 +147,7 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
         {
             state.Queued.Clear();
             state.Endpoints.Clear();
+            state.Handed.Clear();
             state.Notified = false;
         }
     }
@@ -166,10 +180,17 @@ public sealed class OutboxInterceptor(DeliverySignal signal) : ISaveChangesInter
             {
                 var transaction = context.Database.CurrentTransaction?.GetDbTransaction()
                     ?? throw new InvalidOperationException("Outbox events are written inside the unit of work's transaction.");
-                await Writer(context).WriteAsync(transaction, state.Queued, async, cancellationToken);
+                var lease = handoff?.Offer(state.Queued);
+                state.Handed.AddRange(await Writer(context).WriteAsync(transaction, state.Queued, lease, async, cancellationToken));
+                var index = 0;
                 foreach (var queued in state.Queued)
                 {
-                    foreach (var delivery in queued.Deliveries) state.Endpoints.Add(delivery.EndpointId);
+                    foreach (var delivery in queued.Deliveries)
+                    {
+                        // Handed over rows need no wake-up: nobody else may claim them.
+                        if (lease is null || !lease.Leased[index]) state.Endpoints.Add(delivery.EndpointId);
+                        index++;
+                    }
                 }
 
                 state.Queued.Clear();

@@ -6,6 +6,12 @@ namespace TechLink.Delivery.Outbox;
 /// <summary>The quoted names the outbox inserts use, read from the host's model (snake_case or not).</summary>
 internal sealed record OutboxTables(string Events, string EventId, string EventColumns, string Deliveries, string DeliveryColumns)
 {
+    /// <summary>The delivery's id column (answered for rows handed over locally).</summary>
+    public string DeliveryId { get; init; } = "";
+
+    /// <summary>What an insert answers per delivery handed over locally: id, event id, webhook id, sequence.</summary>
+    public string DeliveryReturning { get; init; } = "";
+
     /// <summary>The table and columns of <see cref="EndpointSequence"/>, for <see cref="SequenceNumbers"/>.</summary>
     public required SequenceTable Sequences { get; init; }
 
@@ -18,9 +24,12 @@ internal sealed record OutboxTables(string Events, string EventId, string EventC
         {
             nameof(DeliveryRecord.MessageId), nameof(DeliveryRecord.EndpointId), nameof(DeliveryRecord.TenantId), nameof(DeliveryRecord.WebhookId),
             nameof(DeliveryRecord.Status), nameof(DeliveryRecord.AttemptCount), nameof(DeliveryRecord.NextAttemptAt), nameof(DeliveryRecord.CreatedAt),
-            nameof(DeliveryRecord.Sequence), nameof(DeliveryRecord.IsTest),
+            nameof(DeliveryRecord.Sequence), nameof(DeliveryRecord.IsTest), nameof(DeliveryRecord.LeaseOwner), nameof(DeliveryRecord.LeaseExpiresAt),
         }.Select(d));
-        return new OutboxTables(events, m(nameof(OutboxMessage.Id)), eventColumns, deliveries, deliveryColumns) { Sequences = SequenceTable.Of(db) };
+        return new OutboxTables(events, m(nameof(OutboxMessage.Id)), eventColumns, deliveries, deliveryColumns) { Sequences = SequenceTable.Of(db),
+            DeliveryId = d(nameof(DeliveryRecord.Id)),
+            DeliveryReturning = $"{d(nameof(DeliveryRecord.Id))}, {d(nameof(DeliveryRecord.MessageId))}, {d(nameof(DeliveryRecord.WebhookId))}, {d(nameof(DeliveryRecord.Sequence))}",
+        };
     }
 }
 

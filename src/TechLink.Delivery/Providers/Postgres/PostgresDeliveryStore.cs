@@ -14,7 +14,7 @@ namespace TechLink.Delivery.Providers.Postgres;
 internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext> factory, DeliveryNode node) : DeliveryStoreBase<TContext>(factory, node)
     where TContext : DbContext
 {
-    private (string Claim, string Write)? _sql;
+    private (string Claim, string Write, string Window)? _sql;
     private readonly PostgresHealthWriter _health = new();
 
     protected override string NotExcluded => "NOT (e.id = ANY(@excluded))";
@@ -41,6 +41,35 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         await command.PrepareAsync(cancellationToken);
         await ReadClaimsAsync(command, claims, leaseUntil, withPayload: true, cancellationToken);
         return claims;
+    }
+
+    public override async Task<WindowClaims> ClaimWindowAsync(ClaimWindow window, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        await using var db = await Factory.CreateDbContextAsync(cancellationToken);
+        var sql = Sql(db);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql.Window;
+        Add(command, "owner", Owner);
+        Add(command, "until", leaseUntil);
+        Add(command, "now", now);
+        Add(command, "pending", (int)DeliveryStatus.Pending);
+        Add(command, "scan", window.Scan);
+        Add(command, "limit", window.Limit);
+        Add(command, "per_endpoint", window.PerEndpoint);
+        Add(command, "excluded", window.Excluded);
+        await command.PrepareAsync(cancellationToken);
+        var claims = new List<ClaimedDelivery>(window.Limit);
+        long scanned = -1;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claims.Add(ReadClaim(reader, leaseUntil, withPayload: true));
+            scanned = reader.GetInt64(9);
+        }
+
+        return new WindowClaims(claims, scanned >= 0 && scanned < window.Scan && claims.Count < window.Limit);
     }
 
     public override async Task<WriteOutcome> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
@@ -88,7 +117,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         return new WriteOutcome(results.Count - updated.Count, health);
     }
 
-    private (string Claim, string Write) Sql(DbContext db)
+    private (string Claim, string Write, string Window) Sql(DbContext db)
     {
         if (_sql is { } sql) return sql;
         var t = Tables(db);
@@ -137,7 +166,32 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
                 RETURNING 1)
             SELECT {t.Id} FROM updated
             """;
-        _sql = (claim, write);
-        return (claim, write);
+        // Breadth: the oldest due rows of any endpoints, read through the (status, due) index and bounded by @scan
+        // (excluded endpoints' rows count toward it, so a deep held backlog cannot make it walk further); only the rows
+        // picked are locked, skipping those another node's claim holds, and each is checked again once locked.
+        var window = $"""
+            WITH scan AS (
+                SELECT {t.Id}, {t.Endpoint}, {t.Next} FROM {t.Deliveries}
+                WHERE {t.Status} = @pending AND {t.Next} <= @now AND ({t.LeaseExpires} IS NULL OR {t.LeaseExpires} < @now)
+                ORDER BY {t.Next}
+                LIMIT @scan),
+            ranked AS (
+                SELECT s.{t.Id}, s.{t.Next}, row_number() OVER (PARTITION BY s.{t.Endpoint} ORDER BY s.{t.Next}, s.{t.Id}) AS rn
+                FROM scan s WHERE NOT (s.{t.Endpoint} = ANY(@excluded))),
+            picked AS (
+                SELECT d.{t.Id} FROM {t.Deliveries} d
+                WHERE d.{t.Id} IN (SELECT r.{t.Id} FROM ranked r WHERE r.rn <= @per_endpoint ORDER BY r.{t.Next}, r.{t.Id} LIMIT @limit)
+                  AND d.{t.Status} = @pending AND (d.{t.LeaseExpires} IS NULL OR d.{t.LeaseExpires} < @now)
+                FOR UPDATE SKIP LOCKED),
+            claimed AS (
+                UPDATE {t.Deliveries} SET {t.LeaseOwner} = @owner, {t.LeaseExpires} = @until
+                WHERE {t.Id} IN (SELECT {t.Id} FROM picked)
+                RETURNING {t.Returning})
+            SELECT c.*, msg.{t.Payload}, msg.{t.TraceParent}, (SELECT count(*) FROM scan) AS scanned
+            FROM claimed c JOIN {t.Messages} msg ON msg.{t.MessageKey} = c.{t.MessageId}
+            ORDER BY c.{t.Next}
+            """;
+        _sql = (claim, write, window);
+        return _sql.Value;
     }
 }

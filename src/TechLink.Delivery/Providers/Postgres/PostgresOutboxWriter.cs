@@ -21,6 +21,9 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
 
     private readonly string _insert;
 
+    /// <summary>The same, answering the rows (for those handed over locally).</summary>
+    private readonly string _insertReturning;
+
     public PostgresOutboxWriter(OutboxTables t)
     {
         ArgumentNullException.ThrowIfNull(t);
@@ -40,16 +43,17 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
             seq AS (
                 {SequenceNumbers.UpsertMany(t.Sequences)})
             INSERT INTO {t.Deliveries} ({t.DeliveryColumns})
-            SELECT ids.id, x.endpoint, x.tenant, x.webhook, @pending, 0, x.created, x.created, seq.last - x.back, false
+            SELECT ids.id, x.endpoint, x.tenant, x.webhook, @pending, 0, x.created, x.created, seq.last - x.back, false, x.owner, x.lease
             FROM unnest(@d_event::bigint[], @d_endpoint::bigint[], @d_tenant::bigint[], @d_webhook::text[], @d_created::timestamptz[],
-                        @d_subject::text[], @d_back::bigint[])
-                AS x(n, endpoint, tenant, webhook, created, subject, back)
+                        @d_subject::text[], @d_back::bigint[], @d_owner::text[], @d_lease::timestamptz[])
+                AS x(n, endpoint, tenant, webhook, created, subject, back, owner, lease)
             JOIN ids USING (n)
             LEFT JOIN seq ON seq.endpoint = x.endpoint AND seq.subject = x.subject
             """;
+        _insertReturning = _insert + $"\nRETURNING {t.DeliveryReturning}";
     }
 
-    public async Task WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ClaimedDelivery>> WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, LocalLease? lease, bool async, CancellationToken cancellationToken)
     {
         var deliveries = events.SelectMany((e, i) => e.Deliveries.Select(d => (Event: i + 1, e.TenantId, e.CreatedAt, d))).ToList();
         await using var command = transaction.Connection!.CreateCommand();
@@ -75,10 +79,45 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
         Add(command, "s_subject", plan.Subjects);
         Add(command, "s_count", plan.Counts);
         Add(command, "pending", (int)DeliveryStatus.Pending);
+        var leased = lease is { Any: true } ? lease : null;
+        Add(command, "d_owner", deliveries.Select((_, i) => leased is not null && leased.Leased[i] ? leased.Owner : null).ToArray());
+        Add(command, "d_lease", deliveries.Select((_, i) => leased is not null && leased.Leased[i] ? leased.Until : (DateTime?)null).ToArray());
+        if (leased is not null) command.CommandText = _insertReturning;
         // Npgsql keeps prepared statements per physical connection: planned once, not on every save.
         if (async) await command.PrepareAsync(cancellationToken);
         else command.Prepare();
-        _ = async ? await command.ExecuteNonQueryAsync(cancellationToken) : command.ExecuteNonQuery();
+        if (leased is null)
+        {
+            _ = async ? await command.ExecuteNonQueryAsync(cancellationToken) : command.ExecuteNonQuery();
+            return [];
+        }
+
+        // The rows come back with their ids and sequence numbers; the webhook id (one per delivery) says which they are.
+        var rows = new Dictionary<string, (long Id, long MessageId, long? Sequence)>(deliveries.Count);
+        await using (var reader = async ? await command.ExecuteReaderAsync(cancellationToken) : command.ExecuteReader())
+        {
+            while (async ? await reader.ReadAsync(cancellationToken) : reader.Read())
+            {
+                rows[reader.GetString(2)] = (reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(3) ? null : reader.GetInt64(3));
+            }
+        }
+
+        var handed = new List<ClaimedDelivery>();
+        for (var i = 0; i < deliveries.Count; i++)
+        {
+            if (!leased.Leased[i]) continue;
+            var (eventNumber, _, created, delivery) = deliveries[i];
+            var e = events[eventNumber - 1];
+            var row = rows[delivery.WebhookId];
+            handed.Add(new ClaimedDelivery(row.Id, row.MessageId, delivery.EndpointId, delivery.WebhookId, 0, created, leased.Until)
+            {
+                Payload = e.Payload,
+                TraceParent = e.TraceParent,
+                Sequence = row.Sequence,
+            });
+        }
+
+        return handed;
     }
 
     public DbCommand? CreateNotify(DbTransaction transaction, IReadOnlyCollection<long> endpoints) =>

@@ -15,7 +15,7 @@ namespace TechLink.Delivery.Providers.Sqlite;
 internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> factory, DeliveryNode node) : DeliveryStoreBase<TContext>(factory, node)
     where TContext : DbContext
 {
-    private (string Claim, string Payloads, string Update, string InsertAttempts)? _sql;
+    private (string Claim, string Payloads, string Update, string InsertAttempts, string Window, string Remaining)? _sql;
     private readonly SqliteHealthWriter _health = new();
 
     protected override string NotExcluded => "e.id NOT IN (SELECT value FROM json_each(@excluded))";
@@ -53,33 +53,80 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
             }
         }
 
+        if (claims.Count > 0) await ReadPayloadsAsync(connection, transaction.GetDbTransaction(), sql.Payloads, claims, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claims;
+    }
+
+    /// <summary>
+    /// Fills in the claims' payloads and traceparents (RETURNING cannot name a joined table: read on the same
+    /// connection, in process) and puts them in due order (UPDATE ... RETURNING does not keep the subquery's).
+    /// </summary>
+    private static async Task ReadPayloadsAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string sql, List<ClaimedDelivery> claims, CancellationToken cancellationToken)
+    {
+        var payloads = new Dictionary<long, (string Payload, string? TraceParent)>(claims.Count);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        Add(command, "ids", JsonSerializer.Serialize(claims.Select(c => c.MessageId).Distinct()));
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                payloads[reader.GetInt64(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+            }
+        }
+
+        foreach (var claim in claims)
+        {
+            if (payloads.TryGetValue(claim.MessageId, out var message)) (claim.Payload, claim.TraceParent) = message;
+        }
+
+        claims.Sort((a, b) => a.NextAttemptAt.CompareTo(b.NextAttemptAt));
+    }
+
+    public override async Task<WindowClaims> ClaimWindowAsync(ClaimWindow window, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        await using var db = await Factory.CreateDbContextAsync(cancellationToken);
+        var sql = Sql(db);
+        var connection = db.Database.GetDbConnection();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var dbTransaction = transaction.GetDbTransaction();
+        // The UPDATE comes first, so the transaction takes the write lock at once (a read first could not upgrade if
+        // another connection wrote meanwhile).
+        var claims = new List<ClaimedDelivery>(window.Limit);
+        await using (var lease = connection.CreateCommand())
+        {
+            lease.Transaction = dbTransaction;
+            lease.CommandText = sql.Window;
+            Add(lease, "owner", Owner);
+            Add(lease, "until", leaseUntil);
+            Add(lease, "now", now);
+            Add(lease, "pending", (int)DeliveryStatus.Pending);
+            Add(lease, "scan", window.Scan);
+            Add(lease, "limit", window.Limit);
+            Add(lease, "per_endpoint", window.PerEndpoint);
+            Add(lease, "excluded", JsonSerializer.Serialize(window.Excluded));
+            await ReadClaimsAsync(lease, claims, leaseUntil, withPayload: false, cancellationToken);
+        }
+
+        var exhausted = false;
         if (claims.Count > 0)
         {
-            // RETURNING cannot name a joined table: read the payloads on the same connection (in process).
-            var payloads = new Dictionary<long, (string Payload, string? TraceParent)>(claims.Count);
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction.GetDbTransaction();
-            command.CommandText = sql.Payloads;
-            Add(command, "ids", JsonSerializer.Serialize(claims.Select(c => c.MessageId).Distinct()));
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    payloads[reader.GetInt64(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-                }
-            }
-
-            foreach (var claim in claims)
-            {
-                if (payloads.TryGetValue(claim.MessageId, out var message)) (claim.Payload, claim.TraceParent) = message;
-            }
-
-            // UPDATE ... RETURNING does not keep the subquery's order.
-            claims.Sort((a, b) => a.NextAttemptAt.CompareTo(b.NextAttemptAt));
+            await ReadPayloadsAsync(connection, dbTransaction, sql.Payloads, claims, cancellationToken);
+            // Whether the scan saw every due row: fewer are left (unleased) than the rest of its bound.
+            await using var rest = connection.CreateCommand();
+            rest.Transaction = dbTransaction;
+            rest.CommandText = sql.Remaining;
+            Add(rest, "now", now);
+            Add(rest, "pending", (int)DeliveryStatus.Pending);
+            Add(rest, "rest", window.Scan - claims.Count);
+            exhausted = Convert.ToInt64(await rest.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) < window.Scan - claims.Count;
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return claims;
+        return new WindowClaims(claims, exhausted && claims.Count < window.Limit);
     }
 
     public override async Task<WriteOutcome> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
@@ -118,7 +165,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
         return new WriteOutcome(results.Count - updated.Count, health);
     }
 
-    private (string Claim, string Payloads, string Update, string InsertAttempts) Sql(DbContext db)
+    private (string Claim, string Payloads, string Update, string InsertAttempts, string Window, string Remaining) Sql(DbContext db)
     {
         if (_sql is { } sql) return sql;
         var t = Tables(db);
@@ -158,7 +205,23 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
             FROM json_each(@attempts)
             WHERE value ->> 'delivery' IN (SELECT value FROM json_each(@updated))
             """;
-        _sql = (claim, payloads, update, insertAttempts);
+        // Breadth: the oldest due rows of any endpoints, bounded by @scan (excluded endpoints' rows count toward it, so
+        // a deep held backlog cannot make it walk further), at most @per_endpoint each; the count of the rest says whether it saw all.
+        var due = $"{t.Status} = @pending AND {t.Next} <= @now AND ({t.LeaseExpires} IS NULL OR {t.LeaseExpires} < @now)";
+        var window = $"""
+            UPDATE {t.Deliveries} SET {t.LeaseOwner} = @owner, {t.LeaseExpires} = @until
+            WHERE {t.Id} IN (
+                SELECT id FROM (
+                    SELECT s.{t.Id} AS id, s.{t.Endpoint} AS endpoint, s.{t.Next} AS next,
+                           row_number() OVER (PARTITION BY s.{t.Endpoint} ORDER BY s.{t.Next}, s.{t.Id}) AS rn
+                    FROM (SELECT {t.Id}, {t.Endpoint}, {t.Next} FROM {t.Deliveries} WHERE {due} ORDER BY {t.Next} LIMIT @scan) AS s)
+                WHERE rn <= @per_endpoint AND endpoint NOT IN (SELECT value FROM json_each(@excluded))
+                ORDER BY next, id
+                LIMIT @limit)
+            RETURNING {t.Returning}
+            """;
+        var rest = $"SELECT count(*) FROM (SELECT 1 FROM {t.Deliveries} WHERE {due} ORDER BY {t.Next} LIMIT @rest)";
+        _sql = (claim, payloads, update, insertAttempts, window, rest);
         return _sql.Value;
     }
 }

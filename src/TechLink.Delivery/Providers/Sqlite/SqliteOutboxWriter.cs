@@ -1,5 +1,7 @@
 using System.Data.Common;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Model;
 using TechLink.Delivery.Outbox;
 using static TechLink.Delivery.Model.CommandParameters;
@@ -14,11 +16,13 @@ namespace TechLink.Delivery.Providers.Sqlite;
 internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
 {
     private readonly string _insertEvent = $"INSERT INTO {tables.Events} ({tables.EventColumns}) VALUES (@tenant, @type, @subject, @payload, @created, @subject_key, @traceparent) RETURNING {tables.EventId}";
-    private readonly string _insertDelivery = $"INSERT INTO {tables.Deliveries} ({tables.DeliveryColumns}) VALUES (@event, @endpoint, @tenant, @webhook, @pending, 0, @created, @created, @sequence, @not_test)";
+    private readonly string _insertDelivery = $"INSERT INTO {tables.Deliveries} ({tables.DeliveryColumns}) VALUES (@event, @endpoint, @tenant, @webhook, @pending, 0, @created, @created, @sequence, @not_test, @owner, @lease) RETURNING {tables.DeliveryId}";
     private readonly string _nextSequence = SequenceNumbers.Upsert(tables.Sequences);
 
-    public async Task WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, bool async, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ClaimedDelivery>> WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, LocalLease? lease, bool async, CancellationToken cancellationToken)
     {
+        List<ClaimedDelivery>? handed = null;
+        var index = 0;
         var connection = transaction.Connection!;
         await using var insertEvent = connection.CreateCommand();
         insertEvent.Transaction = transaction;
@@ -41,6 +45,8 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
         var dSequence = Add(insertDelivery, "sequence", null);
         Add(insertDelivery, "pending", (int)DeliveryStatus.Pending);
         Add(insertDelivery, "not_test", false);
+        var dOwner = Add(insertDelivery, "owner", null);
+        var dLease = Add(insertDelivery, "lease", null);
         await using var nextSequence = connection.CreateCommand();
         nextSequence.Transaction = transaction;
         nextSequence.CommandText = _nextSequence;
@@ -72,9 +78,24 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
                     dSequence.Value = async ? await nextSequence.ExecuteScalarAsync(cancellationToken) : nextSequence.ExecuteScalar();
                 }
 
-                _ = async ? await insertDelivery.ExecuteNonQueryAsync(cancellationToken) : insertDelivery.ExecuteNonQuery();
+                var leased = lease is not null && lease.Leased[index++];
+                dOwner.Value = leased ? lease!.Owner : DBNull.Value;
+                dLease.Value = leased ? lease!.Until : DBNull.Value;
+                var deliveryId = async ? await insertDelivery.ExecuteScalarAsync(cancellationToken) : insertDelivery.ExecuteScalar();
+                if (leased)
+                {
+                    (handed ??= []).Add(new ClaimedDelivery(Convert.ToInt64(deliveryId, CultureInfo.InvariantCulture), Convert.ToInt64(id, CultureInfo.InvariantCulture),
+                        d.EndpointId, d.WebhookId, 0, e.CreatedAt, lease!.Until)
+                    {
+                        Payload = e.Payload,
+                        TraceParent = e.TraceParent,
+                        Sequence = dSequence.Value is DBNull ? null : Convert.ToInt64(dSequence.Value, CultureInfo.InvariantCulture),
+                    });
+                }
             }
         }
+
+        return handed ?? (IReadOnlyList<ClaimedDelivery>)[];
     }
 
     public DbCommand? CreateNotify(DbTransaction transaction, IReadOnlyCollection<long> endpoints) => null;
