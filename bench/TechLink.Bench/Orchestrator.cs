@@ -29,7 +29,7 @@ internal static partial class Orchestrator
 
     private static readonly Sizes Quick = new(100_000, 20_000, TimeSpan.FromSeconds(5), 3000, 200_000, TimeSpan.FromSeconds(20), 1500, TimeSpan.FromSeconds(5))
     {
-        WolverineMessages = 5000, SlowDeliveries = 6400,
+        WolverineMessages = 3000, SlowDeliveries = 6400,
     };
 
     private static readonly Sizes Full = new(300_000, 60_000, TimeSpan.FromSeconds(15), 10000, 200_000, TimeSpan.FromSeconds(300), 5000, TimeSpan.FromSeconds(15))

@@ -35,7 +35,10 @@ public sealed class PeerDbContext(DbContextOptions<PeerDbContext> options) : DbC
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
-        modelBuilder.Entity<PeerEvent>().ToTable("peer_events");
+        var e = modelBuilder.Entity<PeerEvent>().ToTable("peer_events");
+        e.Property(x => x.Id).HasColumnName("id");
+        e.Property(x => x.Payload).HasColumnName("payload");
+        e.Property(x => x.CreatedAt).HasColumnName("created_at");
         base.OnModelCreating(modelBuilder);
     }
 }
@@ -80,6 +83,8 @@ internal static class WolverinePeer
         builder.Services.AddDbContextWithWolverineIntegration<PeerDbContext>(o => o.UseNpgsql(connectionString));
         builder.UseWolverine(opts =>
         {
+            // Handler code compiled at start (WolverineFx.RuntimeCompilation), as a team would run it without a codegen step.
+            opts.UseRuntimeCompilation();
             opts.PersistMessagesWithPostgresql(connectionString, "wolverine");
             opts.UseEntityFrameworkCoreTransactions();
             opts.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;
