@@ -102,6 +102,15 @@ internal static partial class Orchestrator
             return 0;
         }
 
+        if (args.Contains("--api-profile"))
+        {
+            // Diagnosis: where a POST note's time goes (statements per request, CPU per request), one request at a time.
+            var n = Arg(args, "--api-profile") is { } count && int.TryParse(count, out var parsed) ? parsed : 500;
+            // Roles=api: the request's own cost, without the dispatcher delivering the notes meanwhile.
+            Console.WriteLine(await ApiProfile.RunAsync(NewDir(), receiver, n, Arg(args, "--roles") ?? "api"));
+            return 0;
+        }
+
         if (Arg(args, "--latency-only") is { } latencyRate)
         {
             // Diagnosis: the PostgreSQL latency scenario alone at a given rate.
