@@ -72,11 +72,14 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<InProcessServer> StartAsync(Storage storage, string roles = "all")
+    /// <summary>Where it listens (a free loopback port).</summary>
+    public string BaseUrl => _app.Urls.First();
+
+    public static async Task<InProcessServer> StartAsync(Storage storage, string roles = "all", string? staffKey = null)
     {
         Directory.CreateDirectory(storage.DataPath);
         var builder = ServerSetup.CreateTechLinkBuilder([], contentRootPath: storage.DataPath, environmentName: "Production");
-        builder.Configuration.AddInMemoryCollection(storage.Configuration(roles));
+        builder.Configuration.AddInMemoryCollection(storage.Configuration(roles, staffKey));
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddTechLink();
         var app = builder.Build();

@@ -18,7 +18,7 @@ namespace TechLink.Bench;
 /// <summary>
 /// The webhook receiver, in its own process: <c>POST /ok/{ep}</c> answers 200 at once and records the receipt time
 /// (<see cref="Stopwatch.GetTimestamp"/>, CLOCK_MONOTONIC, comparable across processes on one machine) by endpoint and
-/// the body's <c>seq</c>; <c>POST /hang/{ep}</c> never answers (the sender's timeout ends it). Lives until its stdin closes.
+/// the body's <c>seq</c>; <c>POST /slow/{ep}</c> answers 200 after <see cref="SlowAnswer"/>; <c>POST /hang/{ep}</c> never answers (the sender's timeout ends it). Lives until its stdin closes.
 /// </summary>
 internal static class Receiver
 {
@@ -27,6 +27,9 @@ internal static class Receiver
     private static long _first;
     private static long _duplicates;
     private static long _anonymous;
+
+    /// <summary>How long <c>POST /slow/{ep}</c> takes to answer.</summary>
+    public static readonly TimeSpan SlowAnswer = TimeSpan.FromMilliseconds(100);
 
     public static async Task<int> RunAsync()
     {
@@ -57,6 +60,17 @@ internal static class Receiver
             var seq = await ReadSeqAsync(context.Request);
             // Bodies without our seq (the API scenario's real note events): the webhook-id, stable across attempts, tells duplicates.
             if (seq < 0 && context.Request.Headers["webhook-id"].ToString() is { Length: > 0 } webhookId) seq = StableHash(webhookId);
+            Record(ep, seq);
+            context.Response.StatusCode = 200;
+            return;
+        }
+
+        if (path.StartsWith("/slow/", StringComparison.Ordinal))
+        {
+            // A receiver that takes 100 ms to answer (its own work, a database, a queue): the time is awaited, no thread sleeps.
+            var ep = long.Parse(path.AsSpan(6), CultureInfo.InvariantCulture);
+            var seq = await ReadSeqAsync(context.Request);
+            await Task.Delay(SlowAnswer, context.RequestAborted);
             Record(ep, seq);
             context.Response.StatusCode = 200;
             return;

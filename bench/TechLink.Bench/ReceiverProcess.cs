@@ -21,6 +21,8 @@ internal sealed class ReceiverProcess : IAsyncDisposable
 
     public string Ok(long ep) => $"{BaseUrl}/ok/{ep}";
 
+    public string Slow(long ep) => $"{BaseUrl}/slow/{ep}";
+
     public string Hang(long ep) => $"{BaseUrl}/hang/{ep}";
 
     public static async Task<ReceiverProcess> StartAsync()

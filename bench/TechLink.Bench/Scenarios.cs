@@ -32,10 +32,10 @@ internal sealed record ApiRun(long Accepted, long Rejected, double Seconds, long
 }
 
 /// <summary>The scenarios. Every one runs against the same receiver process; every figure comes with a baseline from the same run.</summary>
-internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
+internal sealed partial class Scenarios(ReceiverProcess receiver, int concurrency)
 {
-    private const int WriteBatch = 50;
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
+    public const int WriteBatch = 50;
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
 
     public static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
@@ -277,14 +277,14 @@ internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
     }
 
     // 5./7. memory and growth: the real server binary with Roles=dispatcher drains a pre-inserted SQLite backlog.
-    public async Task<Drain> DrainAsync(string dataPath, int registrations, int backlog, TimeSpan bound)
+    public async Task<Drain> DrainAsync(string dataPath, int registrations, int backlog, TimeSpan bound, bool slow = false)
     {
         var storage = new Storage(dataPath, null);
         long company;
         List<long> ids;
         await using (var prep = await InProcessServer.StartAsync(storage, "api"))
         {
-            (company, ids) = await prep.CreateCompanyAsync([.. Enumerable.Range(0, registrations).Select(i => receiver.Ok(i))]);
+            (company, ids) = await prep.CreateCompanyAsync([.. Enumerable.Range(0, registrations).Select(i => slow ? receiver.Slow(i) : receiver.Ok(i))]);
         }
 
         Backlog.InsertSqlite(storage.SqliteFile, company, ids, backlog);
@@ -304,63 +304,6 @@ internal sealed class Scenarios(ReceiverProcess receiver, int concurrency)
         peak = Math.Max(peak, ProcStatus.Read(child.ProcessId).HwmMb);
         var seconds = stats.Count == 0 ? 0 : Seconds(stats.LastTimestamp - stats.FirstTimestamp);
         return new Drain(registrations, backlog, stats.Count, seconds, peak, stats.Count >= backlog);
-    }
-
-    // 8. api: notes through the REST API of the real server (child process), delivery running.
-    public async Task<ApiRun> ApiAsync(string dataPath, TimeSpan duration)
-    {
-        var staffKey = "tlk_bench_" + Guid.NewGuid().ToString("N");
-        await using var child = await ChildServer.StartAsync(new Storage(dataPath, null), "all", staffKey);
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(child.BaseUrl + "/api/v1/") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", staffKey);
-        var companyId = await PostForIdAsync(http, "companies", new { name = "Bench API" }, "company_id");
-        var siteId = await PostForIdAsync(http, "sites", new
-        {
-            company_id = companyId, name = "Bench site", site_number = "B-1", address1 = "1 Main St", address2 = "", city = "Portland", state = "OR",
-            postal_code = "97201", country = "US", phone = "555-0100", contact_name = "Bench", timezone = "America/Los_Angeles",
-        }, "site_id");
-        var workOrderId = await PostForIdAsync(http, "workorders", new { site_id = siteId, client_reference = "B-1", title = "Bench", description = "Bench", priority = "normal" }, "workorder_id");
-        await PostForIdAsync(http, "webhooks", new { company_id = companyId, type = EventCatalog.Any, url = receiver.Ok(0) }, "webhook_id");
-
-        var note = JsonContent.Create(new { content = Payloads.Event(0).Content });
-        await note.LoadIntoBufferAsync();
-        var body = await note.ReadAsByteArrayAsync();
-        async Task<bool> PostNoteAsync()
-        {
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.PostAsync($"workorders/{workOrderId}/notes", content);
-            return response.IsSuccessStatusCode;
-        }
-
-        for (var i = 0; i < 100; i++) await PostNoteAsync();
-        await receiver.WaitForAsync(100, Patience);
-        await receiver.ResetAsync();
-
-        long accepted = 0, rejected = 0;
-        var start = Stopwatch.GetTimestamp();
-        var until = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-        {
-            while (Stopwatch.GetTimestamp() < until)
-            {
-                if (await PostNoteAsync()) Interlocked.Increment(ref accepted);
-                else Interlocked.Increment(ref rejected);
-            }
-        })));
-        var seconds = Seconds(Stopwatch.GetTimestamp() - start);
-        var s = await receiver.WaitForAsync(accepted, TimeSpan.FromSeconds(60));
-        await receiver.ResetAsync();
-        return new ApiRun(accepted, rejected, seconds, s.Count, Seconds(s.LastTimestamp - start), s.Duplicates);
-    }
-
-    private static async Task<string> PostForIdAsync(HttpClient http, string path, object body, string idName)
-    {
-        using var response = await http.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
-        using var doc = JsonDocument.Parse(text);
-        return doc.RootElement.GetProperty(idName).GetString()!;
     }
 
     private HttpClient NewClient() => new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = concurrency, AllowAutoRedirect = false });

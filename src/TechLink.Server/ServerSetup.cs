@@ -108,6 +108,7 @@ internal static class ServerSetup
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UsernameConflicts>();
         services.AddSingleton<EventOutbox>();
+        services.AddSingleton<ApiKeyCache>();
         services.AddScoped<FileStore>();
         services.AddSingleton<FileUrlSigner>();
         services.AddSingleton<FileUrlFinisher>();

@@ -99,7 +99,7 @@ public static class CompanyEndpoints
         return TypedResults.Ok(new Page<ApiKeyResponse>([.. keys.Select(ApiKeyResponse.From)], null));
     }
 
-    internal static async Task<IResult> RevokeKeyAsync(string company_id, string api_key_id, HttpContext http, TechLinkDbContext db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> RevokeKeyAsync(string company_id, string api_key_id, HttpContext http, TechLinkDbContext db, ApiKeyCache keys, TimeProvider clock, CancellationToken ct)
     {
         if (!Formats.TryParseId(company_id, out var companyId) || !Formats.TryParseId(api_key_id, out var keyId)) return Problems.NotFound("API key");
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.CompanyId == companyId, ct);
@@ -111,6 +111,8 @@ public static class CompanyEndpoints
         }
 
         await db.SaveChangesAsync(ct);
+        // After the commit; a request that read the key before it cannot keep it (ApiKeyCache.Remember checks the generation).
+        keys.Forget();
         return TypedResults.NoContent();
     }
 }

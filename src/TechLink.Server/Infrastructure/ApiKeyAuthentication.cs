@@ -9,12 +9,16 @@ using TechLink.Server.Data;
 
 namespace TechLink.Server.Infrastructure;
 
-/// <summary><c>Authorization: Bearer &lt;api key&gt;</c>. Keys are looked up by hash; revoked keys fail.</summary>
+/// <summary>
+/// <c>Authorization: Bearer &lt;api key&gt;</c>. Keys are looked up by hash (valid ones kept briefly in
+/// <see cref="ApiKeyCache"/>); revoked keys fail.
+/// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     TechLinkDbContext db,
+    ApiKeyCache cache,
     TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -34,10 +38,17 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         var hash = ApiKey.HashOf(key);
-        var apiKey = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Hash == hash && k.RevokedAt == null, Context.RequestAborted);
+        var apiKey = cache.Find(hash);
         if (apiKey is null)
         {
-            return AuthenticateResult.Fail("unknown or revoked API key");
+            var generation = cache.Generation;
+            var row = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Hash == hash && k.RevokedAt == null, Context.RequestAborted);
+            if (row is null)
+            {
+                return AuthenticateResult.Fail("unknown or revoked API key");
+            }
+
+            apiKey = cache.Remember(row, generation);
         }
 
         await TouchAsync(apiKey);
@@ -57,7 +68,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     }
 
     /// <summary>Records last use at most once a minute per key, so reads do not turn into writes.</summary>
-    private async Task TouchAsync(ApiKey apiKey)
+    private async Task TouchAsync(CachedApiKey apiKey)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (apiKey.LastUsedAt is { } last && now - last < TimeSpan.FromMinutes(1))
@@ -65,6 +76,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return;
         }
 
+        apiKey.LastUsedAt = now;
         await db.ApiKeys.Where(k => k.Id == apiKey.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
     }
 
