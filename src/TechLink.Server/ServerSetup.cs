@@ -138,10 +138,11 @@ internal static class ServerSetup
     public static WebApplication MapTechLink(this WebApplication app)
     {
         app.UseTechLinkWebSecurity(app.Services.GetRequiredService<IOptions<TechLinkOptions>>().Value);
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseTechLinkStatusCodePages();
         app.UseSandboxDataAsOf();
         app.UseStaticFiles();
+        // Here, not implicitly first: a portal error page re-runs the pipeline from the status code pages on, routing included.
+        app.UseRouting();
         app.UseAuthentication();
         // After authentication (the partition is the key), before authorization (refused keys are counted too).
         app.UseRateLimiter();
