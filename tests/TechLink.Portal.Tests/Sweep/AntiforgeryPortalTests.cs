@@ -154,6 +154,15 @@ public sealed class AntiforgeryPortalTests(PortalFixture browser, SweepFixture f
             }
         }
 
+        // The check-out form shows only while a technician is on site (the work order's rules).
+        var onSite = await fixture.NewIdsAsync(fixture.CompanyA);
+        using (var staff = fixture.Server.StaffApi())
+        {
+            await staff.PostAsync($"/api/v1/workorders/{onSite.WorkOrderId}/check-in", new { tech_name = "Tess Tech", tech_phone = "555-0100" });
+        }
+
+        await CheckAsync($"/companies/{fixture.CompanyA}/workorders/{onSite.WorkOrderId}");
+
         var uncovered = posts.Where(p => !covered.Contains(p)).Select(p => p.ToString()).ToList();
         ReliabilityLog.Record("Portal", "POST forms rendered in Chromium carrying the __RequestVerificationToken field (every page, as staff)", forms, failures.Count,
             $"{forms} forms on {fixture.Handlers.Count(h => h.Method == "GET")} pages; {covered.Count} of {posts.Count} POST handlers reached by a rendered form");
