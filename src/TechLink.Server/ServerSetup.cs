@@ -152,7 +152,8 @@ internal static class ServerSetup
         // Our own page: system fonts (nothing from a font CDN), no vendor buttons (API client, AI agent, MCP, developer
         // tools), no telemetry; the CSP of /docs (WebSecurity) lets it reach nothing but this server.
         app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey").DisableDefaultFonts()
-            .HideClientButton().DisableAgent().DisableMcp().DisableTelemetry().HideDeveloperTools());
+            .HideClientButton().DisableAgent().DisableMcp().DisableTelemetry().HideDeveloperTools()
+            .WithCustomCss("a[href*=\"scalar.com\"] { display: none !important; }"));
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapTechLinkMetrics();

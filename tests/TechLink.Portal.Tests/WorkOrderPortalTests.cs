@@ -67,6 +67,28 @@ public sealed class WorkOrderPortalTests(PortalFixture fixture)
     }
 
     [Fact]
+    public async Task CheckIn_FromAStalePageOfAClosedOrder_IsRefusedVisibly_AndDoesNotReopenIt()
+    {
+        var workOrder = await fixture.NewWorkOrderAsync("Closed in another tab");
+        var page = await fixture.LogInAsync(PortalFixture.StaffUser);
+        await page.GotoAsync(PathOf(workOrder));
+        var other = await page.Context.NewPageAsync();
+        await other.GotoAsync(PathOf(workOrder));
+        await other.GetByText("Close work order…").ClickAsync();
+        await other.GetByRole(AriaRole.Button, new() { Name = "Yes, close it" }).ClickAsync();
+        await Assertions.Expect(other.GetByTestId("wo-status")).ToHaveTextAsync("100 Closed");
+
+        await page.GetByLabel("Technician on site").FillAsync("John Smith");
+        await Click(page, "Check in");
+        var refusal = page.Locator("#actions [role=alert]");
+        await Assertions.Expect(refusal).ToContainTextAsync("not possible while the work order is 100 Closed");
+        await Assertions.Expect(refusal).ToBeInViewportAsync();
+        await Assertions.Expect(page.GetByTestId("wo-status")).ToHaveTextAsync("100 Closed");
+        await Assertions.Expect(page.GetByTestId("timeline")).Not.ToContainTextAsync("70 Tech On Site");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Client_SeesOnlyCancel_AndCancelAsksFirst()
     {
         var workOrder = await fixture.NewWorkOrderAsync("Client cancels");

@@ -67,10 +67,7 @@ public sealed class PageSweepPortalTests(PortalFixture browser, SweepFixture fix
 
         // A work order with a technician on site shows the check-out form; one of another company and a missing one the 404 page.
         var onSite = await fixture.NewIdsAsync(fixture.CompanyA);
-        using (var staff = fixture.Server.StaffApi())
-        {
-            await staff.PostAsync($"/api/v1/workorders/{onSite.WorkOrderId}/check-in", new { tech_name = "Tess Tech", tech_phone = "555-0100" });
-        }
+        await fixture.CheckInAsync(onSite.WorkOrderId);
 
         await CheckAsync($"/companies/{fixture.CompanyA}/workorders/{onSite.WorkOrderId}");
         await CheckAsync($"/companies/{fixture.CompanyA}/workorders/999999999", 404);
