@@ -131,17 +131,22 @@ internal static class ServerSetup
     public static WebApplication MapTechLink(this WebApplication app)
     {
         app.UseTechLinkWebSecurity(app.Services.GetRequiredService<IOptions<TechLinkOptions>>().Value);
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseTechLinkStatusCodePages();
         app.UseSandboxDataAsOf();
         app.UseStaticFiles();
+        // Here, not implicitly first: a portal error page re-runs the pipeline from the status code pages on, routing included.
+        app.UseRouting();
         app.UseAuthentication();
         // After authentication (the partition is the key), before authorization (refused keys are counted too).
         app.UseRateLimiter();
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey").DisableDefaultFonts());
+        // Our own page: system fonts (nothing from a font CDN), no vendor buttons (API client, AI agent, MCP, developer
+        // tools), no telemetry; the CSP of /docs (WebSecurity) lets it reach nothing but this server.
+        app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey").DisableDefaultFonts()
+            .HideClientButton().DisableAgent().DisableMcp().DisableTelemetry().HideDeveloperTools()
+            .WithCustomCss("a[href*=\"scalar.com\"] { display: none !important; }"));
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapTechLinkMetrics();

@@ -119,6 +119,13 @@ public sealed class PortalFixture : IAsyncLifetime
         return workOrder.Id;
     }
 
+    /// <summary>A fresh work order of Acme (status 10 Created, at a new site), for a test that moves it through its life cycle.</summary>
+    public async Task<long> NewWorkOrderAsync(string title)
+    {
+        await using var scope = _factory!.Services.CreateAsyncScope();
+        return await AddWorkOrderAsync(scope.ServiceProvider.GetRequiredService<TechLinkDbContext>(), CompanyId, title, DateTime.UtcNow);
+    }
+
     private static async Task CreateUserAsync(UserManager<User> users, User user)
     {
         var result = await users.CreateAsync(user, Password);

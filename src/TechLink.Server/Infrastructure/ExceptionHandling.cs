@@ -37,7 +37,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 details.Extensions["errors"] = new Dictionary<string, string[]> { [failure.Field] = [failure.Message] };
             }
 
-            return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = null });
+            return await WriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = null });
         }
 
         if (DatabaseUnavailable(exception))
@@ -46,7 +46,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             LogDatabaseUnavailable(logger, httpContext.Request.Path, exception.GetType().Name);
             httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             httpContext.Response.Headers.RetryAfter = "5";
-            return await problems.TryWriteAsync(new ProblemDetailsContext
+            return await WriteAsync(new ProblemDetailsContext
             {
                 HttpContext = httpContext,
                 ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
@@ -64,7 +64,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             // nothing was written, and it is a conflict, not a fault of ours.
             LogConcurrentChange(logger, httpContext.Request.Path);
             httpContext.Response.StatusCode = StatusCodes.Status409Conflict;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
+            return await WriteAsync(new ProblemDetailsContext
             {
                 HttpContext = httpContext,
                 ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
@@ -78,12 +78,19 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
         LogUnhandled(logger, httpContext.Request.Path, exception);
         httpContext.Response.StatusCode = StatusCodes.Status500InternalServerError;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        return await WriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = 500, Title = "Internal Server Error", Detail = "Something went wrong on our side; it has been logged." },
         });
     }
+
+    /// <summary>
+    /// A portal page gets the portal's own error page (<see cref="Portal.PortalErrors"/> renders one for an answer without
+    /// a body), so only the status is set for it; everything else gets problem details.
+    /// </summary>
+    private ValueTask<bool> WriteAsync(ProblemDetailsContext context) =>
+        Portal.PortalErrors.IsPortal(context.HttpContext) ? ValueTask.FromResult(true) : problems.TryWriteAsync(context);
 
     /// <summary>The database is down or unreachable (PostgreSQL connection failures, SQLite busy or locked beyond the timeout).</summary>
     private static bool DatabaseUnavailable(Exception? e)

@@ -57,7 +57,7 @@ public sealed class FormErrors
 
     internal void Add(ApiOutcome outcome)
     {
-        foreach (var (key, value) in outcome.Errors) _errors[key] = value;
+        foreach (var (key, value) in outcome.Errors) _errors[key] = PlainWords.Rewrite(key, value);
         Summary = outcome.Detail ?? "The change was refused.";
     }
 

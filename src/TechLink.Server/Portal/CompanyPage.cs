@@ -65,6 +65,20 @@ public abstract class CompanyPage(TechLinkDbContext db) : PageModel
     protected IActionResult Done(string message, object? routeValues = null, string? fragment = null)
     {
         Flash = message;
+        TempData.Remove(FlashAtKey);
         return RedirectToPage(null, null, routeValues, fragment);
     }
+
+    /// <summary>
+    /// The result of an action shown at the top of the card it concerns (the page renders <c>_Flash</c> with the card's
+    /// id there), and the redirect lands on that card, so the message is in view and announced (<c>role=status</c>).
+    /// </summary>
+    protected IActionResult DoneAt(string card, string message, object? routeValues = null)
+    {
+        Flash = message;
+        TempData[FlashAtKey] = card;
+        return RedirectToPage(null, null, routeValues, card);
+    }
+
+    public const string FlashAtKey = "FlashAt";
 }

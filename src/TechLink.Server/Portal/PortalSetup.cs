@@ -16,6 +16,7 @@ internal static class PortalSetup
             // Every page but the login form needs a signed-in user; the cookie scheme sends others to /login.
             o.Conventions.AuthorizeFolder("/");
             o.Conventions.AllowAnonymousToPage("/Account/Login");
+            o.Conventions.AllowAnonymousToPage("/Error");
             o.Conventions.ConfigureFilter(new UnknownHandlerFilter());
         });
         services.Configure<AntiforgeryOptions>(o =>

@@ -213,9 +213,11 @@ public static class WorkOrderEndpoints
             var w = await FindAsync(workorder_id, http, db, ct);
             if (w is null) return Problems.NotFound("work order");
             if (SiteTime.ParseLocal("start", request.Start, w.Site!.TimeZone, out var start) is { } error) return Problems.Validation("start", error);
+            if (WorkOrderRules.Refuse(w.StatusCode, WorkOrderAction.Schedule) is { } refused) return refused;
             w.ScheduledStart = start;
             w.UpdatedAt = Formats.Now(clock);
             await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderScheduled { WorkOrderId = Formats.Id(w.Id), Start = SiteTime.Local(start, w.Site.TimeZone) }, ct);
+            await ChangeStatusAsync(w, WorkOrderRules.StatusAfter(w.StatusCode, WorkOrderAction.Schedule), Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
 
@@ -229,10 +231,13 @@ public static class WorkOrderEndpoints
             var phone = v.Text("tech_phone", request.TechPhone, 50) ?? "";
             if (name.Length == 0 && phone.Length > 0) v.Add("tech_name", "'tech_name' is required with a phone; send both empty to unassign.");
             if (v.Failed) return v.Problem();
+            if (WorkOrderRules.Refuse(w.StatusCode, WorkOrderAction.Assign) is { } refused) return refused;
             w.PlannedTechName = name;
             w.PlannedTechPhone = phone;
             w.UpdatedAt = Formats.Now(clock);
             await outbox.AddAsync(db, w.CompanyId, w.Id, new Events.WorkOrderAssigned { WorkOrderId = Formats.Id(w.Id), PlannedTechName = name, PlannedTechPhone = phone }, ct);
+            // Unassigning (both fields empty) leaves the status where it is.
+            if (name.Length > 0) await ChangeStatusAsync(w, WorkOrderRules.StatusAfter(w.StatusCode, WorkOrderAction.Assign), Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
 
@@ -245,6 +250,7 @@ public static class WorkOrderEndpoints
             var name = v.Text("tech_name", request.TechName, 200, required: true);
             var phone = v.Text("tech_phone", request.TechPhone, 50) ?? "";
             if (v.Failed) return v.Problem();
+            if (WorkOrderRules.Refuse(w.StatusCode, WorkOrderAction.CheckIn) is { } refused) return refused;
             var now = Formats.Now(clock);
             w.TechName = name!;
             w.TechPhone = phone;
@@ -268,6 +274,7 @@ public static class WorkOrderEndpoints
             var v = new Validator();
             var disposition = v.OneOf("disposition", request.Disposition, ["complete", "return"], required: true);
             if (v.Failed) return v.Problem();
+            if (WorkOrderRules.Refuse(w.StatusCode, WorkOrderAction.CheckOut) is { } refused) return refused;
             var now = Formats.Now(clock);
             w.CheckOutAt = now;
             w.CheckOutDisposition = disposition;
@@ -276,24 +283,23 @@ public static class WorkOrderEndpoints
             {
                 WorkOrderId = Formats.Id(w.Id), Disposition = disposition!, Time = SiteTime.LocalWithZone(now, w.Site!.TimeZone),
             }, ct);
-            var status = disposition == "complete" ? WorkOrderStatuses.OffSiteComplete : WorkOrderStatuses.OffSiteReturnTrip;
-            await ChangeStatusAsync(w, status, Caller.From(http.User), db, outbox, clock, ct);
+            await ChangeStatusAsync(w, WorkOrderRules.StatusAfter(w.StatusCode, WorkOrderAction.CheckOut, disposition), Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
 
     internal static Task<IResult> CloseAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
-        MoveToAsync(workorder_id, WorkOrderStatuses.Closed, http, db, outbox, clock, ct);
+        MoveToAsync(workorder_id, WorkOrderAction.Close, http, db, outbox, clock, ct);
 
     internal static Task<IResult> CancelAsync(string workorder_id, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
-        MoveToAsync(workorder_id, WorkOrderStatuses.Cancelled, http, db, outbox, clock, ct);
+        MoveToAsync(workorder_id, WorkOrderAction.Cancel, http, db, outbox, clock, ct);
 
-    internal static Task<IResult> MoveToAsync(string workorderId, int code, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
+    internal static Task<IResult> MoveToAsync(string workorderId, WorkOrderAction action, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
         db.ReadModifyWriteAsync(async () =>
         {
             var w = await FindAsync(workorderId, http, db, ct);
             if (w is null) return Problems.NotFound("work order");
-            if (w.StatusCode == code) return Problems.Conflict($"The work order is already {WorkOrderStatuses.Get(code).Name}.");
-            await ChangeStatusAsync(w, code, Caller.From(http.User), db, outbox, clock, ct);
+            if (WorkOrderRules.Refuse(w.StatusCode, action) is { } refused) return refused;
+            await ChangeStatusAsync(w, WorkOrderRules.StatusAfter(w.StatusCode, action), Caller.From(http.User), db, outbox, clock, ct);
             return TypedResults.Ok(Body(w));
         }, ct);
 }

@@ -2,10 +2,11 @@ namespace TechLink.Server.WorkOrders;
 
 public sealed record WorkOrderStatus(int Code, string Name, string Description);
 
-/// <summary>The spec's status table, word for word. Any transition is allowed: the spec says statuses jump around.</summary>
+/// <summary>The spec's status table, word for word. <c>POST /status</c> may set any of them (the spec says statuses jump around); which action is allowed when is <see cref="WorkOrderRules"/>.</summary>
 public static class WorkOrderStatuses
 {
     public const int Created = 10;
+    public const int Assigned = 40;
     public const int Scheduled = 60;
     public const int TechOnSite = 70;
     public const int OffSiteComplete = 76;

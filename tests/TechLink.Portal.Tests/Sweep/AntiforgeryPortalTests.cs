@@ -44,6 +44,7 @@ public sealed class AntiforgeryPortalTests(PortalFixture browser, SweepFixture f
             foreach (var handler in posts)
             {
                 var ids = await fixture.NewIdsAsync(fixture.CompanyA);
+                if (handler is { Page: "/WorkOrders/Detail", Name: "CheckOut" }) await fixture.CheckInAsync(ids.WorkOrderId);
                 var n = fixture.Next();
                 var login = handler.Page == "/Account/Login"
                     ? new Dictionary<string, string> { ["Username"] = SweepFixture.StaffUser, ["Password"] = PortalServer.Password, ["ReturnUrl"] = "" }
@@ -141,7 +142,7 @@ public sealed class AntiforgeryPortalTests(PortalFixture browser, SweepFixture f
         await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
 
         var ids = await fixture.NewIdsAsync(fixture.CompanyA);
-        foreach (var get in fixture.Handlers.Where(h => h.Method == "GET" && h.Page != "/Account/Login"))
+        foreach (var get in fixture.Handlers.Where(h => h.Method == "GET" && h.Page is not "/Account/Login" and not "/Error"))
         {
             var path = FormFiller.Build(get, (_, kind) => ids[kind], 0).Path;
             await CheckAsync(path);
@@ -153,6 +154,12 @@ public sealed class AntiforgeryPortalTests(PortalFixture browser, SweepFixture f
                 await CheckAsync($"{path}?edit={ids[edited.Kind]}");
             }
         }
+
+        // The check-out form shows only while a technician is on site (the work order's rules).
+        var onSite = await fixture.NewIdsAsync(fixture.CompanyA);
+        await fixture.CheckInAsync(onSite.WorkOrderId);
+
+        await CheckAsync($"/companies/{fixture.CompanyA}/workorders/{onSite.WorkOrderId}");
 
         var uncovered = posts.Where(p => !covered.Contains(p)).Select(p => p.ToString()).ToList();
         ReliabilityLog.Record("Portal", "POST forms rendered in Chromium carrying the __RequestVerificationToken field (every page, as staff)", forms, failures.Count,

@@ -132,6 +132,13 @@ public sealed class SweepFixture : IAsyncLifetime
 
     public int Next() => Interlocked.Increment(ref _counter);
 
+    /// <summary>Puts a technician on site (status 70): the check-out form and action exist only then (WorkOrderRules).</summary>
+    public async Task CheckInAsync(string workOrderId)
+    {
+        using var staff = Server.StaffApi();
+        await staff.PostAsync($"/api/v1/workorders/{workOrderId}/check-in", new { tech_name = "Tess Tech", tech_phone = "555-0100" });
+    }
+
     public async Task DisposeAsync()
     {
         if (Server is not null) await Server.DisposeAsync();

@@ -27,7 +27,7 @@ public static class EventScript
         await t.Staff.PostJsonAsync($"{path}/status", new { status_code = "20" }, HttpStatusCode.OK);
         events.Add("work order status change");
         await t.Staff.PostJsonAsync($"{path}/schedule", new { start = "2026-12-01 09:00:00" }, HttpStatusCode.OK);
-        events.Add("work order scheduled");
+        events.AddRange(["work order scheduled", "work order status change"]); // 20 Open → 60 Scheduled
         await t.Staff.PostJsonAsync($"{path}/assign", new { tech_name = "John Smith", tech_phone = "123-4567-8900" }, HttpStatusCode.OK);
         events.Add("work order assigned");
         await t.Staff.PostJsonAsync($"{path}/check-in", new { tech_name = "John Smith", tech_phone = "123-4567-8900" }, HttpStatusCode.OK);

@@ -27,7 +27,13 @@ public sealed class IndexModel(TechLinkDbContext db, TimeProvider clock) : PageM
     {
         if (!Caller.From(User).IsStaff) return NotFound();
         var outcome = await ApiOutcome.RunAsync(CompanyEndpoints.CreateAsync(new CompanyRequest(name), HttpContext, db, clock, ct));
-        if (outcome.Succeeded) return Redirect($"/companies/{outcome.As<CompanyResponse>().CompanyId}");
+        if (outcome.Succeeded)
+        {
+            var created = outcome.As<CompanyResponse>();
+            TempData["Flash"] = $"Company '{created.Name}' created.";
+            return Redirect($"/companies/{created.CompanyId}");
+        }
+
         Errors.Add(outcome);
         Companies = await db.Companies.AsNoTracking().OrderBy(c => c.Name).ToListAsync(ct);
         return Page();
