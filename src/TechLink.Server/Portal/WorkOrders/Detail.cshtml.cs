@@ -51,7 +51,7 @@ public sealed class DetailModel(TechLinkDbContext db, EventOutbox outbox, TimePr
         var before = Formats.TryParseId(WorkOrderId, out var id) ? await Db.WorkOrders.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id && w.CompanyId == Company.Id, ct) : null;
         var unchanged = before is not null && before.Title == (title ?? "").Trim() && before.ClientReference == (clientReference ?? "").Trim()
             && before.Description == (description ?? "").Trim() && (priority is null || before.Priority == priority);
-        // Saving what is stored already writes no "work order updated" event, and says so.
+        // Saving what is stored already writes no update event, and says so.
         if (unchanged) return DoneAt("actions", "Nothing to save: the details were already as shown.", new { companyId = CompanyKey, workOrderId = WorkOrderId });
         return await ActAsync("edit", "actions", staffOnly: false, "Work order details saved.",
             () => WorkOrderEndpoints.UpdateAsync(WorkOrderId, new UpdateWorkOrderRequest(clientReference ?? "", title ?? "", description ?? "", priority), HttpContext, Db, outbox, clock, ct), ct);
