@@ -367,8 +367,12 @@ public sealed partial class WebhookSender : IDisposable
         headers["webhook-timestamp"] = timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers["webhook-signature"] = signature;
         if (sequence is { } number) headers[SequenceHeader] = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return JsonSerializer.Serialize(headers);
+        // Relaxed escaping: the stored JSON keeps '+' and '/' of a base64 signature as they were sent (the default encoder
+        // writes \u002B, and a signature copied from the delivery log would not match). Only JSON's own escapes remain.
+        return JsonSerializer.Serialize(headers, RecordedHeadersOptions);
     }
+
+    private static readonly JsonSerializerOptions RecordedHeadersOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A receiver's reason phrase may be as long as the header limit; the delivery log needs only its start.</summary>
     private static string? Shorten(string? reason) => reason is { Length: > MaxReasonLength } ? reason[..MaxReasonLength] + "…" : reason;
