@@ -66,6 +66,10 @@ internal static partial class WebhookDashboard
         // (engineer "ux"), not this page's. Everything else of the page is checked; drop the exclusion once main has it fixed.
         var result = await page.RunAxe(new AxeRunContext { Exclude = [new AxeSelector(".sandbox-banner")] });
         Assert.True(result.Violations.Length == 0, $"axe on {page.Url}:\n{PageChecks.Describe(result.Violations)}");
+        var wide = await page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5 && !e.closest('.table-scroll'))"
+            + ".slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ': ' + (e.textContent || '').slice(0, 60))");
+        Assert.True(wide.Length == 0, $"{page.Url}: wider than the viewport:\n{string.Join('\n', wide)}");
         await PageChecks.AssertNoHorizontalOverflowAsync(page);
     }
 

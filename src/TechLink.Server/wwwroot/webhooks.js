@@ -32,11 +32,12 @@
   function focusFirst() {
     var invalid = document.querySelector("[aria-invalid='true']");
     if (invalid) { invalid.focus(); return; }
-    var result = document.querySelector("[data-result]");
+    // A posted action's result: rendered in the page ([data-result]) or, after a redirect, the layout's flash message.
+    var result = document.querySelector("[data-result]") || document.querySelector("p.flash[role='status']");
     if (result) {
       result.setAttribute("tabindex", "-1");
       result.focus({ preventScroll: false });
-      result.scrollIntoView({ block: "start" });
+      result.scrollIntoView({ block: "center" });
     }
   }
 
