@@ -48,16 +48,8 @@ internal static class ServerSetup
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
         services.AddTechLinkDatabase(configuration);
-        var keys = Path.Combine(options.FullDataPath, "keys");
         PrivateFiles.CreateDirectory(options.FullDataPath);
-        PrivateFiles.CreateDirectory(keys);
-        var dataProtection = services.AddDataProtection()
-            .SetApplicationName("TechLink")
-            .PersistKeysToFileSystem(new DirectoryInfo(keys));
-        if (options.DataProtection.CertificatePath is { Length: > 0 })
-        {
-            dataProtection.ProtectKeysWithCertificate(PrivateFiles.LoadKeyEncryptionCertificate(options.DataProtection));
-        }
+        services.AddTechLinkKeyRing(options);
 
         services.AddIdentityCore<User>(o =>
             {

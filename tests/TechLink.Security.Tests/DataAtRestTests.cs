@@ -95,7 +95,8 @@ public abstract class DataFolderPermissionsTests : IDisposable
             }
 
             var names = Directory.EnumerateFiles(_dataPath, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(_dataPath, f)).ToList();
-            Assert.Contains(names, n => n.StartsWith("keys" + Path.DirectorySeparatorChar + "key-", StringComparison.Ordinal));
+            // The key ring lives in the database (issue 13): no key files to protect on disk.
+            Assert.DoesNotContain(names, n => n.StartsWith("keys" + Path.DirectorySeparatorChar, StringComparison.Ordinal));
             Assert.Contains(names, n => n.StartsWith("files" + Path.DirectorySeparatorChar, StringComparison.Ordinal));
             if (connectionString is null) Assert.Superset(new HashSet<string> { "techlink.db", "techlink.db-wal", "techlink.db-shm" }, names.ToHashSet());
         }
@@ -104,7 +105,7 @@ public abstract class DataFolderPermissionsTests : IDisposable
             Umask(previous);
         }
 
-        ReliabilityLog.Record("Hostile review, round two", $"Data folder modes under umask 000: database, -wal, -shm, key ring, stored files ({ProviderName})",
+        ReliabilityLog.Record("Hostile review, round two", $"Data folder modes under umask 000: database, -wal, -shm, stored files ({ProviderName})",
             files, wrong.Count, string.Join("; ", wrong));
         Assert.Empty(wrong);
     }
@@ -155,16 +156,16 @@ public sealed class KeyRingCertificateTests : IDisposable
             (webhookId, secret) = await first.FillAsync();
         }
 
-        var keys = Directory.GetFiles(Path.Combine(_dataPath, "keys"), "key-*.xml");
-        var clear = keys.Count(k => !File.ReadAllText(k).Contains("encryptedSecret", StringComparison.Ordinal) || File.ReadAllText(k).Contains("<value>", StringComparison.Ordinal));
+        var keys = KeyRingRows(Path.Combine(_dataPath, "techlink.db"));
+        var clear = keys.Count(k => !k.Contains("encryptedSecret", StringComparison.Ordinal) || k.Contains("<value>", StringComparison.Ordinal));
         string again;
         await using (var second = new DataPathServer(_dataPath, null, settings))
         {
             again = await second.SecretAsync(webhookId);
         }
 
-        ReliabilityLog.Record("Hostile review, round two", "Key ring with a key-encryption certificate: key files searched for a master key in clear, secret read after a restart",
-            keys.Length + 1, clear + (again == secret ? 0 : 1), $"{keys.Length} key file(s), {clear} in clear; secret after restart {(again == secret ? "read" : "LOST")}");
+        ReliabilityLog.Record("Hostile review, round two", "Key ring with a key-encryption certificate: the keys in the database searched for a master key in clear, secret read after a restart",
+            keys.Count + 1, clear + (again == secret ? 0 : 1), $"{keys.Count} key(s) in data_protection_keys, {clear} in clear; secret after restart {(again == secret ? "read" : "LOST")}");
         Assert.NotEmpty(keys);
         Assert.Equal(0, clear);
         Assert.Equal(secret, again);
@@ -177,6 +178,19 @@ public sealed class KeyRingCertificateTests : IDisposable
         var error = Record.Exception(() => server.Server);
         Assert.NotNull(error);
         Assert.Contains("TechLink:DataProtection:CertificatePath", error.GetBaseException().Message + error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The key ring as stored: the XML of each row of <c>data_protection_keys</c>.</summary>
+    internal static List<string> KeyRingRows(string sqlitePath)
+    {
+        using var connection = new SqliteConnection($"Data Source={sqlitePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT xml FROM data_protection_keys";
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read()) rows.Add(reader.GetString(0));
+        return rows;
     }
 
     private static Dictionary<string, string?> Settings(string path, string password) => new()

@@ -43,6 +43,7 @@ internal sealed record DeliveryTables(
         {
             nameof(DeliveryAttempt.DeliveryId), nameof(DeliveryAttempt.Attempt), nameof(DeliveryAttempt.StartedAt), nameof(DeliveryAttempt.StatusCode),
             nameof(DeliveryAttempt.DurationMs), nameof(DeliveryAttempt.Error), nameof(DeliveryAttempt.ResponseExcerpt), nameof(DeliveryAttempt.RequestHeaders),
+            nameof(DeliveryAttempt.ResponseHeaders),
         }.Select(a));
         return new DeliveryTables(
             deliveries, messages, attempts,

@@ -43,6 +43,8 @@ public sealed record AttemptOutcome
     public bool AnswerWithheld { get; init; }
     /// <summary>The request headers as sent (JSON object), X-Token masked.</summary>
     public required string RequestHeaders { get; init; }
+    /// <summary>The response headers as received (JSON object, at most <c>MaxResponseHeadersChars</c>); null when no answer came or it was withheld.</summary>
+    public string? ResponseHeaders { get; init; }
     /// <summary>The receiver's Retry-After on 429/503, when it gave one.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
@@ -59,5 +61,6 @@ public sealed record AttemptOutcome
         Error = Error,
         ResponseExcerpt = ResponseExcerpt,
         RequestHeaders = RequestHeaders,
+        ResponseHeaders = ResponseHeaders,
     };
 }

@@ -7,7 +7,7 @@ using TechLink.Server.Infrastructure;
 namespace TechLink.Server.Data;
 
 /// <summary>
-/// Start-up work, in order: apply migrations, turn on WAL for SQLite, record which environment the database
+/// Start-up work, in order: turn on WAL for SQLite, apply migrations, import a key ring an older release kept on disk, record which environment the database
 /// belongs to (and refuse a database of the other one), ensure the bootstrap staff key, seed the sandbox demo.
 /// </summary>
 internal sealed partial class DatabaseInitializer(
@@ -28,6 +28,7 @@ internal sealed partial class DatabaseInitializer(
         }
 
         await db.Database.MigrateAsync(ct);
+        await KeyRing.ImportFileKeysAsync(db, KeyRing.LegacyDirectory(options.Value), logger, ct);
         await ClaimEnvironmentAsync(db, ct);
         await EnsureStaffKeyAsync(db, ct);
         if (options.Value.Environment == TechLinkEnvironment.Sandbox && options.Value.Bootstrap.DemoData)

@@ -10,6 +10,7 @@ internal static class LogEventIds
     public const int DatabaseUnavailable = 3001;
     public const int ConcurrentChange = 3020;
     public const int BootstrapStaffKeyCreated = 3100;
+    public const int KeyRingImported = 3101;
     public const int WebhookAutoDisabled = 3210;
     public const int WebhookDisabledNoticeSent = 3211;
     public const int WebhookDisabledNoticeFailed = 3212;

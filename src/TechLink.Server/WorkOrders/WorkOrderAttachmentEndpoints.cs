@@ -117,14 +117,16 @@ public static class WorkOrderAttachmentEndpoints
         // The portal's antiforgery check has read the form already (its body is consumed then): that form is the upload.
         if (http.Features.Get<IFormFeature>() is not { Form: not null })
         {
-            http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions { MultipartBodyLengthLimit = bodyLimit }));
+            // The whole body is counted (LimitedBody), so the multipart reader's own per-section limit never decides.
+            http.Request.Body = new LimitedBody(http.Request.Body, bodyLimit);
+            http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions { MultipartBodyLengthLimit = long.MaxValue }));
         }
         IFormCollection form;
         try
         {
             form = await http.Request.ReadFormAsync(ct);
         }
-        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        catch (RequestBodyTooLargeException)
         {
             return TooLarge(max);
         }

@@ -249,6 +249,37 @@ public abstract partial class DispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dispatcher_Attempt_KeepsTheAnswersHeaders_AndHeaderValuesAsSent()
+    {
+        Receiver.Respond = _ => Task.FromResult((409, "{\"error\":\"duplicate\"}"));
+        Receiver.ResponseHeaders = _ => new Dictionary<string, string> { ["X-Receiver-Trace"] = "abc+def/1", ["Retry-Note"] = "later", ["Content-Type"] = "application/json" };
+        var endpoint = Endpoints.Add(Receiver.Url());
+        var node = await StartNodeAsync();
+        long id;
+        await using (var db = await node.CreateDbAsync())
+        {
+            id = AddDeliveries(db, endpoint, 1, DateTime.UtcNow)[0].Id;
+            await db.SaveChangesAsync();
+            id = db.Deliveries.Single().Id;
+        }
+
+        var received = Assert.Single(await Receiver.WaitForAsync(1, Wait));
+        var record = await WaitForRecordAsync(id, r => r.AttemptCount == 1 && r.LeaseOwner is null);
+        var attempt = Assert.Single(record.Attempts);
+        Assert.Equal(409, attempt.StatusCode);
+        using var answer = System.Text.Json.JsonDocument.Parse(attempt.ResponseHeaders!);
+        Assert.Equal("abc+def/1", answer.RootElement.GetProperty("X-Receiver-Trace").GetString());
+        Assert.Equal("later", answer.RootElement.GetProperty("Retry-Note").GetString());
+        Assert.Contains("application/json", answer.RootElement.GetProperty("Content-Type").GetString(), StringComparison.Ordinal);
+        // Stored as sent: a signature copied from the log matches the one the receiver got, "+" included.
+        Assert.DoesNotContain("\\u00", attempt.RequestHeaders, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", attempt.ResponseHeaders, StringComparison.Ordinal);
+        using var sent = System.Text.Json.JsonDocument.Parse(attempt.RequestHeaders!);
+        Assert.Contains($"\"{received.Headers["webhook-signature"]}\"", attempt.RequestHeaders, StringComparison.Ordinal);
+        Assert.Equal(received.Headers["webhook-signature"], sent.RootElement.GetProperty("webhook-signature").GetString());
+    }
+
+    [Fact]
     public async Task Dispatcher_AlwaysFailingEndpoint_ThreeAttemptsAtConfiguredSpacingThenFailedForGood()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));

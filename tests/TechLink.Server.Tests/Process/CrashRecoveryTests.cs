@@ -139,7 +139,7 @@ public sealed class CrashRecoveryTests(PostgresFixture postgres) : IAsyncLifetim
     public async Task PostgresThreeNodes_OneDispatcherKilledMidRun_NothingLost()
     {
         var cs = await postgres.Cluster.CreateDatabaseAsync("crash");
-        // One DataPath for the three nodes, as one deployment shares its files and Data Protection key ring: registration
+        // One DataPath for the three nodes, as one deployment shares its stored files (the key ring is in the database): registration
         // secrets are encrypted with it, and a dispatcher with a ring of its own cannot decrypt them.
         await using var api = await ServerProcess.StartAsync(Provider.Postgres, _dataPath, cs, "all");
         await using var victim = await ServerProcess.StartAsync(Provider.Postgres, _dataPath, cs, "dispatcher");

@@ -75,6 +75,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         Add(command, "a_error", attempts.Select(a => a.Error).ToArray());
         Add(command, "a_excerpt", attempts.Select(a => a.ResponseExcerpt).ToArray());
         Add(command, "a_headers", attempts.Select(a => a.RequestHeaders).ToArray());
+        Add(command, "a_answer_headers", attempts.Select(a => a.ResponseHeaders).ToArray());
         await command.PrepareAsync(cancellationToken);
         var updated = new List<long>(results.Count);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -129,8 +130,9 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
             inserted AS (
                 INSERT INTO {t.Attempts} ({t.AttemptColumns})
                 SELECT x.* FROM unnest(@a_delivery::bigint[], @a_attempt::int[], @a_started::timestamptz[], @a_status::int[],
-                                       @a_duration::int[], @a_error::text[], @a_excerpt::text[], @a_headers::text[])
-                    AS x(delivery_id, attempt, started_at, status_code, duration_ms, error, excerpt, headers)
+                                       @a_duration::int[], @a_error::text[], @a_excerpt::text[], @a_headers::text[],
+                                       @a_answer_headers::text[])
+                    AS x(delivery_id, attempt, started_at, status_code, duration_ms, error, excerpt, headers, answer_headers)
                 WHERE x.delivery_id IN (SELECT {t.Id} FROM updated)
                 RETURNING 1)
             SELECT {t.Id} FROM updated

@@ -154,7 +154,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
         var insertAttempts = $"""
             INSERT INTO {t.Attempts} ({t.AttemptColumns})
             SELECT value ->> 'delivery', value ->> 'attempt', value ->> 'started', value ->> 'status', value ->> 'duration',
-                   value ->> 'error', value ->> 'excerpt', value ->> 'headers'
+                   value ->> 'error', value ->> 'excerpt', value ->> 'headers', value ->> 'answer_headers'
             FROM json_each(@attempts)
             WHERE value ->> 'delivery' IN (SELECT value FROM json_each(@updated))
             """;

@@ -51,6 +51,7 @@ internal static class SqliteJson
             writer.WriteString("error", a.Error);
             writer.WriteString("excerpt", a.ResponseExcerpt);
             writer.WriteString("headers", a.RequestHeaders);
+            writer.WriteString("answer_headers", a.ResponseHeaders);
             writer.WriteEndObject();
         }
     });
