@@ -18,9 +18,10 @@ internal sealed class UnknownHandlerFilter : IPageFilter
     {
         var requested = RequestedName(context.HttpContext, context.RouteData);
         var selected = context.HandlerMethod;
-        var unknown = requested is not null
+        // Two handler names (?handler=Csv&handler=Nope) name no one handler: Razor Pages would take the first.
+        var unknown = context.HttpContext.Request.Query["handler"].Count > 1 || (requested is not null
             ? !string.Equals(selected?.Name, requested, StringComparison.OrdinalIgnoreCase)
-            : selected is null && !HttpMethods.IsGet(context.HttpContext.Request.Method) && !HttpMethods.IsHead(context.HttpContext.Request.Method);
+            : selected is null && !HttpMethods.IsGet(context.HttpContext.Request.Method) && !HttpMethods.IsHead(context.HttpContext.Request.Method));
         if (unknown) context.Result = new NotFoundResult();
     }
 

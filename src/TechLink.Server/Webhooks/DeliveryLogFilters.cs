@@ -7,7 +7,7 @@ namespace TechLink.Server.Webhooks;
 /// <summary>
 /// The delivery log's filters of issue 14: <c>since</c> (inclusive) and <c>until</c> (exclusive) on <c>created_at</c>,
 /// the last attempt's <c>status_code</c>, the <c>webhook-id</c> header, and test sends (left out unless <c>test=true</c>,
-/// which lists only them). A bad value names its parameter in the 400.
+/// which lists only them; <c>test=all</c> lists both, for the portal's "Include test sends"). A bad value names its parameter in the 400.
 /// </summary>
 internal static class DeliveryLogFilters
 {
@@ -52,8 +52,10 @@ internal static class DeliveryLogFilters
             case "true":
                 query = query.Where(d => d.IsTest);
                 break;
+            case "all":
+                break;
             default:
-                v.Add("test", "'test' must be true or false.");
+                v.Add("test", "'test' must be true, false or all (real deliveries and test sends together).");
                 break;
         }
 

@@ -15,6 +15,9 @@ namespace TechLink.Server.Webhooks;
 /// <summary>Registrations (the spec's Type, URL, Token, Enabled), their secrets, the test button, the delivery log.</summary>
 public static class WebhookEndpoints
 {
+    /// <summary>The longest registration URL accepted (issue 15): longer ones are refused with a 400 naming <c>url</c>.</summary>
+    public const int MaxUrlLength = 2048;
+
     public static RouteGroupBuilder MapWebhooks(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/webhooks").WithTags("Webhooks");
@@ -173,7 +176,8 @@ public static class WebhookEndpoints
 
         if (request.Url is not null)
         {
-            if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var uri)) v.Add("url", "'url' must be an absolute URL, e.g. https://yourserver.com/techlink_webhook/.");
+            if (request.Url.Length > MaxUrlLength) v.Add("url", $"'url' must be at most {MaxUrlLength} characters (this one has {request.Url.Length}).");
+            else if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var uri)) v.Add("url", "'url' must be an absolute URL, e.g. https://yourserver.com/techlink_webhook/.");
             else if (UrlPolicy.Validate(uri, NetworkGuard.Create(delivery)) is { } error) v.Add("url", error);
             else r.Url = Canonical(uri);
         }
@@ -292,9 +296,10 @@ public static class WebhookEndpoints
 
         if (status is not null)
         {
-            DeliveryStatus? s = status switch { "pending" => DeliveryStatus.Pending, "succeeded" => DeliveryStatus.Succeeded, "failed" => DeliveryStatus.Failed, _ => null };
-            if (s is null) v.Add("status", "'status' must be pending, succeeded or failed.");
+            DeliveryStatus? s = status switch { "pending" or "retrying" => DeliveryStatus.Pending, "succeeded" => DeliveryStatus.Succeeded, "failed" => DeliveryStatus.Failed, _ => null };
+            if (s is null) v.Add("status", "'status' must be pending, retrying (pending after a failed attempt), succeeded or failed.");
             else query = query.Where(d => d.Status == s);
+            if (status == "retrying") query = query.Where(d => d.AttemptCount > 0);
         }
 
         query = DeliveryLogFilters.Apply(query, v, since, until, status_code, webhook_message_id, test);

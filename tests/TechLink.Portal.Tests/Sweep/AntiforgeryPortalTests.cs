@@ -142,7 +142,8 @@ public sealed class AntiforgeryPortalTests(PortalFixture browser, SweepFixture f
         await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
 
         var ids = await fixture.NewIdsAsync(fixture.CompanyA);
-        foreach (var get in fixture.Handlers.Where(h => h.Method == "GET" && h.Page is not "/Account/Login" and not "/Error"))
+        // A named GET handler is not a page with forms: a file (the delivery log's ?handler=Csv) or a fragment (?handler=Live).
+        foreach (var get in fixture.Handlers.Where(h => h.Method == "GET" && h.Page is not "/Account/Login" and not "/Error" && h.Name is null))
         {
             var path = FormFiller.Build(get, (_, kind) => ids[kind], 0).Path;
             await CheckAsync(path);
@@ -161,6 +162,19 @@ public sealed class AntiforgeryPortalTests(PortalFixture browser, SweepFixture f
 
         await CheckAsync($"/companies/{fixture.CompanyA}/workorders/{onSite.WorkOrderId}");
 
+        // A page with an optional route value ({id?}: the Webhooks tab's endpoint page) is also the page without it (the
+        // endpoints overview: the Add form, an auto-disabled registration's Re-enable forms); and a paused endpoint shows Resume.
+        foreach (var get in fixture.Handlers.Where(h => h.Method == "GET" && h.Name is null && h.Route.Contains("?}", StringComparison.Ordinal)))
+        {
+            var path = FormFiller.Build(get, (_, kind) => ids[kind], 0).Path;
+            var without = path[..path.LastIndexOf('/')];
+            await CheckAsync(without);
+            await CheckAsync(without + "?add=true");
+        }
+
+        using (var staff = fixture.Server.StaffApi()) await staff.PostAsync($"/api/v1/webhooks/{ids.WebhookId}/pause", new { });
+        await CheckAsync($"/companies/{ids.CompanyId}/webhooks/{ids.WebhookId}");
+
         var uncovered = posts.Where(p => !covered.Contains(p)).Select(p => p.ToString()).ToList();
         ReliabilityLog.Record("Portal", "POST forms rendered in Chromium carrying the __RequestVerificationToken field (every page, as staff)", forms, failures.Count,
             $"{forms} forms on {fixture.Handlers.Count(h => h.Method == "GET")} pages; {covered.Count} of {posts.Count} POST handlers reached by a rendered form");
@@ -176,6 +190,8 @@ public sealed class AntiforgeryPortalTests(PortalFixture browser, SweepFixture f
         return posts.FirstOrDefault(p =>
         {
             var route = p.Route.Trim('/').Split('/');
+            // An optional last value ({id?}) may be left out of the path.
+            if (route.Length == segments.Length + 1 && route[^1].EndsWith("?}", StringComparison.Ordinal)) route = route[..^1];
             return route.Length == segments.Length
                 && route.Zip(segments).All(x => x.First.StartsWith('{') || string.Equals(x.First, x.Second, StringComparison.OrdinalIgnoreCase))
                 && string.Equals(p.Name, handlerName, StringComparison.OrdinalIgnoreCase);

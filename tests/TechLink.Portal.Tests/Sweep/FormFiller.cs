@@ -20,6 +20,7 @@ public static class FormFiller
     {
         (_, "companyId") => IdKind.Company,
         (_, "deliveryId") => IdKind.Delivery,
+        (_, "eventId") => IdKind.Event,
         (_, "workOrderId") => IdKind.WorkOrder,
         ("/Companies/Webhooks", "id") => IdKind.Webhook,
         ("/Companies/Sites", "id") => IdKind.Site,
@@ -61,7 +62,12 @@ public static class FormFiller
             if (field.IsId)
             {
                 var id = idFor(field, KindOf(handler, field) ?? throw new InvalidOperationException($"{handler}: no id for {field.Name}"));
-                if (field.FromRoute) path = path.Replace("{" + field.Name + "}", Uri.EscapeDataString(id), StringComparison.OrdinalIgnoreCase);
+                if (field.FromRoute)
+                {
+                    // An optional route value ({id?}: the endpoint page of the Webhooks tab) is filled like a required one.
+                    path = path.Replace("{" + field.Name + "}", Uri.EscapeDataString(id), StringComparison.OrdinalIgnoreCase)
+                        .Replace("{" + field.Name + "?}", Uri.EscapeDataString(id), StringComparison.OrdinalIgnoreCase);
+                }
                 else if (field.Name.Contains('.', StringComparison.Ordinal)) form[field.Name] = id;
                 else query.Add($"{field.Name}={Uri.EscapeDataString(id)}");
             }

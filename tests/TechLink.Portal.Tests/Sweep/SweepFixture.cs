@@ -6,7 +6,7 @@ using TechLink.Server.Data;
 namespace TechLink.Portal.Tests.Sweep;
 
 /// <summary>The ids of one set of a company's things; each field is one kind of id a portal page takes.</summary>
-public sealed record IdSet(string CompanyId, string SiteId, string WorkOrderId, string WebhookId, string UserId, string QuestionId, string TaskId, string DeliveryId)
+public sealed record IdSet(string CompanyId, string SiteId, string WorkOrderId, string WebhookId, string UserId, string QuestionId, string TaskId, string DeliveryId, string EventId)
 {
     public string this[IdKind kind] => kind switch
     {
@@ -18,6 +18,7 @@ public sealed record IdSet(string CompanyId, string SiteId, string WorkOrderId, 
         IdKind.Question => QuestionId,
         IdKind.Task => TaskId,
         IdKind.Delivery => DeliveryId,
+        IdKind.Event => EventId,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }
@@ -32,6 +33,7 @@ public enum IdKind
     Question,
     Task,
     Delivery,
+    Event,
 }
 
 /// <summary>
@@ -127,7 +129,8 @@ public sealed class SweepFixture : IAsyncLifetime
             .SetProperty(d => d.Status, DeliveryStatus.Failed)
             .SetProperty(d => d.CompletedAt, DateTime.UtcNow)
             .SetProperty(d => d.LastError, "connection refused"));
-        return new IdSet(companyId, site, workOrder, webhook, user, question, task, delivery.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new IdSet(companyId, site, workOrder, webhook, user, question, task, delivery.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            delivery.MessageId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public int Next() => Interlocked.Increment(ref _counter);

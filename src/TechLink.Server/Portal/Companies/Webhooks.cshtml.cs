@@ -20,17 +20,15 @@ public sealed class WebhookForm
     public bool Enabled { get; set; } = true;
     /// <summary>Edit only: a blank token keeps the current one; this removes it.</summary>
     public bool RemoveToken { get; set; }
-}
-
-/// <summary>How a registration has fared: its last delivery and the share of finished deliveries that succeeded.</summary>
-public sealed record WebhookStats(DeliveryStatus? LastStatus, string? LastEvent, DateTime? LastAt, int Succeeded, int Failed)
-{
-    public string SuccessRate => Succeeded + Failed == 0 ? "—" : $"{100.0 * Succeeded / (Succeeded + Failed):0.#}% ({Succeeded} of {Succeeded + Failed})";
+    /// <summary>Optional, up to 200 characters: names the endpoint in the overview ("ERP in Frankfurt").</summary>
+    public string? Description { get; set; }
 }
 
 /// <summary>
-/// The Webhooks tab: the company's registrations, "Add New Webhook Registration", edit, enable/disable, delete,
-/// signing secrets, and the Test button. Every change goes through the API's own handlers.
+/// The Webhooks tab (issue 15): <c>/companies/{id}/webhooks</c> is the endpoints overview (a compact table and "Add New
+/// Webhook Registration"); <c>/companies/{id}/webhooks/{webhookId}</c> is one endpoint's page with its health, chart,
+/// recent deliveries and every action. Every change goes through the API's own handlers; another company's
+/// registration answers 404 like a missing one.
 /// </summary>
 public sealed class WebhooksModel(
     TechLinkDbContext db, WebhookSecrets secrets, WebhookSender sender, TestSendLimiter limiter, IOptions<DeliveryOptions> delivery,
@@ -58,6 +56,23 @@ public sealed class WebhooksModel(
 
     public Dictionary<string, WebhookStats> Stats { get; private set; } = [];
 
+    /// <summary>The registration of the endpoint page (route <c>{id}</c>); null on the overview.</summary>
+    public WebhookResponse? Endpoint { get; private set; }
+
+    /// <summary>The endpoint page's latest deliveries, test sends included, newest first.</summary>
+    public IReadOnlyList<DeliveryResponse> Recent { get; private set; } = [];
+
+    public IReadOnlyList<HourBucket> Hours { get; private set; } = [];
+
+    public DateTime Now { get; private set; }
+
+    public const int RecentCount = 10;
+
+    /// <summary>The <c>{id}</c> of the route: the endpoint page's registration.</summary>
+    public string? RouteId => RouteData.Values["id"] as string;
+
+    public WebhookStats? StatsOf(WebhookResponse r) => Stats.GetValueOrDefault(r.WebhookId);
+
     /// <summary>The registration a message (secret, test result, error) belongs to.</summary>
     public string? Focus { get; private set; }
 
@@ -77,16 +92,23 @@ public sealed class WebhooksModel(
             ? JsonSerializer.Serialize(sample, sample.GetType(), new JsonSerializerOptions(ApiJson.Options) { WriteIndented = true })
             : "";
 
-    public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (RouteId is { } id && !await OwnsAsync(id, ct)) return NotFound();
+        await LoadAsync(ct);
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
     {
-        var request = new WebhookRequest(Caller.IsStaff ? CompanyKey : null, Form.Type, Form.Url, Form.Token ?? "", Form.Enabled);
+        if (RouteId is { } routeId && !await OwnsAsync(routeId, ct)) return NotFound();
+        var request = new WebhookRequest(Caller.IsStaff ? CompanyKey : null, Form.Type, Form.Url, Form.Token ?? "", Form.Enabled, Blank(Form.Description));
         var outcome = await CallAsync(WebhookEndpoints.CreateAsync(request, HttpContext, Db, secrets, delivery, limits, clock, ct));
         if (outcome.Succeeded)
         {
             var created = outcome.As<WebhookResponse>();
-            return Done($"Webhook registration saved: {created.Type} → {created.Url}. Use Reveal signing secret to copy its whsec_ secret.", fragment: $"webhook-{created.WebhookId}");
+            Flash = $"Webhook registration saved: {created.Type} → {created.Url}. Use Reveal signing secret to copy its whsec_ secret.";
+            return Redirect($"/companies/{CompanyKey}/webhooks/{created.WebhookId}");
         }
 
         Add = true;
@@ -97,9 +119,9 @@ public sealed class WebhooksModel(
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
         var token = Form.RemoveToken ? "" : string.IsNullOrEmpty(Form.Token) ? null : Form.Token;
-        var request = new WebhookRequest(null, Form.Type, Form.Url, token, Form.Enabled);
+        var request = new WebhookRequest(null, Form.Type, Form.Url, token, Form.Enabled, Form.Description?.Trim() ?? "");
         var outcome = await CallAsync(WebhookEndpoints.UpdateAsync(id, request, replace: false, HttpContext, Db, secrets, delivery, clock, ct));
-        if (outcome.Succeeded) return Done("Webhook registration saved.", fragment: $"webhook-{id}");
+        if (outcome.Succeeded) return Done("Webhook registration saved.");
         Edit = id;
         return await PageAsync(ct);
     }
@@ -108,7 +130,7 @@ public sealed class WebhooksModel(
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
         var outcome = await CallAsync(WebhookEndpoints.UpdateAsync(id, new WebhookRequest(null, null, null, null, enabled), replace: false, HttpContext, Db, secrets, delivery, clock, ct));
-        return outcome.Succeeded ? Done(enabled ? "Registration enabled." : "Registration disabled: it receives no events until enabled again.", fragment: $"webhook-{id}") : await PageAsync(ct, id);
+        return outcome.Succeeded ? Done(enabled ? "Registration enabled." : "Registration disabled: it receives no events until enabled again.") : await PageAsync(ct, id);
     }
 
     /// <summary>
@@ -128,28 +150,30 @@ public sealed class WebhooksModel(
         if (!replay.Succeeded) return await PageAsync(ct, id);
         var started = replay.As<ReplayStarted>();
         return Done($"Registration enabled. Replay {started.ReplayId}: {started.Queued} events since {Formats.Instant(since)} queued.",
-            new { replay = started.ReplayId }, fragment: $"webhook-{id}");
+            new { replay = started.ReplayId });
     }
 
     public async Task<IActionResult> OnPostDeleteAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
         var outcome = await CallAsync(WebhookEndpoints.DeleteAsync(id, HttpContext, Db, clock, ct));
-        return outcome.Succeeded ? Done("Webhook registration deleted.") : await PageAsync(ct, id);
+        if (!outcome.Succeeded) return await PageAsync(ct, id);
+        Flash = "Webhook registration deleted.";
+        return Redirect($"/companies/{CompanyKey}/webhooks");
     }
 
     public async Task<IActionResult> OnPostPauseAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
         var outcome = await CallAsync(WebhookOperationsEndpoints.PauseAsync(id, HttpContext, Db, secrets, changes, clock, ct));
-        return outcome.Succeeded ? Done("Registration paused: its deliveries wait, unattempted, until you resume it.", fragment: $"webhook-{id}") : await PageAsync(ct, id);
+        return outcome.Succeeded ? Done("Registration paused: its deliveries wait, unattempted, until you resume it.") : await PageAsync(ct, id);
     }
 
     public async Task<IActionResult> OnPostResumeAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
         var outcome = await CallAsync(WebhookOperationsEndpoints.ResumeAsync(id, HttpContext, Db, secrets, changes, clock, ct));
-        return outcome.Succeeded ? Done("Registration resumed: the deliveries that waited are sent now, oldest first.", fragment: $"webhook-{id}") : await PageAsync(ct, id);
+        return outcome.Succeeded ? Done("Registration resumed: the deliveries that waited are sent now, oldest first.") : await PageAsync(ct, id);
     }
 
     /// <summary>"Replay failed": the times are the browser's local input, read as UTC (the page says so).</summary>
@@ -159,7 +183,7 @@ public sealed class WebhooksModel(
         var outcome = await CallAsync(WebhookOperationsEndpoints.ReplayAsync(id, new ReplayRequest(Blank(since), Blank(until), OnlyFailed: true), HttpContext, Db, changes, clock, ct));
         if (!outcome.Succeeded) return await PageAsync(ct, id);
         var started = outcome.As<ReplayStarted>();
-        return Done($"Replay {started.ReplayId}: {started.Queued} failed deliveries queued again.", new { replay = started.ReplayId }, fragment: $"webhook-{id}");
+        return Done($"Replay {started.ReplayId}: {started.Queued} failed deliveries queued again.", new { replay = started.ReplayId });
     }
 
     public async Task<IActionResult> OnPostRevealAsync(string id, CancellationToken ct)
@@ -213,7 +237,7 @@ public sealed class WebhooksModel(
         Registrations = list.Succeeded ? list.As<Page<WebhookResponse>>().Items : [];
         if (Edit is not null && HttpMethods.IsGet(Request.Method) && Registrations.FirstOrDefault(r => r.WebhookId == Edit) is { } editing)
         {
-            Form = new WebhookForm { Type = editing.Type, Url = editing.Url, Enabled = editing.Enabled };
+            Form = new WebhookForm { Type = editing.Type, Url = editing.Url, Enabled = editing.Enabled, Description = editing.Description };
         }
 
         if (Replay is not null && ApiOutcome.From(await WebhookOperationsEndpoints.GetReplayAsync(Replay, HttpContext, Db, ct)) is { Succeeded: true } replay)
@@ -221,23 +245,26 @@ public sealed class WebhooksModel(
             ReplayShown = replay.As<ReplayProgress>();
         }
 
-        var companyId = Company.Id;
-        var counts = await Db.Deliveries.AsNoTracking()
-            .Where(d => d.TenantId == companyId && d.Status != DeliveryStatus.Pending && !d.IsTest)
-            .GroupBy(d => new { d.EndpointId, d.Status })
-            .Select(g => new { g.Key.EndpointId, g.Key.Status, Count = g.Count() })
+        var stats = await WebhookStats.LoadAsync(Db, Company.Id, ct);
+        Stats = Registrations.ToDictionary(r => r.WebhookId, r => stats.GetValueOrDefault(long.Parse(r.WebhookId, System.Globalization.CultureInfo.InvariantCulture))
+            ?? new WebhookStats(null, null, null, 0, 0));
+        Now = clock.GetUtcNow().UtcDateTime;
+        // A form posted with ?id= (as older links and clients do) renders the endpoint page of that registration too.
+        Endpoint = (RouteId ?? Focus) is { } id ? Registrations.FirstOrDefault(r => r.WebhookId == id) : null;
+        if (Endpoint is not null) await LoadEndpointAsync(Endpoint, ct);
+    }
+
+    /// <summary>The endpoint page's chart (its attempts of the last 24 hours) and latest deliveries.</summary>
+    private async Task LoadEndpointAsync(WebhookResponse endpoint, CancellationToken ct)
+    {
+        var endpointId = long.Parse(endpoint.WebhookId, System.Globalization.CultureInfo.InvariantCulture);
+        var since = Now.AddHours(-24);
+        var attempts = await Db.DeliveryAttempts.AsNoTracking()
+            .Where(a => a.StartedAt >= since && Db.Deliveries.Any(d => d.Id == a.DeliveryId && d.EndpointId == endpointId && !d.IsTest))
+            .Select(a => new { a.StartedAt, a.Error, a.DurationMs })
             .ToListAsync(ct);
-        var lastIds = await Db.Deliveries.AsNoTracking().Where(d => d.TenantId == companyId)
-            .GroupBy(d => d.EndpointId).Select(g => g.Max(d => d.Id)).ToListAsync(ct);
-        var last = await Db.Deliveries.AsNoTracking().Include(d => d.Message).Where(d => lastIds.Contains(d.Id)).ToListAsync(ct);
-        Stats = Registrations.ToDictionary(r => r.WebhookId, r =>
-        {
-            var endpoint = long.Parse(r.WebhookId, System.Globalization.CultureInfo.InvariantCulture);
-            var l = last.FirstOrDefault(d => d.EndpointId == endpoint);
-            return new WebhookStats(
-                l?.Status, l?.Message?.EventType, l?.CompletedAt ?? l?.CreatedAt,
-                counts.Where(c => c.EndpointId == endpoint && c.Status == DeliveryStatus.Succeeded).Sum(c => c.Count),
-                counts.Where(c => c.EndpointId == endpoint && c.Status == DeliveryStatus.Failed).Sum(c => c.Count));
-        });
+        Hours = DeliveryChart.Buckets(attempts.Select(a => (a.StartedAt, a.Error == null, a.DurationMs)), Now);
+        var recent = ApiOutcome.From(await WebhookEndpoints.ListDeliveriesAsync(endpoint.WebhookId, null, null, null, CompanyKey, RecentCount, null, HttpContext, Db, ct, test: "all"));
+        Recent = recent.Succeeded ? recent.As<Page<DeliveryResponse>>().Items : [];
     }
 }
