@@ -64,8 +64,9 @@ internal static partial class WebhookDashboard
     {
         await PageChecks.AssertAccessibleAsync(page);
         var wide = await page.EvaluateAsync<string[]>(
-            "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5 && !e.closest('.table-scroll'))"
-            + ".slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ': ' + (e.textContent || '').slice(0, 60))");
+            "() => { const scrolls = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) { const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } return false; };"
+            + " return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5 && !scrolls(e))"
+            + ".slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ': ' + (e.textContent || '').slice(0, 60)); }");
         Assert.True(wide.Length == 0, $"{page.Url}: wider than the viewport:\n{string.Join('\n', wide)}");
         await PageChecks.AssertNoHorizontalOverflowAsync(page);
     }

@@ -25,8 +25,10 @@ public static class WebhooksFormText
         return [said ?? Sentence(field, first)];
     }
 
+    // The API's words, or the portal's general rewording of them (PlainWords: "Enter an event type.").
     private static bool Missing(string message) =>
-        message.Contains("is required", StringComparison.Ordinal) || message.Contains("may not be empty", StringComparison.Ordinal);
+        message.Contains("is required", StringComparison.Ordinal) || message.Contains("may not be empty", StringComparison.Ordinal)
+        || message.StartsWith("Enter ", StringComparison.Ordinal);
 
     /// <summary>"'url' must be an absolute URL, ..." or "url must use http or https" → "The URL must ...".</summary>
     private static string Sentence(string field, string message)
