@@ -74,7 +74,8 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
         {
             Assert.Equal(DeliveryStatus.Pending, d.Status);
             Assert.Equal(0, d.AttemptCount);
-            Assert.Null(d.LeaseOwner);
+            // Written unleased, or handed over to this node's dispatcher at commit (the local fast path): then leased.
+            Assert.Equal(d.LeaseOwner is null, d.LeaseExpiresAt is null);
             Assert.Equal(byId[d.MessageId].CreatedAt, d.CreatedAt);
             Assert.Equal(d.CreatedAt, d.NextAttemptAt);
             Assert.Equal(DateTimeKind.Utc, d.NextAttemptAt.Kind);
