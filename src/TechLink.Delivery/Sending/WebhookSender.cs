@@ -100,7 +100,7 @@ public sealed partial class WebhookSender : IDisposable
         var body = Encoding.UTF8.GetBytes(payload);
         var timestamp = started.ToUnixTimeSeconds();
         var signature = WebhookSigner.Sign(webhookId, timestamp, body, target.SigningSecrets);
-        var recorded = RecordHeaders(target, webhookId, timestamp, signature, sequence);
+        var recorded = LoggedHeaders.Request(target, webhookId, timestamp, signature, sequence);
 
         AttemptOutcome Fail(FailureKind kind, string error, int? status = null, string? excerpt = null, TimeSpan? retryAfter = null, bool withheld = false, string? answered = null) => new()
         {
@@ -154,7 +154,7 @@ public sealed partial class WebhookSender : IDisposable
             var withheld = !_options.ShowPrivateAnswers && IsPrivateTarget(target.Url);
             // A withheld body is not read at all; disposing the answer drains it (up to MaxResponseDrainSize) for reuse.
             var excerpt = withheld ? null : await ReadExcerptAsync(response, linked.Token, cancellationToken);
-            var answered = withheld ? null : ResponseHeadersOf(response);
+            var answered = withheld ? null : LoggedHeaders.Response(response);
             if (status is >= 200 and < 300)
             {
                 return new AttemptOutcome
@@ -360,54 +360,6 @@ public sealed partial class WebhookSender : IDisposable
         return null;
     }
 
-    private static string RecordHeaders(EndpointTarget target, string webhookId, long timestamp, string signature, long? sequence)
-    {
-        var headers = new Dictionary<string, string>
-        {
-            ["Content-Type"] = "application/json",
-            ["User-Agent"] = UserAgent,
-        };
-        if (target.Token is not null) headers["X-Token"] = MaskedToken;
-        headers["webhook-id"] = webhookId;
-        headers["webhook-timestamp"] = timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        headers["webhook-signature"] = signature;
-        if (sequence is { } number) headers[SequenceHeader] = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return JsonSerializer.Serialize(headers, HeaderJson);
-    }
-
-    /// <summary>
-    /// Header values are written as they are (a signature's <c>+</c> stays <c>+</c>, not <c>\u002B</c>), so a value
-    /// copied from the delivery log matches; the log is shown HTML-encoded, never as raw HTML.
-    /// </summary>
-    private static readonly JsonSerializerOptions HeaderJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>
-    /// The answer's headers (response and content headers) as a JSON object, a repeated header's values joined with
-    /// ", ", cut at <see cref="MaxResponseHeadersChars"/> characters of names and values (the rest is dropped, and a
-    /// <c>…</c> entry says so).
-    /// </summary>
-    internal static string ResponseHeadersOf(HttpResponseMessage response)
-    {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var used = 0;
-        foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
-        {
-            var value = values.Count == 1 ? values.ToString() : string.Join(", ", values);
-            used += name.Length + value.Length;
-            if (used > MaxResponseHeadersChars)
-            {
-                headers["…"] = "more headers were not kept";
-                break;
-            }
-
-            headers[name] = headers.TryGetValue(name, out var before) ? before + ", " + value : value;
-        }
-
-        return JsonSerializer.Serialize(headers, HeaderJson);
-    }
-
-    /// <summary>How much of an answer's headers the delivery log keeps.</summary>
-    public const int MaxResponseHeadersChars = 4096;
 
     /// <summary>A receiver's reason phrase may be as long as the header limit; the delivery log needs only its start.</summary>
     private static string? Shorten(string? reason) => reason is { Length: > MaxReasonLength } ? reason[..MaxReasonLength] + "…" : reason;
