@@ -102,6 +102,16 @@ internal static partial class Orchestrator
             return 0;
         }
 
+        if (Arg(args, "--writes-only") is { } writes)
+        {
+            // Diagnosis: the producers alone (Roles=api, SQLite unless --postgres), N events, for a profiler to watch.
+            var n = int.Parse(writes, CultureInfo.InvariantCulture);
+            var storage = args.Contains("--postgres") ? new Storage(NewDir(), await pg.CreateDatabaseAsync("bench")) : new Storage(NewDir(), null);
+            var micros = await s.WriteOnlyCpuAsync(storage, n);
+            Console.WriteLine($"writes only: {n:N0} events, {micros:0} µs CPU each (all processes)");
+            return 0;
+        }
+
         if (args.Contains("--api-profile"))
         {
             // Diagnosis: where a POST note's time goes (statements per request, CPU per request), one request at a time.

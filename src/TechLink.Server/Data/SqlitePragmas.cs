@@ -28,7 +28,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         var handle = (connection as SqliteConnection)?.Handle;
         if (handle is not null && Configured.TryGetValue(handle, out _)) return;
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY;";
         command.ExecuteNonQuery();
         if (handle is not null) Configured.AddOrUpdate(handle, handle);
     }

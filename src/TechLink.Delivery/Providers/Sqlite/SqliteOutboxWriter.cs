@@ -16,7 +16,10 @@ namespace TechLink.Delivery.Providers.Sqlite;
 internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
 {
     private readonly string _insertEvent = $"INSERT INTO {tables.Events} ({tables.EventColumns}) VALUES (@tenant, @type, @subject, @payload, @created, @subject_key, @traceparent) RETURNING {tables.EventId}";
-    private readonly string _insertDelivery = $"INSERT INTO {tables.Deliveries} ({tables.DeliveryColumns}) VALUES (@event, @endpoint, @tenant, @webhook, @pending, 0, @created, @created, @sequence, @not_test, @owner, @lease) RETURNING {tables.DeliveryId}";
+    private readonly string _insertDelivery = $"INSERT INTO {tables.Deliveries} ({tables.DeliveryColumns}) VALUES (@event, @endpoint, @tenant, @webhook, @pending, 0, @created, @created, @sequence, @not_test, @owner, @lease)";
+
+    // RETURNING only where the id is needed (rows handed over): SQLite runs a RETURNING insert with a statement journal.
+    private string InsertDeliveryReturning => $"{_insertDelivery} RETURNING {tables.DeliveryId}";
     private readonly string _nextSequence = SequenceNumbers.Upsert(tables.Sequences);
 
     public async Task<IReadOnlyList<ClaimedDelivery>> WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> events, LocalLease? lease, bool async, CancellationToken cancellationToken)
@@ -47,6 +50,14 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
         Add(insertDelivery, "not_test", false);
         var dOwner = Add(insertDelivery, "owner", null);
         var dLease = Add(insertDelivery, "lease", null);
+        await using var insertLeased = lease is null ? null : connection.CreateCommand();
+        if (insertLeased is not null)
+        {
+            insertLeased.Transaction = transaction;
+            insertLeased.CommandText = InsertDeliveryReturning;
+            foreach (DbParameter p in insertDelivery.Parameters) insertLeased.Parameters.Add(p);
+        }
+
         await using var nextSequence = connection.CreateCommand();
         nextSequence.Transaction = transaction;
         nextSequence.CommandText = _nextSequence;
@@ -81,9 +92,13 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
                 var leased = lease is not null && lease.Leased[index++];
                 dOwner.Value = leased ? lease!.Owner : DBNull.Value;
                 dLease.Value = leased ? lease!.Until : DBNull.Value;
-                var deliveryId = async ? await insertDelivery.ExecuteScalarAsync(cancellationToken) : insertDelivery.ExecuteScalar();
-                if (leased)
+                if (!leased)
                 {
+                    _ = async ? await insertDelivery.ExecuteNonQueryAsync(cancellationToken) : insertDelivery.ExecuteNonQuery();
+                }
+                else
+                {
+                    var deliveryId = async ? await insertLeased!.ExecuteScalarAsync(cancellationToken) : insertLeased!.ExecuteScalar();
                     (handed ??= []).Add(new ClaimedDelivery(Convert.ToInt64(deliveryId, CultureInfo.InvariantCulture), Convert.ToInt64(id, CultureInfo.InvariantCulture),
                         d.EndpointId, d.WebhookId, 0, e.CreatedAt, lease!.Until)
                     {
