@@ -73,12 +73,15 @@ internal static class ApiProfile
             for (var i = 0; i < n; i++) (await call()).EnsureSuccessStatusCode();
             statements.ByText.Clear();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var (jitted, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
             var start = Stopwatch.GetTimestamp();
             for (var i = 0; i < n; i++) (await call()).EnsureSuccessStatusCode();
             var wall = Stopwatch.GetElapsedTime(start).TotalMicroseconds / n;
             var cpuMicros = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / n;
             // The dispatcher's own statements (claims, results) run meanwhile; those of the request are the ones counted n times or more.
-            b.AppendLine(CultureInfo.InvariantCulture, $"- {name}: {wall:0} µs wall, {cpuMicros:0} µs CPU (this process: server, client, dispatcher) per request");
+            var jit = (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMicroseconds / n;
+            var methods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
+            b.AppendLine(CultureInfo.InvariantCulture, $"- {name}: {wall:0} µs wall, {cpuMicros:0} µs CPU (this process: server, client, dispatcher) per request, of it {jit:0} µs compiling ({methods:N0} methods JIT-compiled during the {n:N0})");
             foreach (var (text, (count, ms)) in statements.ByText.OrderByDescending(kv => kv.Value.Ms))
             {
                 b.AppendLine(CultureInfo.InvariantCulture, $"  - {count / (double)n:0.00}× per request, {ms * 1000 / count:0} µs each: `{text}`");

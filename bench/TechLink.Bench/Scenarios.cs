@@ -28,6 +28,14 @@ internal sealed record Drain(int Registrations, int Backlog, long Delivered, dou
 
 internal sealed record ApiRun(long Accepted, long Rejected, double Seconds, long Delivered, double DeliveredSeconds, long Duplicates)
 {
+    /// <summary>How long the warm-up ran, and the server's JIT compilation in its last second (null: not measured).</summary>
+    public double WarmUpSeconds { get; init; }
+
+    public double? LastWarmUpJitMs { get; init; }
+
+    /// <summary>The server's JIT compilation time during the measured part, in ms (null: not measured).</summary>
+    public double? MeasuredJitMs { get; init; }
+
     public double AcceptedPerSecond => Accepted / Seconds;
 }
 

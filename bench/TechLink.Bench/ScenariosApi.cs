@@ -27,33 +27,56 @@ internal sealed partial class Scenarios
 
         // Receipts of earlier rows would satisfy the warm-up's wait at once (and its late deliveries count in the measured part).
         await receiver.ResetAsync();
-        var (accepted, rejected, seconds, start) = await NotesLoopAsync(http, $"workorders/{workOrderId}/notes", duration, async warm =>
+        var metrics = new Uri(child.BaseUrl + "/metrics");
+        async Task<double> JitSecondsAsync() => await JitSeconds.ReadAsync(http, metrics);
+        var (accepted, rejected, seconds, start, warmUp) = await NotesLoopAsync(http, $"workorders/{workOrderId}/notes", duration, JitSecondsAsync, async warm =>
         {
             // Every warm-up note delivered before the measured part starts.
             await receiver.WaitForAsync(warm, Patience);
             await receiver.ResetAsync();
         });
+        var measuredJit = await JitSecondsAsync() - warmUp.JitSecondsAtEnd;
         var s = await receiver.WaitForAsync(accepted, TimeSpan.FromSeconds(60));
         await receiver.ResetAsync();
-        return new ApiRun(accepted, rejected, seconds, s.Count, Seconds(s.LastTimestamp - start), s.Duplicates);
+        return new ApiRun(accepted, rejected, seconds, s.Count, Seconds(s.LastTimestamp - start), s.Duplicates)
+        {
+            WarmUpSeconds = warmUp.Seconds, LastWarmUpJitMs = warmUp.LastRoundJitMs, MeasuredJitMs = measuredJit * 1000,
+        };
     }
 
     /// <summary>The baseline: the same client loop against <see cref="BareApi"/> (its own process, one EF Core insert into SQLite).</summary>
-    public async Task<ApiRun> BareApiAsync(string dataPath, TimeSpan duration)
+    /// <remarks>It has no metrics to read: it warms up for as long as the server's warm-up ran (<paramref name="warmUp"/>).</remarks>
+    public async Task<ApiRun> BareApiAsync(string dataPath, TimeSpan duration, TimeSpan warmUp)
     {
         await using var bare = await BareApiProcess.StartAsync(dataPath);
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(bare.BaseUrl + "/") };
-        var (accepted, rejected, seconds, _) = await NotesLoopAsync(http, "workorders/123456/notes", duration, _ => Task.CompletedTask);
-        return new ApiRun(accepted, rejected, seconds, 0, 0, 0);
+        var (accepted, rejected, seconds, _, _) = await NotesLoopAsync(http, "workorders/123456/notes", duration, null, _ => Task.CompletedTask, warmUp);
+        return new ApiRun(accepted, rejected, seconds, 0, 0, 0) { WarmUpSeconds = warmUp.TotalSeconds };
     }
 
     private const int WarmUpNotes = 100;
 
+    /// <summary>The warm-up stops once the server compiled less than this in its last second (2% of one core).</summary>
+    private static readonly TimeSpan QuietJit = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The warm-up's bound when the JIT does not quieten (the row then says how much it still compiled).</summary>
+    private static readonly TimeSpan MaxApiWarmUp = TimeSpan.FromSeconds(30);
+
+    private sealed record WarmUpRun(double Seconds, double? LastRoundJitMs, double JitSecondsAtEnd);
+
     /// <summary>
-    /// <see cref="WarmUpNotes"/> notes and then notes for 3 s (the JIT's tiering, as every other scenario), then
-    /// <paramref name="duration"/> of notes from <c>concurrency</c> clients, each posting its next note when the last is answered.
+    /// <see cref="WarmUpNotes"/> notes, then notes in one-second rounds until the server's JIT is quiet (at least
+    /// <see cref="WarmUp"/>, at most <see cref="MaxApiWarmUp"/>; a fixed <paramref name="fixedWarmUp"/> when the server's
+    /// compilation cannot be read), then <paramref name="duration"/> of notes from <c>concurrency</c> clients, each
+    /// posting its next note when the last is answered.
     /// </summary>
-    private async Task<(long Accepted, long Rejected, double Seconds, long Start)> NotesLoopAsync(HttpClient http, string path, TimeSpan duration, Func<long, Task> afterWarmUp)
+    /// <remarks>
+    /// A fixed 3 s warm-up measured the compiler: the profile (<c>--api-profile</c>, <c>JitInfo</c>) showed a fresh server
+    /// still tiering up its request path after 1,000 requests (about half of a POST's CPU was JIT compilation), where the
+    /// bare app, a few dozen methods, is compiled at once. Both sides are now measured compiled.
+    /// </remarks>
+    private async Task<(long Accepted, long Rejected, double Seconds, long Start, WarmUpRun WarmUp)> NotesLoopAsync(
+        HttpClient http, string path, TimeSpan duration, Func<Task<double>>? jitSeconds, Func<long, Task> afterWarmUp, TimeSpan? fixedWarmUp = null)
     {
         var note = JsonContent.Create(new { content = Payloads.Event(0).Content });
         await note.LoadIntoBufferAsync();
@@ -87,9 +110,33 @@ internal sealed partial class Scenarios
             if (!await PostNoteAsync()) throw new InvalidOperationException($"POST {path} failed during the warm-up");
         }
 
-        var (warm, _, _, _) = await RunAsync(WarmUp);
+        var warmStart = Stopwatch.GetTimestamp();
+        long warm = 0;
+        double? lastJitMs = null;
+        var jit = jitSeconds is null ? 0 : await jitSeconds();
+        if (jitSeconds is null)
+        {
+            (warm, _, _, _) = await RunAsync(fixedWarmUp ?? WarmUp);
+        }
+        else
+        {
+            while (true)
+            {
+                var (round, _, _, _) = await RunAsync(TimeSpan.FromSeconds(1));
+                warm += round;
+                var now = await jitSeconds();
+                lastJitMs = (now - jit) * 1000;
+                jit = now;
+                var elapsed = Stopwatch.GetElapsedTime(warmStart);
+                if ((elapsed >= WarmUp && lastJitMs < QuietJit.TotalMilliseconds) || elapsed >= MaxApiWarmUp) break;
+            }
+        }
+
+        var warmSeconds = Seconds(Stopwatch.GetTimestamp() - warmStart);
         await afterWarmUp(WarmUpNotes + warm);
-        return await RunAsync(duration);
+        if (jitSeconds is not null) jit = await jitSeconds();
+        var (accepted, rejected, seconds, start) = await RunAsync(duration);
+        return (accepted, rejected, seconds, start, new WarmUpRun(warmSeconds, lastJitMs, jit));
     }
 
     private static async Task<string> PostForIdAsync(HttpClient http, string path, object body, string idName)
@@ -100,4 +147,19 @@ internal sealed partial class Scenarios
         using var doc = JsonDocument.Parse(text);
         return doc.RootElement.GetProperty(idName).GetString()!;
     }
+}
+
+/// <summary>The server's cumulative JIT compilation time, from its Prometheus <c>/metrics</c> (staff key; runtime instrumentation).</summary>
+internal static partial class JitSeconds
+{
+    public static async Task<double> ReadAsync(HttpClient http, Uri metrics)
+    {
+        var text = await http.GetStringAsync(metrics);
+        var match = Line().Match(text);
+        if (!match.Success) throw new InvalidOperationException("The server's /metrics has no dotnet_jit_compilation_time_seconds (runtime instrumentation).");
+        return double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^dotnet_jit_compilation_time_seconds(?:_total)?(?:\{[^}]*\})? ([0-9.eE+-]+)", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex Line();
 }
