@@ -22,7 +22,15 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
 {
     private sealed record Registration(long Id, string[] Types);
 
-    private readonly ConditionalWeakTable<DbContext, Dictionary<long, List<Registration>>> _registrations = [];
+    /// <summary>What one DbContext knows of the registrations: per company, and whether it changed one itself.</summary>
+    private sealed class Known
+    {
+        public Dictionary<long, List<Registration>> ByCompany { get; } = [];
+
+        public bool ChangedHere { get; set; }
+    }
+
+    private readonly ConditionalWeakTable<DbContext, Known> _registrations = [];
 
     /// <summary>Queues a work order event with fields of its own; the record names its type (<c>new WorkOrderScheduled { ... }</c>).</summary>
     public Task AddAsync(TechLinkDbContext db, long companyId, long workOrderId, WorkOrderEvent e, CancellationToken cancellationToken = default) =>
@@ -73,25 +81,34 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
     {
         if (!_registrations.TryGetValue(db, out var known))
         {
-            known = [];
+            known = new Known { ChangedHere = ChangedHere(db) };
             _registrations.Add(db, known);
             // What this DbContext saved may have been a registration: read them again after any save.
-            db.SavedChanges += (_, _) => known.Clear();
+            db.SavedChanges += (_, _) =>
+            {
+                known.ByCompany.Clear();
+                known.ChangedHere = false;
+            };
+            // From now on the change tracker says when a registration is added, changed or removed here, instead of a
+            // scan of its entries per event (a bulk of events paid for that scan once each: 3% of the engine's CPU).
+            db.ChangeTracker.Tracked += (_, e) => known.ChangedHere |= e.Entry.Entity is WebhookRegistration && e.Entry.State == EntityState.Added;
+            db.ChangeTracker.StateChanged += (_, e) =>
+                known.ChangedHere |= e.Entry.Entity is WebhookRegistration && e.NewState is EntityState.Added or EntityState.Modified or EntityState.Deleted;
         }
 
-        var changedHere = ChangedHere(db);
-        if (!changedHere && known.TryGetValue(companyId, out var cached)) return cached;
+        var changedHere = known.ChangedHere;
+        if (!changedHere && known.ByCompany.TryGetValue(companyId, out var cached)) return cached;
         var rows = await db.WebhookRegistrations.AsNoTracking()
             .Where(r => r.CompanyId == companyId && r.Enabled)
             .Select(r => new { r.Id, r.EventTypes })
             .ToListAsync(cancellationToken);
         var registrations = rows.Select(r => new Registration(r.Id, r.EventTypes.Split('\n', StringSplitOptions.RemoveEmptyEntries))).ToList();
-        if (changedHere) known.Remove(companyId);
-        else known[companyId] = registrations;
+        if (changedHere) known.ByCompany.Remove(companyId);
+        else known.ByCompany[companyId] = registrations;
         return registrations;
     }
 
-    /// <summary>Whether this DbContext added, changed or removed a registration (without a DetectChanges scan per event).</summary>
+    /// <summary>Whether this DbContext already holds an added, changed or removed registration (without a DetectChanges scan).</summary>
     private static bool ChangedHere(DbContext db)
     {
         var detect = db.ChangeTracker.AutoDetectChangesEnabled;
