@@ -116,6 +116,57 @@ public abstract partial class OpenApiAnswersTests(AppFixture fixture, PostgresFi
         Assert.False(ApiDocument.Evaluate(problem, ApiDocument.Element(new JsonObject { ["status"] = "bad", ["errors"] = new JsonObject { ["name"] = "not a list" } })).IsValid);
     }
 
+    /// <summary>
+    /// The fields an operation documents as required are exactly those the server refuses absent: a body of only those
+    /// is taken, and a body without any one of them answers 400 naming it.
+    /// </summary>
+    [Fact]
+    public async Task DocumentedRequiredFields_AreExactlyWhatTheServerRefusesAbsent()
+    {
+        var doc = await ApiDocument.LoadAsync(App);
+        var t = await App.NewTenantAsync();
+        var site = (await t.CreateSiteAsync()).Str("site_id");
+        var wo = (await t.CreateWorkOrderAsync(site)).Str("workorder_id");
+        var hook = (await t.CreateWebhookAsync("site created", new Uri("http://127.0.0.1:9/hook"))).Str("webhook_id");
+        var values = new Dictionary<string, Func<JsonNode>>
+        {
+            ["name"] = () => "Name " + Guid.NewGuid().ToString("N")[..6], ["timezone"] = () => "America/New_York", ["site_id"] = () => site,
+            ["title"] = () => "Title", ["content"] = () => "Content", ["type"] = () => "site created", ["url"] = () => "http://127.0.0.1:9/other",
+            ["username"] = () => "u" + Guid.NewGuid().ToString("N")[..10], ["question"] = () => "Q?", ["status_code"] = () => "20",
+            ["since"] = () => "2026-01-01T00:00:00Z",
+        };
+        var cases = new (string Template, string Url, HttpClient Client)[]
+        {
+            ("/api/v1/sites", "/api/v1/sites", t.Client), ("/api/v1/workorders", "/api/v1/workorders", t.Client),
+            ("/api/v1/workorders/{workorder_id}/notes", $"/api/v1/workorders/{wo}/notes", t.Client),
+            ("/api/v1/workorders/{workorder_id}/tasks", $"/api/v1/workorders/{wo}/tasks", t.Client),
+            ("/api/v1/webhooks", "/api/v1/webhooks", t.Client), ("/api/v1/users", "/api/v1/users", t.Client),
+            ("/api/v1/webhooks/{webhook_id}/replay", $"/api/v1/webhooks/{hook}/replay", t.Client),
+            ("/api/v1/workorders/{workorder_id}/questions", $"/api/v1/workorders/{wo}/questions", t.Staff),
+            ("/api/v1/workorders/{workorder_id}/status", $"/api/v1/workorders/{wo}/status", t.Staff),
+            ("/api/v1/companies", "/api/v1/companies", t.Staff),
+        };
+
+        foreach (var (template, url, client) in cases)
+        {
+            var required = (doc.RequestSchemaInlined(template, "post")["required"]?.AsArray() ?? []).Select(r => r!.GetValue<string>()).ToList();
+            Assert.NotEmpty(required);
+            JsonObject Body(string? without) => new([.. required.Where(f => f != without).Select(f => KeyValuePair.Create(f, (JsonNode?)values[f]()))]);
+
+            using (var taken = await client.PostAsJsonAsync(url, Body(null)))
+            {
+                Assert.True(taken.IsSuccessStatusCode, $"POST {url} with only {string.Join(", ", required)}: {(int)taken.StatusCode} {await taken.Content.ReadAsStringAsync()}");
+            }
+
+            foreach (var field in required)
+            {
+                using var refused = await client.PostAsJsonAsync(url, Body(field));
+                var problem = await refused.ReadAsync(HttpStatusCode.BadRequest);
+                Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"POST {url} without {field}: {problem.GetRawText()}");
+            }
+        }
+    }
+
     /// <summary>A company with one resource of every kind; the ids by the route parameter that names them.</summary>
     private Task<(Tenant Tenant, Dictionary<string, string> Ids)> WorldAsync() => Fixture.SharedAsync("openapi-world", async () =>
     {
