@@ -101,7 +101,8 @@ internal static class ServerSetup
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>().AddDocumentTransformer<OpenApiWebhooks>());
+        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>().AddDocumentTransformer<OpenApiWebhooks>()
+            .AddSchemaTransformer(OpenApiAnswers.OptionalRequestProperties).AddDocumentTransformer(OpenApiAnswers.NullableAsAnyOf));
         services.AddHealthChecks().AddDbContextCheck<TechLinkDbContext>("database", tags: ["ready"]).AddTechLinkDeliveryCheck<TechLinkDbContext>("ready");
         services.AddTechLinkTelemetry(configuration);
 
@@ -151,7 +152,7 @@ internal static class ServerSetup
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapTechLinkMetrics();
 
-        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Api).RequireRateLimiting(ApiRateLimit.Policy);
+        var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Api).RequireRateLimiting(ApiRateLimit.Policy).DocumentsProblems();
         api.MapCompanies();
         api.MapUsers();
         api.MapSites();

@@ -20,10 +20,10 @@ public static class UserEndpoints
     public static RouteGroupBuilder MapUsers(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/users").WithTags("Accounts");
-        group.MapGet("/", ListAsync).WithSummary("Get Client Users");
-        group.MapGet("/{user_id}", GetAsync);
-        group.MapPost("/", CreateAsync);
-        group.MapPatch("/{user_id}", UpdateAsync);
+        group.MapGet("/", ListAsync).WithSummary("Get Client Users").Produces<Page<UserResponse>>();
+        group.MapGet("/{user_id}", GetAsync).Produces<UserResponse>();
+        group.MapPost("/", CreateAsync).Produces<UserResponse>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict).RequiresFields("username");
+        group.MapPatch("/{user_id}", UpdateAsync).Produces<UserResponse>().ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 

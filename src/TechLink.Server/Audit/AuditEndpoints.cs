@@ -18,7 +18,7 @@ public static class AuditEndpoints
 {
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder api)
     {
-        api.MapGet("/audit", ListAsync).WithTags("Audit")
+        api.MapGet("/audit", ListAsync).WithTags("Audit").Produces<Page<AuditEntryResponse>>()
             .WithSummary("Who did what and when, newest first")
             .WithDescription("Registrations, secrets (reveal, rotate), API keys, users, sites and companies. Staff see every company (or one, with 'company_id'); a client sees its own company ('company_id' is ignored).");
         return api;

@@ -27,12 +27,14 @@ public static class CompanyEndpoints
     public static RouteGroupBuilder MapCompanies(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/companies").WithTags("Companies");
-        group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Staff);
-        group.MapGet("/", ListAsync).RequireAuthorization(Policies.Staff);
-        group.MapGet("/{company_id}", GetAsync);
-        group.MapPost("/{company_id}/api-keys", CreateKeyAsync).RequireAuthorization(Policies.Staff);
-        group.MapGet("/{company_id}/api-keys", ListKeysAsync).RequireAuthorization(Policies.Staff);
-        group.MapDelete("/{company_id}/api-keys/{api_key_id}", RevokeKeyAsync).RequireAuthorization(Policies.Staff);
+        group.MapPost("/", CreateAsync).RequireAuthorization(Policies.Staff).Produces<CompanyResponse>(StatusCodes.Status201Created).RequiresFields("name");
+        group.MapGet("/", ListAsync).RequireAuthorization(Policies.Staff).Produces<Page<CompanyResponse>>();
+        group.MapGet("/{company_id}", GetAsync).Produces<CompanyResponse>();
+        group.MapPost("/{company_id}/api-keys", CreateKeyAsync).RequireAuthorization(Policies.Staff)
+            .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created).RequiresFields("name");
+        group.MapGet("/{company_id}/api-keys", ListKeysAsync).RequireAuthorization(Policies.Staff).Produces<Page<ApiKeyResponse>>();
+        group.MapDelete("/{company_id}/api-keys/{api_key_id}", RevokeKeyAsync).RequireAuthorization(Policies.Staff)
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 

@@ -12,10 +12,10 @@ public static class SiteEndpoints
     public static RouteGroupBuilder MapSites(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/sites").WithTags("Sites");
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{site_id}", GetAsync).WithSummary("Get Site Details");
-        group.MapPost("/", CreateAsync);
-        group.MapPatch("/{site_id}", UpdateAsync);
+        group.MapGet("/", ListAsync).Produces<Page<SiteResponse>>();
+        group.MapGet("/{site_id}", GetAsync).WithSummary("Get Site Details").Produces<SiteResponse>();
+        group.MapPost("/", CreateAsync).Produces<SiteResponse>(StatusCodes.Status201Created).RequiresFields("name", "timezone");
+        group.MapPatch("/{site_id}", UpdateAsync).Produces<SiteResponse>().ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 

@@ -20,7 +20,7 @@ public static class EventFeedEndpoints
 {
     public static RouteGroupBuilder MapEventFeed(this RouteGroupBuilder api)
     {
-        api.MapGet("/events", FeedAsync).WithTags("Webhooks")
+        api.MapGet("/events", FeedAsync).WithTags("Webhooks").Produces<EventFeedPage>()
             .WithSummary("The company's event feed, oldest first")
             .WithDescription("Every event ever written for the company, with the exact webhook JSON. Use 'since' (an event id, exclusive) to catch up after missed deliveries.");
         return api;

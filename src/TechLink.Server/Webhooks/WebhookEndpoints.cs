@@ -21,22 +21,22 @@ public static class WebhookEndpoints
     public static RouteGroupBuilder MapWebhooks(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/webhooks").WithTags("Webhooks");
-        group.MapGet("/event-types", EventTypes);
-        group.MapGet("/", ListAsync);
-        group.MapPost("/", CreateAsync).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("/deliveries", ListDeliveriesAsync);
-        group.MapGet("/deliveries/{delivery_id}", GetDeliveryAsync);
-        group.MapPost("/deliveries/{delivery_id}/redeliver", RedeliverSnapshotAsync);
-        group.MapGet("/{webhook_id}", GetAsync);
+        group.MapGet("/event-types", EventTypes).Produces<Page<EventTypeResponse>>();
+        group.MapGet("/", ListAsync).Produces<Page<WebhookResponse>>();
+        group.MapPost("/", CreateAsync).Produces<WebhookResponse>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict).RequiresFields("type", "url");
+        group.MapGet("/deliveries", ListDeliveriesAsync).Produces<Page<DeliveryResponse>>();
+        group.MapGet("/deliveries/{delivery_id}", GetDeliveryAsync).Produces<DeliveryResponse>();
+        group.MapPost("/deliveries/{delivery_id}/redeliver", RedeliverSnapshotAsync).Produces<DeliveryResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{webhook_id}", GetAsync).Produces<WebhookResponse>();
         group.MapPut("/{webhook_id}", (string webhook_id, WebhookRequest r, HttpContext h, TechLinkDbContext db, WebhookSecrets s, IOptions<DeliveryOptions> o, TimeProvider c, CancellationToken ct) =>
-            UpdateAsync(webhook_id, r, replace: true, h, db, s, o, c, ct));
+            UpdateAsync(webhook_id, r, replace: true, h, db, s, o, c, ct)).Produces<WebhookResponse>().ProducesProblem(StatusCodes.Status409Conflict).RequiresFields("type", "url");
         group.MapPatch("/{webhook_id}", (string webhook_id, WebhookRequest r, HttpContext h, TechLinkDbContext db, WebhookSecrets s, IOptions<DeliveryOptions> o, TimeProvider c, CancellationToken ct) =>
-            UpdateAsync(webhook_id, r, replace: false, h, db, s, o, c, ct));
-        group.MapDelete("/{webhook_id}", DeleteAsync);
-        group.MapGet("/{webhook_id}/secret", GetSecretAsync);
-        group.MapPost("/{webhook_id}/secret/rotate", RotateSecretAsync);
-        group.MapPost("/{webhook_id}/test", TestAsync).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        group.MapPost("/{webhook_id}/check", WebhookCheck.CheckAsync).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            UpdateAsync(webhook_id, r, replace: false, h, db, s, o, c, ct)).Produces<WebhookResponse>().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapDelete("/{webhook_id}", DeleteAsync).Produces(StatusCodes.Status204NoContent);
+        group.MapGet("/{webhook_id}/secret", GetSecretAsync).Produces<SecretResponse>();
+        group.MapPost("/{webhook_id}/secret/rotate", RotateSecretAsync).Produces<SecretResponse>();
+        group.MapPost("/{webhook_id}/test", TestAsync).Produces<TestResponse>().ProducesProblem(StatusCodes.Status429TooManyRequests);
+        group.MapPost("/{webhook_id}/check", WebhookCheck.CheckAsync).Produces<CheckResponse>().ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapWebhookOperations();
         return api;
     }

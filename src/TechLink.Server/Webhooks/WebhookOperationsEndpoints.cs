@@ -21,10 +21,10 @@ public static class WebhookOperationsEndpoints
 {
     public static RouteGroupBuilder MapWebhookOperations(this RouteGroupBuilder webhooks)
     {
-        webhooks.MapPost("/{webhook_id}/pause", PauseAsync);
-        webhooks.MapPost("/{webhook_id}/resume", ResumeAsync);
-        webhooks.MapPost("/{webhook_id}/replay", ReplayAsync);
-        webhooks.MapGet("/replays/{replay_id}", GetReplayAsync);
+        webhooks.MapPost("/{webhook_id}/pause", PauseAsync).Produces<WebhookResponse>();
+        webhooks.MapPost("/{webhook_id}/resume", ResumeAsync).Produces<WebhookResponse>();
+        webhooks.MapPost("/{webhook_id}/replay", ReplayAsync).Produces<ReplayStarted>(StatusCodes.Status202Accepted).RequiresFields("since");
+        webhooks.MapGet("/replays/{replay_id}", GetReplayAsync).Produces<ReplayProgress>();
         return webhooks;
     }
 

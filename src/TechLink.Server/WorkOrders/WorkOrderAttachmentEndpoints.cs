@@ -23,38 +23,38 @@ public static class WorkOrderAttachmentEndpoints
 
     internal static RouteGroupBuilder MapWorkOrderAttachments(this RouteGroupBuilder group)
     {
-        group.MapGet("/{workorder_id}/notes", ListNotesAsync).WithSummary("Get Work Order Notes");
-        group.MapPost("/{workorder_id}/notes", AddNoteAsync);
+        group.MapGet("/{workorder_id}/notes", ListNotesAsync).WithSummary("Get Work Order Notes").Produces<Page<NoteResponse>>();
+        group.MapPost("/{workorder_id}/notes", AddNoteAsync).Produces<NoteResponse>(StatusCodes.Status201Created).RequiresFields("content");
 
         group.MapGet("/{workorder_id}/photos", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
-            ListFilesAsync(workorder_id, FileKind.Photo, f => PhotoResponse.From(f, files), http, db, ct)).WithSummary("Get Work Order Photos");
+            ListFilesAsync(workorder_id, FileKind.Photo, f => PhotoResponse.From(f, files), http, db, ct)).WithSummary("Get Work Order Photos").Produces<Page<PhotoResponse>>();
         group.MapPost("/{workorder_id}/photos", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, EventOutbox outbox, TimeProvider clock, IOptions<TechLinkOptions> options, CancellationToken ct) =>
-            UploadAsync(workorder_id, FileKind.Photo, http, db, files, outbox, clock, options.Value, ct)).DescribedAsUpload().RequireAuthorization(Policies.Staff);
+            UploadAsync(workorder_id, FileKind.Photo, http, db, files, outbox, clock, options.Value, ct)).DescribedAsUpload().RequireAuthorization(Policies.Staff).Produces<PhotoResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/{workorder_id}/photos/{photo_id}/raw", (string workorder_id, string photo_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
-            RawAsync(workorder_id, photo_id, FileKind.Photo, http, db, files, ct)).WithSummary("Get (Raw) Work Order Photo");
+            RawAsync(workorder_id, photo_id, FileKind.Photo, http, db, files, ct)).ProducesFile().WithSummary("Get (Raw) Work Order Photo");
 
         group.MapGet("/{workorder_id}/closeout-documents", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
-            ListFilesAsync(workorder_id, FileKind.CloseOutDocument, f => DocumentResponse.From(f, files), http, db, ct)).WithSummary("Get Completed Work Order Close-Out Documents");
+            ListFilesAsync(workorder_id, FileKind.CloseOutDocument, f => DocumentResponse.From(f, files), http, db, ct)).WithSummary("Get Completed Work Order Close-Out Documents").Produces<Page<DocumentResponse>>();
         group.MapPost("/{workorder_id}/closeout-documents", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, EventOutbox outbox, TimeProvider clock, IOptions<TechLinkOptions> options, CancellationToken ct) =>
-            UploadAsync(workorder_id, FileKind.CloseOutDocument, http, db, files, outbox, clock, options.Value, ct)).DescribedAsUpload().RequireAuthorization(Policies.Staff);
+            UploadAsync(workorder_id, FileKind.CloseOutDocument, http, db, files, outbox, clock, options.Value, ct)).DescribedAsUpload().RequireAuthorization(Policies.Staff).Produces<DocumentResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/{workorder_id}/closeout-documents/{document_id}/raw", (string workorder_id, string document_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
-            RawAsync(workorder_id, document_id, FileKind.CloseOutDocument, http, db, files, ct)).WithSummary("Get (Raw) Completed Work Order Close-Out Document");
+            RawAsync(workorder_id, document_id, FileKind.CloseOutDocument, http, db, files, ct)).ProducesFile().WithSummary("Get (Raw) Completed Work Order Close-Out Document");
 
         group.MapGet("/{workorder_id}/client-documents", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
-            ListFilesAsync(workorder_id, FileKind.ClientDocument, f => DocumentResponse.From(f, files), http, db, ct)).WithSummary("Get Work Order Client Documents");
+            ListFilesAsync(workorder_id, FileKind.ClientDocument, f => DocumentResponse.From(f, files), http, db, ct)).WithSummary("Get Work Order Client Documents").Produces<Page<DocumentResponse>>();
         group.MapPost("/{workorder_id}/client-documents", (string workorder_id, HttpContext http, TechLinkDbContext db, FileStore files, EventOutbox outbox, TimeProvider clock, IOptions<TechLinkOptions> options, CancellationToken ct) =>
-            UploadAsync(workorder_id, FileKind.ClientDocument, http, db, files, outbox, clock, options.Value, ct)).DescribedAsUpload();
+            UploadAsync(workorder_id, FileKind.ClientDocument, http, db, files, outbox, clock, options.Value, ct)).DescribedAsUpload().Produces<DocumentResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/{workorder_id}/client-documents/{document_id}/raw", (string workorder_id, string document_id, HttpContext http, TechLinkDbContext db, FileStore files, CancellationToken ct) =>
-            RawAsync(workorder_id, document_id, FileKind.ClientDocument, http, db, files, ct)).WithSummary("Get (Raw) Work Order Client Document");
+            RawAsync(workorder_id, document_id, FileKind.ClientDocument, http, db, files, ct)).ProducesFile().WithSummary("Get (Raw) Work Order Client Document");
 
-        group.MapGet("/{workorder_id}/questions", ListQuestionsAsync).WithSummary("Get Work Order Close-Out Questions");
-        group.MapPost("/{workorder_id}/questions", AddQuestionAsync).RequireAuthorization(Policies.Staff);
-        group.MapPut("/{workorder_id}/questions/{question_id}/answer", AnswerAsync).RequireAuthorization(Policies.Staff);
+        group.MapGet("/{workorder_id}/questions", ListQuestionsAsync).WithSummary("Get Work Order Close-Out Questions").Produces<Page<QuestionResponse>>();
+        group.MapPost("/{workorder_id}/questions", AddQuestionAsync).RequireAuthorization(Policies.Staff).Produces<QuestionResponse>(StatusCodes.Status201Created).RequiresFields("question");
+        group.MapPut("/{workorder_id}/questions/{question_id}/answer", AnswerAsync).RequireAuthorization(Policies.Staff).Produces<QuestionResponse>().ProducesProblem(StatusCodes.Status409Conflict).RequiresFields("answer");
 
-        group.MapGet("/{workorder_id}/tasks", ListTasksAsync).WithSummary("Get Work Order Tasks");
-        group.MapPost("/{workorder_id}/tasks", AddTaskAsync);
-        group.MapPatch("/{workorder_id}/tasks/{task_id}", UpdateTaskAsync);
-        group.MapDelete("/{workorder_id}/tasks/{task_id}", DeleteTaskAsync);
+        group.MapGet("/{workorder_id}/tasks", ListTasksAsync).WithSummary("Get Work Order Tasks").Produces<Page<TaskResponse>>();
+        group.MapPost("/{workorder_id}/tasks", AddTaskAsync).Produces<TaskResponse>(StatusCodes.Status201Created).RequiresFields("title");
+        group.MapPatch("/{workorder_id}/tasks/{task_id}", UpdateTaskAsync).Produces<TaskResponse>().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapDelete("/{workorder_id}/tasks/{task_id}", DeleteTaskAsync).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 

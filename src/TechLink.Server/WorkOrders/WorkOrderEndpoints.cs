@@ -19,18 +19,18 @@ public static class WorkOrderEndpoints
         api.MapGet("/statuses", () => TypedResults.Ok(new Page<StatusResponse>([.. WorkOrderStatuses.All.Select(StatusResponse.From)], null)))
             .WithTags("Work orders");
         var group = api.MapGroup("/workorders").WithTags("Work orders");
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{workorder_id}", GetAsync).WithSummary("Get Work Order Details");
-        group.MapGet("/{workorder_id}/timeline", TimelineAsync);
-        group.MapPost("/", CreateAsync);
-        group.MapPatch("/{workorder_id}", UpdateAsync);
-        group.MapPost("/{workorder_id}/status", SetStatusAsync).RequireAuthorization(Policies.Staff);
-        group.MapPost("/{workorder_id}/schedule", ScheduleAsync).RequireAuthorization(Policies.Staff);
-        group.MapPost("/{workorder_id}/assign", AssignAsync).RequireAuthorization(Policies.Staff);
-        group.MapPost("/{workorder_id}/check-in", CheckInAsync).RequireAuthorization(Policies.Staff);
-        group.MapPost("/{workorder_id}/check-out", CheckOutAsync).RequireAuthorization(Policies.Staff);
-        group.MapPost("/{workorder_id}/close", CloseAsync).RequireAuthorization(Policies.Staff);
-        group.MapPost("/{workorder_id}/cancel", CancelAsync);
+        group.MapGet("/", ListAsync).Produces<Page<WorkOrderResponse>>();
+        group.MapGet("/{workorder_id}", GetAsync).WithSummary("Get Work Order Details").Produces<WorkOrderResponse>();
+        group.MapGet("/{workorder_id}/timeline", TimelineAsync).Produces<Page<TimelineEntry>>();
+        group.MapPost("/", CreateAsync).Produces<WorkOrderResponse>(StatusCodes.Status201Created).RequiresFields("site_id", "title");
+        group.MapPatch("/{workorder_id}", UpdateAsync).Produces<WorkOrderResponse>().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{workorder_id}/status", SetStatusAsync).RequireAuthorization(Policies.Staff).Produces<WorkOrderResponse>().ProducesProblem(StatusCodes.Status409Conflict).RequiresFields("status_code");
+        group.MapPost("/{workorder_id}/schedule", ScheduleAsync).RequireAuthorization(Policies.Staff).Produces<WorkOrderResponse>().ProducesProblem(StatusCodes.Status409Conflict).RequiresFields("start");
+        group.MapPost("/{workorder_id}/assign", AssignAsync).RequireAuthorization(Policies.Staff).Produces<WorkOrderResponse>().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{workorder_id}/check-in", CheckInAsync).RequireAuthorization(Policies.Staff).Produces<WorkOrderResponse>().ProducesProblem(StatusCodes.Status409Conflict).RequiresFields("tech_name");
+        group.MapPost("/{workorder_id}/check-out", CheckOutAsync).RequireAuthorization(Policies.Staff).Produces<WorkOrderResponse>().ProducesProblem(StatusCodes.Status409Conflict).RequiresFields("disposition");
+        group.MapPost("/{workorder_id}/close", CloseAsync).RequireAuthorization(Policies.Staff).Produces<WorkOrderResponse>().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{workorder_id}/cancel", CancelAsync).Produces<WorkOrderResponse>().ProducesProblem(StatusCodes.Status409Conflict);
         group.MapWorkOrderAttachments();
         return api;
     }

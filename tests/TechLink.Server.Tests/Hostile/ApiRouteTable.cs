@@ -120,11 +120,14 @@ public static class ApiRouteTable
         return route with { QueryParameters = query, BodySchema = schemaName, BodyProperties = properties };
     }
 
-    /// <summary>The referenced schema's name, also inside <c>oneOf: [null, $ref]</c> (an optional body).</summary>
+    /// <summary>
+    /// The referenced schema's name, also inside <c>oneOf</c>/<c>anyOf: [null, $ref]</c> (an optional body) and
+    /// <c>allOf: [$ref]</c> (the operation's required fields around the record).
+    /// </summary>
     private static string? SchemaName(JsonElement schema)
     {
         if (schema.TryGetProperty("$ref", out var reference)) return reference.GetString()!.Split('/')[^1];
-        if (schema.TryGetProperty("oneOf", out var oneOf) || schema.TryGetProperty("anyOf", out oneOf))
+        if (schema.TryGetProperty("oneOf", out var oneOf) || schema.TryGetProperty("anyOf", out oneOf) || schema.TryGetProperty("allOf", out oneOf))
         {
             return oneOf.EnumerateArray().Select(SchemaName).FirstOrDefault(n => n is not null);
         }
