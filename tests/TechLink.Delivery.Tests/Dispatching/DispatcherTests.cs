@@ -195,7 +195,7 @@ public abstract partial class DispatcherTests : IAsyncLifetime
             var rows = await db.Deliveries.AsNoTracking().ToListAsync();
             var answered = Receiver.Answered.Select(a => a.Request.Headers["webhook-id"]).ToHashSet();
             Assert.True(answered.Count >= 4, $"{answered.Count} answered");
-            Assert.All(rows.Where(r => answered.Contains(r.WebhookId)), r => Assert.Equal(DeliveryStatus.Succeeded, r.Status));
+            Assert.All(rows.Where(r => answered.Contains(r.WebhookMessageId)), r => Assert.Equal(DeliveryStatus.Succeeded, r.Status));
             Assert.All(rows, r => Assert.Null(r.LeaseOwner));
             Assert.Equal(Count - answered.Count, rows.Count(r => r.Status == DeliveryStatus.Pending && r.AttemptCount == 0));
         }
@@ -232,7 +232,7 @@ public abstract partial class DispatcherTests : IAsyncLifetime
         Assert.Equal("secret-token", a.Headers["x-token"]);
         Assert.False(b.Headers.ContainsKey("x-token"));
         Assert.StartsWith("TechLink-Webhooks/", a.Headers["user-agent"], StringComparison.Ordinal);
-        Assert.Equal(records[0].WebhookId, a.Headers["webhook-id"]);
+        Assert.Equal(records[0].WebhookMessageId, a.Headers["webhook-id"]);
         Assert.True(SignatureVerifier.Verifies(a.Body, a.Headers["webhook-id"], a.Headers["webhook-timestamp"], a.Headers["webhook-signature"], old));
         Assert.True(SignatureVerifier.Verifies(a.Body, a.Headers["webhook-id"], a.Headers["webhook-timestamp"], a.Headers["webhook-signature"], current));
         Assert.True(SignatureVerifier.Verifies(b.Body, b.Headers["webhook-id"], b.Headers["webhook-timestamp"], b.Headers["webhook-signature"], current));
@@ -594,7 +594,7 @@ public abstract partial class DispatcherTests : IAsyncLifetime
         }
 
         var finished = await WaitForRecordAsync(first.Id, r => r.Status == DeliveryStatus.Succeeded);
-        Assert.Throws<InvalidOperationException>(() => DeliveryCommands.Redeliver(CreateContext(), new DeliveryRecord { WebhookId = "msg_x", Status = DeliveryStatus.Pending }, DateTime.UtcNow));
+        Assert.Throws<InvalidOperationException>(() => DeliveryCommands.Redeliver(CreateContext(), new DeliveryRecord { WebhookMessageId = "msg_x", Status = DeliveryStatus.Pending }, DateTime.UtcNow));
         DeliveryRecord again;
         await using (var db = await node.CreateDbAsync())
         {
@@ -603,10 +603,10 @@ public abstract partial class DispatcherTests : IAsyncLifetime
         }
 
         var received = await Receiver.WaitForAsync(2, Wait);
-        Assert.Equal(first.WebhookId, received[1].Headers["webhook-id"]);
+        Assert.Equal(first.WebhookMessageId, received[1].Headers["webhook-id"]);
         var redelivered = await WaitForRecordAsync(again.Id, r => r.Status == DeliveryStatus.Succeeded);
         Assert.Equal(first.Id, redelivered.RedeliveryOfId);
-        Assert.Equal(first.WebhookId, redelivered.WebhookId);
+        Assert.Equal(first.WebhookMessageId, redelivered.WebhookMessageId);
     }
 
     [Fact]
