@@ -21,10 +21,10 @@ public static class DeliveryCommands
 
         var record = new DeliveryRecord
         {
-            MessageId = finished.MessageId,
+            EventId = finished.EventId,
             EndpointId = finished.EndpointId,
             TenantId = finished.TenantId,
-            WebhookId = finished.WebhookId,
+            WebhookMessageId = finished.WebhookMessageId,
             Status = DeliveryStatus.Pending,
             NextAttemptAt = now,
             CreatedAt = now,

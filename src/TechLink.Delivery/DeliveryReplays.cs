@@ -27,8 +27,8 @@ public static class DeliveryReplays
         var (deliveries, d) = StoreNames.Of<DeliveryRecord>(db);
         var sql = $"""
             INSERT INTO {deliveries} ({Columns(d)})
-            SELECT x.{d(nameof(DeliveryRecord.MessageId))}, x.{d(nameof(DeliveryRecord.EndpointId))}, x.{d(nameof(DeliveryRecord.TenantId))},
-                   x.{d(nameof(DeliveryRecord.WebhookId))}, @pending, 0, @next, @now, x.{d(nameof(DeliveryRecord.Id))}, @replay,
+            SELECT x.{d(nameof(DeliveryRecord.EventId))}, x.{d(nameof(DeliveryRecord.EndpointId))}, x.{d(nameof(DeliveryRecord.TenantId))},
+                   x.{d(nameof(DeliveryRecord.WebhookMessageId))}, @pending, 0, @next, @now, x.{d(nameof(DeliveryRecord.Id))}, @replay,
                    x.{d(nameof(DeliveryRecord.Sequence))}, @no
             FROM {deliveries} AS x
             WHERE x.{d(nameof(DeliveryRecord.EndpointId))} = @endpoint AND x.{d(nameof(DeliveryRecord.Status))} = @failed
@@ -56,20 +56,20 @@ public static class DeliveryReplays
         var types = eventTypes is null ? "" : $"AND e.{m(nameof(OutboxMessage.EventType))} IN ({string.Join(", ", eventTypes.Select((_, i) => "@t" + i))})";
         string Earlier(string column) => $"""
             (SELECT p.{d(column)} FROM {deliveries} AS p
-             WHERE p.{d(nameof(DeliveryRecord.MessageId))} = e.{m(nameof(OutboxMessage.Id))} AND p.{d(nameof(DeliveryRecord.EndpointId))} = @endpoint
+             WHERE p.{d(nameof(DeliveryRecord.EventId))} = e.{m(nameof(OutboxMessage.Id))} AND p.{d(nameof(DeliveryRecord.EndpointId))} = @endpoint
              ORDER BY p.{d(nameof(DeliveryRecord.Id))} LIMIT 1)
             """;
         var sql = $"""
             INSERT INTO {deliveries} ({Columns(d)})
             SELECT e.{m(nameof(OutboxMessage.Id))}, @endpoint, e.{m(nameof(OutboxMessage.TenantId))},
-                   COALESCE({Earlier(nameof(DeliveryRecord.WebhookId))}, @prefix || e.{m(nameof(OutboxMessage.Id))}),
+                   COALESCE({Earlier(nameof(DeliveryRecord.WebhookMessageId))}, @prefix || e.{m(nameof(OutboxMessage.Id))}),
                    @pending, 0, @next, @now, {Earlier(nameof(DeliveryRecord.Id))}, @replay, {Earlier(nameof(DeliveryRecord.Sequence))}, @no
             FROM {messages} AS e
             WHERE e.{m(nameof(OutboxMessage.TenantId))} = @tenant
               AND e.{m(nameof(OutboxMessage.CreatedAt))} >= @since AND e.{m(nameof(OutboxMessage.CreatedAt))} < @until
               {types}
               AND NOT EXISTS (SELECT 1 FROM {deliveries} AS t
-                              WHERE t.{d(nameof(DeliveryRecord.MessageId))} = e.{m(nameof(OutboxMessage.Id))} AND t.{d(nameof(DeliveryRecord.IsTest))} = @yes)
+                              WHERE t.{d(nameof(DeliveryRecord.EventId))} = e.{m(nameof(OutboxMessage.Id))} AND t.{d(nameof(DeliveryRecord.IsTest))} = @yes)
             ORDER BY e.{m(nameof(OutboxMessage.CreatedAt))}, e.{m(nameof(OutboxMessage.Id))}
             """;
         await using var command = Command(db, sql, scope);
@@ -90,7 +90,7 @@ public static class DeliveryReplays
     {
         var unnumbered = await db.Set<DeliveryRecord>()
             .Where(x => x.ReplayId == scope.ReplayId && x.Sequence == null && x.RedeliveryOfId == null)
-            .Join(db.Set<OutboxMessage>(), x => x.MessageId, e => e.Id, (x, e) => new { x.Id, e.SubjectKey })
+            .Join(db.Set<OutboxMessage>(), x => x.EventId, e => e.Id, (x, e) => new { x.Id, e.SubjectKey })
             .Where(x => x.SubjectKey != null)
             .OrderBy(x => x.Id)
             .ToListAsync(cancellationToken);
@@ -103,7 +103,7 @@ public static class DeliveryReplays
 
     private static string Columns(Func<string, string> d) => string.Join(", ", new[]
     {
-        nameof(DeliveryRecord.MessageId), nameof(DeliveryRecord.EndpointId), nameof(DeliveryRecord.TenantId), nameof(DeliveryRecord.WebhookId),
+        nameof(DeliveryRecord.EventId), nameof(DeliveryRecord.EndpointId), nameof(DeliveryRecord.TenantId), nameof(DeliveryRecord.WebhookMessageId),
         nameof(DeliveryRecord.Status), nameof(DeliveryRecord.AttemptCount), nameof(DeliveryRecord.NextAttemptAt), nameof(DeliveryRecord.CreatedAt),
         nameof(DeliveryRecord.RedeliveryOfId), nameof(DeliveryRecord.ReplayId), nameof(DeliveryRecord.Sequence), nameof(DeliveryRecord.IsTest),
     }.Select(d));

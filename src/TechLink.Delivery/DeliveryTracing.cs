@@ -39,7 +39,7 @@ public static class DeliveryTracing
         return activity.SetTag("techlink.delivery.id", claim.Id)
             .SetTag("techlink.endpoint.id", claim.EndpointId)
             .SetTag("techlink.delivery.attempt", claim.AttemptCount + 1)
-            .SetTag("webhook.id", claim.WebhookId);
+            .SetTag("webhook.id", claim.WebhookMessageId);
     }
 
     /// <summary>The trace id of a stored <c>traceparent</c> (null: none or unreadable).</summary>

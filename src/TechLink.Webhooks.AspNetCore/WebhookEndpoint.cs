@@ -121,18 +121,18 @@ internal sealed partial class WebhookEndpoint(
     private static Task ProblemAsync(HttpContext http, int status, string title, string detail) =>
         Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(http);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "TechLink webhook {WebhookId} rejected: {Failure} ({Reason})")]
+    [LoggerMessage(EventId = AspNetCore.LogEventIds.Rejected, Level = LogLevel.Warning, Message = "TechLink webhook {WebhookId} rejected: {Failure} ({Reason})")]
     private static partial void LogRejected(ILogger logger, string? webhookId, WebhookVerificationFailure failure, string reason);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "TechLink webhook {WebhookId} is not an event: {Error}")]
+    [LoggerMessage(EventId = AspNetCore.LogEventIds.NotAnEvent, Level = LogLevel.Warning, Message = "TechLink webhook {WebhookId} is not an event: {Error}")]
     private static partial void LogUnparseable(ILogger logger, string? webhookId, string error);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "TechLink webhook {WebhookId} ({EventType}) already processed")]
+    [LoggerMessage(EventId = AspNetCore.LogEventIds.AlreadyProcessed, Level = LogLevel.Information, Message = "TechLink webhook {WebhookId} ({EventType}) already processed")]
     private static partial void LogDuplicate(ILogger logger, string webhookId, string eventType);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "TechLink webhook {WebhookId} ({EventType}): handler failed")]
+    [LoggerMessage(EventId = AspNetCore.LogEventIds.HandlerFailed, Level = LogLevel.Error, Message = "TechLink webhook {WebhookId} ({EventType}): handler failed")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, string? webhookId, string eventType);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "TechLink webhook {WebhookId} ({EventType}) processed")]
+    [LoggerMessage(EventId = AspNetCore.LogEventIds.Processed, Level = LogLevel.Debug, Message = "TechLink webhook {WebhookId} ({EventType}) processed")]
     private static partial void LogProcessed(ILogger logger, string? webhookId, string eventType);
 }

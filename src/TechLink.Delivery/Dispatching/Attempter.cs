@@ -34,7 +34,7 @@ internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directo
         using var activity = DeliveryTracing.StartAttempt(claim);
         using var scope = logger.BeginScope(AttemptScope(claim, activity));
         var payload = finisher is null ? claim.Payload : finisher.Finish(claim.Payload);
-        var outcome = await sender.SendAsync(target, claim.WebhookId, payload, claim.Sequence, cancellationToken);
+        var outcome = await sender.SendAsync(target, claim.WebhookMessageId, payload, claim.Sequence, cancellationToken);
         if (activity is not null)
         {
             if (outcome.StatusCode is { } status) activity.SetTag("http.response.status_code", status);
@@ -54,7 +54,7 @@ internal sealed class Attempter(WebhookSender sender, IEndpointDirectory directo
     private static KeyValuePair<string, object?>[] AttemptScope(ClaimedDelivery claim, System.Diagnostics.Activity? activity) =>
     [
         new("DeliveryId", claim.Id),
-        new("WebhookId", claim.WebhookId),
+        new("WebhookId", claim.WebhookMessageId),
         new("EndpointId", claim.EndpointId),
         new("TraceId", activity?.TraceId.ToString() ?? DeliveryTracing.TraceIdOf(claim.TraceParent)),
     ];

@@ -3,7 +3,11 @@ using TechLink.Delivery.Model;
 
 namespace TechLink.Delivery.Dispatching;
 
-/// <summary>The quoted names of the engine's tables and columns in the host's model (snake_case or not), for the stores' hand-written SQL.</summary>
+/// <summary>
+/// The quoted names of the engine's tables and columns in the host's model (snake_case or not), for the stores' hand-written SQL.
+/// <see cref="EventId"/> and <see cref="WebhookMessageId"/> are the columns of <see cref="DeliveryRecord.EventId"/> and
+/// <see cref="DeliveryRecord.WebhookMessageId"/>; <see cref="EventKey"/> is the event table's key (<see cref="OutboxMessage.Id"/>).
+/// </summary>
 internal sealed record DeliveryTables(
     string Deliveries,
     string Messages,
@@ -14,12 +18,12 @@ internal sealed record DeliveryTables(
     string LeaseOwner,
     string LeaseExpires,
     string Endpoint,
-    string MessageId,
+    string EventId,
     string Count,
     string Completed,
     string LastError,
-    string WebhookId,
-    string MessageKey,
+    string WebhookMessageId,
+    string EventKey,
     string Payload,
     string AttemptColumns)
 {
@@ -32,7 +36,7 @@ internal sealed record DeliveryTables(
     public string LastStatusCode { get; init; } = "";
 
     /// <summary>What a claim answers per row, in <see cref="DeliveryStoreBase{TContext}.ReadClaimsAsync"/>'s order.</summary>
-    public string Returning => $"{Id}, {MessageId}, {Endpoint}, {WebhookId}, {Count}, {Next}, {Sequence}";
+    public string Returning => $"{Id}, {EventId}, {Endpoint}, {WebhookMessageId}, {Count}, {Next}, {Sequence}";
 
     public static DeliveryTables Of(DbContext db)
     {
@@ -49,8 +53,8 @@ internal sealed record DeliveryTables(
             deliveries, messages, attempts,
             d(nameof(DeliveryRecord.Id)), d(nameof(DeliveryRecord.Status)), d(nameof(DeliveryRecord.NextAttemptAt)),
             d(nameof(DeliveryRecord.LeaseOwner)), d(nameof(DeliveryRecord.LeaseExpiresAt)), d(nameof(DeliveryRecord.EndpointId)),
-            d(nameof(DeliveryRecord.MessageId)), d(nameof(DeliveryRecord.AttemptCount)), d(nameof(DeliveryRecord.CompletedAt)),
-            d(nameof(DeliveryRecord.LastError)), d(nameof(DeliveryRecord.WebhookId)),
+            d(nameof(DeliveryRecord.EventId)), d(nameof(DeliveryRecord.AttemptCount)), d(nameof(DeliveryRecord.CompletedAt)),
+            d(nameof(DeliveryRecord.LastError)), d(nameof(DeliveryRecord.WebhookMessageId)),
             m(nameof(OutboxMessage.Id)), m(nameof(OutboxMessage.Payload)), attemptColumns)
         {
             Sequence = d(nameof(DeliveryRecord.Sequence)),

@@ -3,8 +3,11 @@ namespace TechLink.Delivery.Dispatching;
 /// <summary>How many due deliveries of one endpoint a claim may take.</summary>
 internal readonly record struct EndpointClaim(long EndpointId, int Limit);
 
-/// <summary>A delivery this node holds the lease of (until <see cref="LeaseUntil"/>), with what it needs to send.</summary>
-internal sealed record ClaimedDelivery(long Id, long MessageId, long EndpointId, string WebhookId, int AttemptCount, DateTime NextAttemptAt, DateTime LeaseUntil)
+/// <summary>
+/// A delivery this node holds the lease of (until <see cref="LeaseUntil"/>), with what it needs to send.
+/// <see cref="EventId"/> and <see cref="WebhookMessageId"/> are <see cref="Model.DeliveryRecord"/>'s: the event row and the <c>webhook-id</c> header value.
+/// </summary>
+internal sealed record ClaimedDelivery(long Id, long EventId, long EndpointId, string WebhookMessageId, int AttemptCount, DateTime NextAttemptAt, DateTime LeaseUntil)
 {
     public string Payload { get; set; } = "";
 

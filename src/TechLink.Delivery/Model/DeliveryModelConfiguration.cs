@@ -42,10 +42,12 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
     {
         builder.ToTable("deliveries");
         builder.HasKey(d => d.Id);
-        builder.Property(d => d.WebhookId).HasMaxLength(64);
+        // The C# names say what the ids are (DeliveryRecord's remarks); the columns keep their names.
+        builder.Property(d => d.EventId).HasColumnName("message_id");
+        builder.Property(d => d.WebhookMessageId).HasColumnName("webhook_id").HasMaxLength(64);
         builder.Property(d => d.LeaseOwner).HasMaxLength(100);
         builder.Property(d => d.Status).HasConversion<int>();
-        builder.HasOne(d => d.Message).WithMany().HasForeignKey(d => d.MessageId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(d => d.Message).WithMany().HasForeignKey(d => d.EventId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(d => d.Attempts).WithOne().HasForeignKey(a => a.DeliveryId).OnDelete(DeleteBehavior.Cascade);
         // The claim query walks this index: pending work by due time.
         builder.HasIndex(d => new { d.Status, d.NextAttemptAt });

@@ -22,13 +22,13 @@ internal sealed record OutboxTables(string Events, string EventId, string EventC
         var eventColumns = $"{m(nameof(OutboxMessage.TenantId))}, {m(nameof(OutboxMessage.EventType))}, {m(nameof(OutboxMessage.Subject))}, {m(nameof(OutboxMessage.Payload))}, {m(nameof(OutboxMessage.CreatedAt))}, {m(nameof(OutboxMessage.SubjectKey))}, {m(nameof(OutboxMessage.TraceParent))}";
         var deliveryColumns = string.Join(", ", new[]
         {
-            nameof(DeliveryRecord.MessageId), nameof(DeliveryRecord.EndpointId), nameof(DeliveryRecord.TenantId), nameof(DeliveryRecord.WebhookId),
+            nameof(DeliveryRecord.EventId), nameof(DeliveryRecord.EndpointId), nameof(DeliveryRecord.TenantId), nameof(DeliveryRecord.WebhookMessageId),
             nameof(DeliveryRecord.Status), nameof(DeliveryRecord.AttemptCount), nameof(DeliveryRecord.NextAttemptAt), nameof(DeliveryRecord.CreatedAt),
             nameof(DeliveryRecord.Sequence), nameof(DeliveryRecord.IsTest), nameof(DeliveryRecord.LeaseOwner), nameof(DeliveryRecord.LeaseExpiresAt),
         }.Select(d));
         return new OutboxTables(events, m(nameof(OutboxMessage.Id)), eventColumns, deliveries, deliveryColumns) { Sequences = SequenceTable.Of(db),
             DeliveryId = d(nameof(DeliveryRecord.Id)),
-            DeliveryReturning = $"{d(nameof(DeliveryRecord.Id))}, {d(nameof(DeliveryRecord.MessageId))}, {d(nameof(DeliveryRecord.WebhookId))}, {d(nameof(DeliveryRecord.Sequence))}",
+            DeliveryReturning = $"{d(nameof(DeliveryRecord.Id))}, {d(nameof(DeliveryRecord.EventId))}, {d(nameof(DeliveryRecord.WebhookMessageId))}, {d(nameof(DeliveryRecord.Sequence))}",
         };
     }
 }

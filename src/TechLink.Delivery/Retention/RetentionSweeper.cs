@@ -133,14 +133,14 @@ public sealed class RetentionSweeper : BackgroundService
     {
         var deliveries = db.Set<DeliveryRecord>();
         var ids = await db.Set<OutboxMessage>()
-            .Where(m => m.CreatedAt < cutoff && !deliveries.Any(d => d.MessageId == m.Id && d.Status == DeliveryStatus.Pending))
+            .Where(m => m.CreatedAt < cutoff && !deliveries.Any(d => d.EventId == m.Id && d.Status == DeliveryStatus.Pending))
             .OrderBy(m => m.Id).Select(m => m.Id).Take(_options.BatchSize).ToListAsync(cancellationToken);
         if (ids.Count == 0) return 0;
-        var kept = deliveries.Where(d => ids.Contains(d.MessageId) && d.Status == DeliveryStatus.Pending).Select(d => d.MessageId);
+        var kept = deliveries.Where(d => ids.Contains(d.EventId) && d.Status == DeliveryStatus.Pending).Select(d => d.EventId);
         await db.Set<DeliveryAttempt>()
-            .Where(a => deliveries.Any(d => d.Id == a.DeliveryId && ids.Contains(d.MessageId) && !kept.Contains(d.MessageId)))
+            .Where(a => deliveries.Any(d => d.Id == a.DeliveryId && ids.Contains(d.EventId) && !kept.Contains(d.EventId)))
             .ExecuteDeleteAsync(cancellationToken);
-        await deliveries.Where(d => ids.Contains(d.MessageId) && !kept.Contains(d.MessageId)).ExecuteDeleteAsync(cancellationToken);
+        await deliveries.Where(d => ids.Contains(d.EventId) && !kept.Contains(d.EventId)).ExecuteDeleteAsync(cancellationToken);
         await db.Set<OutboxMessage>().Where(m => ids.Contains(m.Id) && !kept.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
         return ids.Count;
     }

@@ -54,6 +54,9 @@ public abstract class TechLinkDbContext : IdentityDbContext<User, IdentityRole<l
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(TechLinkDbContext).Assembly);
         DeliveryModel.Apply(builder);
+        // The FK's name dates from when EF found it by the old property name (DeliveryRecord.MessageId) while the event
+        // table was still named after the DbSet; keep that name now that the property is DeliveryRecord.EventId.
+        builder.Entity<DeliveryRecord>().HasOne(d => d.Message).WithMany().HasForeignKey(d => d.EventId).HasConstraintName("fk_deliveries_events_message_id");
         builder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
         foreach (var type in builder.Model.GetEntityTypes().Where(t => typeof(IVersioned).IsAssignableFrom(t.ClrType)).ToList())
         {

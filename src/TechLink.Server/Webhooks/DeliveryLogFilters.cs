@@ -41,7 +41,7 @@ internal static class DeliveryLogFilters
         if (webhookMessageId is not null)
         {
             if (webhookMessageId.Length is 0 or > 64) v.Add("webhook_message_id", "'webhook_message_id' must be a webhook-id header value (at most 64 characters).");
-            else query = query.Where(d => d.WebhookId == webhookMessageId);
+            else query = query.Where(d => d.WebhookMessageId == webhookMessageId);
         }
 
         switch (test)

@@ -25,10 +25,10 @@ internal static class SnapshotRedelivery
             var webhookId = outbox.AddForRegistration(db, message.TenantId, message.EventType, snapshot.Subject!, snapshot.Payload!, finished.EndpointId);
             await db.SaveChangesAsync(ct);
             // The outbox writer knows nothing of redeliveries: link the new row to the one it repeats here.
-            await db.Deliveries.Where(x => x.EndpointId == finished.EndpointId && x.WebhookId == webhookId)
+            await db.Deliveries.Where(x => x.EndpointId == finished.EndpointId && x.WebhookMessageId == webhookId)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.RedeliveryOfId, finished.Id), ct);
             var again = await db.Deliveries.AsNoTracking().Include(x => x.Message)
-                .SingleAsync(x => x.EndpointId == finished.EndpointId && x.WebhookId == webhookId, ct);
+                .SingleAsync(x => x.EndpointId == finished.EndpointId && x.WebhookMessageId == webhookId, ct);
             return TypedResults.Accepted($"/api/v1/webhooks/deliveries/{again.Id}", DeliveryResponse.From(again, again.Message!, withPayload: false));
         }, ct);
     }

@@ -22,7 +22,7 @@ internal static class TestSendLog
             Message = new OutboxMessage { TenantId = NoTenant, EventType = eventType, Payload = payload, CreatedAt = now },
             EndpointId = r.Id,
             TenantId = r.CompanyId,
-            WebhookId = webhookId,
+            WebhookMessageId = webhookId,
             Status = outcome.Succeeded ? DeliveryStatus.Succeeded : DeliveryStatus.Failed,
             AttemptCount = 1,
             NextAttemptAt = now,

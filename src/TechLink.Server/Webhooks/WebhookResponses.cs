@@ -55,7 +55,7 @@ public sealed record DeliveryResponse(
         var attempts = d.Attempts.OrderBy(a => a.Attempt).ToList();
         JsonElement? headers = withPayload && attempts.LastOrDefault()?.RequestHeaders is { } h ? JsonDocument.Parse(h).RootElement.Clone() : null;
         return new(
-            Formats.Id(d.Id), Formats.Id(d.EndpointId), d.WebhookId, Formats.Id(m.Id), m.EventType, m.Subject, StatusName(d.Status), d.AttemptCount,
+            Formats.Id(d.Id), Formats.Id(d.EndpointId), d.WebhookMessageId, Formats.Id(m.Id), m.EventType, m.Subject, StatusName(d.Status), d.AttemptCount,
             d.Status == DeliveryStatus.Pending ? Formats.Instant(d.NextAttemptAt) : null, Formats.Instant(d.CreatedAt), Formats.Instant(d.CompletedAt),
             d.LastError, Formats.Id(d.RedeliveryOfId),
             [.. attempts.Select(a => new AttemptResponse(a.Attempt, Formats.Instant(a.StartedAt), a.StatusCode, a.DurationMs, a.Error, withPayload ? a.ResponseExcerpt : null))],

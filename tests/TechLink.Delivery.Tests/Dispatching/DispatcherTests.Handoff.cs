@@ -72,7 +72,7 @@ public abstract partial class DispatcherTests
         Assert.All(rows, r => Assert.Equal((DeliveryStatus.Succeeded, 1, 1), (r.Status, r.AttemptCount, r.Attempts.Count)));
         var received = Receiver.Received;
         Assert.Equal(20, received.Count);
-        Assert.Equal(rows.Select(r => r.WebhookId).Order(), received.Select(r => r.Headers["webhook-id"]).Order());
+        Assert.Equal(rows.Select(r => r.WebhookMessageId).Order(), received.Select(r => r.Headers["webhook-id"]).Order());
         // What was handed over is what the row holds: its payload and its sequence number.
         foreach (var endpoint in new[] { a, b })
         {

@@ -169,6 +169,21 @@ public sealed class EndpointSchedulerTests
     }
 
     [Fact]
+    public void Written_FinishedResults_NeverWantedAgain()
+    {
+        var scheduler = new EndpointScheduler(Options());
+        scheduler.Discovered([], T0);
+        var claim = Rows(4, 1, T0.AddSeconds(90))[0];
+
+        Assert.False(scheduler.Written([new DeliveryResult(claim, DeliveryStatus.Failed, 3, T0, T0, "HTTP 500", null)]));
+        Assert.False(scheduler.Written([new DeliveryResult(claim, DeliveryStatus.Succeeded, 1, T0, T0, null, null)]));
+
+        scheduler.Want([], unknown: false, T0.AddSeconds(4)); // before the idle discovery: only what the node knows of
+        Assert.Empty(scheduler.Asks());
+        Assert.Equal(TimeSpan.FromSeconds(1), scheduler.NextWait(T0.AddSeconds(4)));
+    }
+
+    [Fact]
     public void Want_DiscoveryOnUnknownSignalOrIdleInterval()
     {
         var scheduler = new EndpointScheduler(Options());

@@ -25,7 +25,7 @@ public sealed class PostgresDispatcherTests(OwnPostgresFixture fixture) : Dispat
             ["TechLink:Delivery:ClaimBatchSize"] = "16",
         };
         var a = await StartNodeAsync(settings("node-a"));
-        await StartNodeAsync(settings("node-b"));
+        var b = await StartNodeAsync(settings("node-b"));
 
         const int perEndpoint = 60;
         for (var round = 0; round < 6; round++)
@@ -45,7 +45,9 @@ public sealed class PostgresDispatcherTests(OwnPostgresFixture fixture) : Dispat
             Assert.Equal(total, await db.Attempts.CountAsync());
         }
 
-        await Task.Delay(300);
+        // Both nodes stopped: no send is in flight any more, so a late duplicate would be counted now.
+        await a.DisposeAsync();
+        await b.DisposeAsync();
         var received = Receiver.Received;
         Assert.Equal(total, received.Count);
         Assert.Equal(total, received.Select(r => r.Headers["webhook-id"]).Distinct().Count());
@@ -63,8 +65,9 @@ public sealed class PostgresDispatcherTests(OwnPostgresFixture fixture) : Dispat
             await db.SaveChangesAsync();
         }
 
+        // The first delivery's result is written: the dispatcher node has nothing left to do and waits for a signal.
         await Receiver.WaitForAsync(1, Wait);
-        await Task.Delay(300);
+        await WaitForAllWrittenAsync(endpoint);
 
         var clock = Stopwatch.StartNew();
         await using (var db = await api.CreateDbAsync())

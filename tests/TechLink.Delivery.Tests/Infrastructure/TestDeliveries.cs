@@ -18,7 +18,7 @@ public static class TestDeliveries
                 Message = new OutboxMessage { TenantId = 7, EventType = "work order created", Subject = "123456", Payload = payload(i), CreatedAt = now },
                 EndpointId = endpointId,
                 TenantId = 7,
-                WebhookId = "msg_" + Guid.CreateVersion7().ToString("N"),
+                WebhookMessageId = "msg_" + Guid.CreateVersion7().ToString("N"),
                 Status = DeliveryStatus.Pending,
                 NextAttemptAt = now,
                 CreatedAt = now,

@@ -130,7 +130,7 @@ public sealed class SweepFixture : IAsyncLifetime
             .SetProperty(d => d.CompletedAt, DateTime.UtcNow)
             .SetProperty(d => d.LastError, "connection refused"));
         return new IdSet(companyId, site, workOrder, webhook, user, question, task, delivery.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            delivery.MessageId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            delivery.EventId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public int Next() => Interlocked.Increment(ref _counter);

@@ -76,7 +76,7 @@ internal static class Seed
         var message = new OutboxMessage { TenantId = northwind.Id, EventType = "work order created", Subject = orders[0].Id.ToString(), Payload = "{\"prod\":true}", CreatedAt = T0 };
         db.Events.Add(message);
         await db.SaveChangesAsync();
-        db.Deliveries.Add(new DeliveryRecord { MessageId = message.Id, EndpointId = 1, TenantId = northwind.Id, WebhookId = "msg_prod", CreatedAt = T0, NextAttemptAt = T0 });
+        db.Deliveries.Add(new DeliveryRecord { EventId = message.Id, EndpointId = 1, TenantId = northwind.Id, WebhookMessageId = "msg_prod", CreatedAt = T0, NextAttemptAt = T0 });
         await db.SaveChangesAsync();
     }
 
@@ -110,7 +110,7 @@ internal static class Seed
         await db.SaveChangesAsync();
         db.Notes.Add(new Note { WorkOrderId = order.Id, CompanyId = old.Id, Content = "test note", CreatedAt = T0 });
         db.Files.Add(await FileAsync(sandbox.FilesDir, order, FileKind.Photo, "test.jpg", "sandbox photo"));
-        var delivery = new DeliveryRecord { MessageId = message.Id, EndpointId = 1, TenantId = old.Id, WebhookId = "msg_sandbox", Status = DeliveryStatus.Succeeded, AttemptCount = 1, CreatedAt = T0, NextAttemptAt = T0 };
+        var delivery = new DeliveryRecord { EventId = message.Id, EndpointId = 1, TenantId = old.Id, WebhookMessageId = "msg_sandbox", Status = DeliveryStatus.Succeeded, AttemptCount = 1, CreatedAt = T0, NextAttemptAt = T0 };
         delivery.Attempts.Add(new DeliveryAttempt { Attempt = 1, StartedAt = T0, StatusCode = 200, DurationMs = 12 });
         db.Deliveries.Add(delivery);
         await db.SaveChangesAsync();

@@ -61,14 +61,14 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
             Assert.Equal(TechLinkEventTypes.WorkOrderNoteAdded, e.EventType);
         });
         Assert.Equal(120, deliveries.Count);
-        foreach (var group in deliveries.GroupBy(d => d.MessageId))
+        foreach (var group in deliveries.GroupBy(d => d.EventId))
         {
             // Every event has exactly one delivery per registration, and each copy has its own webhook-id.
             Assert.Equal(registrations.Order(), group.Select(d => d.EndpointId).Order());
             Assert.Contains(group.Key, events.Select(e => e.Id));
         }
 
-        Assert.Equal(120, deliveries.Select(d => d.WebhookId).Distinct().Count());
+        Assert.Equal(120, deliveries.Select(d => d.WebhookMessageId).Distinct().Count());
         var byId = events.ToDictionary(e => e.Id);
         Assert.All(deliveries, d =>
         {
@@ -76,10 +76,10 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
             Assert.Equal(0, d.AttemptCount);
             // Written unleased, or handed over to this node's dispatcher at commit (the local fast path): then leased.
             Assert.Equal(d.LeaseOwner is null, d.LeaseExpiresAt is null);
-            Assert.Equal(byId[d.MessageId].CreatedAt, d.CreatedAt);
+            Assert.Equal(byId[d.EventId].CreatedAt, d.CreatedAt);
             Assert.Equal(d.CreatedAt, d.NextAttemptAt);
             Assert.Equal(DateTimeKind.Utc, d.NextAttemptAt.Kind);
-            Assert.StartsWith("msg_", d.WebhookId, StringComparison.Ordinal);
+            Assert.StartsWith("msg_", d.WebhookMessageId, StringComparison.Ordinal);
         });
     }
 

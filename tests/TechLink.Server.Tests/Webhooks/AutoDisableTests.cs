@@ -71,7 +71,7 @@ public abstract class AutoDisableTests(AppFixture fixture, PostgresFixture? post
         db.Deliveries.Add(new DeliveryRecord
         {
             Message = new OutboxMessage { TenantId = registration.CompanyId, EventType = "site created", Payload = "{}", CreatedAt = created },
-            EndpointId = endpoint, TenantId = registration.CompanyId, WebhookId = "msg_" + Guid.NewGuid().ToString("N"),
+            EndpointId = endpoint, TenantId = registration.CompanyId, WebhookMessageId = "msg_" + Guid.NewGuid().ToString("N"),
             Status = DeliveryStatus.Failed, AttemptCount = 1, NextAttemptAt = created, CreatedAt = created, CompletedAt = created, LastError = "HTTP 500",
         });
         var health = await db.EndpointHealth.FirstOrDefaultAsync(h => h.EndpointId == endpoint);

@@ -41,7 +41,7 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
     {
         var now = DateTime.UtcNow;
         await db.Events.Where(e => eventIds.Contains(e.Id)).ExecuteUpdateAsync(s => s.SetProperty(e => e.CreatedAt, now - eventAge));
-        await db.Deliveries.Where(d => eventIds.Contains(d.MessageId)).ExecuteUpdateAsync(s => s.SetProperty(d => d.CreatedAt, now - deliveryAge));
+        await db.Deliveries.Where(d => eventIds.Contains(d.EventId)).ExecuteUpdateAsync(s => s.SetProperty(d => d.CreatedAt, now - deliveryAge));
         return 0;
     });
 
@@ -70,7 +70,7 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
         var (replayGone, replayKept) = await WithDbAsync(async db =>
         {
             var now = DateTime.UtcNow;
-            var pending = await db.Deliveries.SingleAsync(d => d.MessageId == pendingEvent);
+            var pending = await db.Deliveries.SingleAsync(d => d.EventId == pendingEvent);
             var kept = new WebhookReplay { CompanyId = pending.TenantId, WebhookId = endpointId, Since = now.AddDays(-1), CreatedAt = now.AddHours(-3) };
             var orphan = new WebhookReplay { CompanyId = pending.TenantId, WebhookId = endpointId, Since = now.AddDays(-1), CreatedAt = now.AddHours(-3) };
             db.WebhookReplays.AddRange(kept, orphan);
@@ -92,9 +92,9 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
             var all = gone.Concat([pendingEvent, youngEvent, fresh]).ToList();
             var eventsLeft = await db.Events.Where(e => all.Contains(e.Id)).Select(e => e.Id).OrderBy(id => id).ToListAsync();
             Assert.Equal([pendingEvent, youngEvent, fresh], eventsLeft);
-            var deliveriesLeft = await db.Deliveries.Where(d => all.Contains(d.MessageId)).Select(d => d.MessageId).OrderBy(id => id).ToListAsync();
+            var deliveriesLeft = await db.Deliveries.Where(d => all.Contains(d.EventId)).Select(d => d.EventId).OrderBy(id => id).ToListAsync();
             Assert.Equal([pendingEvent, fresh], deliveriesLeft);
-            var attemptsLeft = await db.DeliveryAttempts.Where(a => db.Deliveries.Any(d => d.Id == a.DeliveryId && all.Contains(d.MessageId))).CountAsync();
+            var attemptsLeft = await db.DeliveryAttempts.Where(a => db.Deliveries.Any(d => d.Id == a.DeliveryId && all.Contains(d.EventId))).CountAsync();
             Assert.Equal(2, attemptsLeft);
             Assert.Equal(0, await db.DeliveryAttempts.CountAsync(a => !db.Deliveries.Any(d => d.Id == a.DeliveryId)));
             Assert.Equal([replayKept], await db.WebhookReplays.Where(r => r.Id == replayGone || r.Id == replayKept).Select(r => r.Id).ToListAsync());

@@ -137,7 +137,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
                 WHERE {t.Id} IN (SELECT {t.Id} FROM picked)
                 RETURNING {t.Returning})
             SELECT c.*, msg.{t.Payload}, msg.{t.TraceParent}
-            FROM claimed c JOIN {t.Messages} msg ON msg.{t.MessageKey} = c.{t.MessageId}
+            FROM claimed c JOIN {t.Messages} msg ON msg.{t.EventKey} = c.{t.EventId}
             ORDER BY c.{t.Next}
             """;
 
@@ -188,7 +188,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
                 WHERE {t.Id} IN (SELECT {t.Id} FROM picked)
                 RETURNING {t.Returning})
             SELECT c.*, msg.{t.Payload}, msg.{t.TraceParent}, (SELECT count(*) FROM scan) AS scanned
-            FROM claimed c JOIN {t.Messages} msg ON msg.{t.MessageKey} = c.{t.MessageId}
+            FROM claimed c JOIN {t.Messages} msg ON msg.{t.EventKey} = c.{t.EventId}
             ORDER BY c.{t.Next}
             """;
         _sql = (claim, write, window);

@@ -68,7 +68,7 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
         Add(command, "d_event", deliveries.Select(d => (long)d.Event).ToArray());
         Add(command, "d_endpoint", deliveries.Select(d => d.d.EndpointId).ToArray());
         Add(command, "d_tenant", deliveries.Select(d => d.TenantId).ToArray());
-        Add(command, "d_webhook", deliveries.Select(d => d.d.WebhookId).ToArray());
+        Add(command, "d_webhook", deliveries.Select(d => d.d.WebhookMessageId).ToArray());
         Add(command, "d_created", deliveries.Select(d => d.CreatedAt).ToArray());
         Add(command, "e_subject_key", events.Select(e => e.SubjectKey).ToArray());
         Add(command, "e_traceparent", events.Select(e => e.TraceParent).ToArray());
@@ -93,7 +93,7 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
         }
 
         // The rows come back with their ids and sequence numbers; the webhook id (one per delivery) says which they are.
-        var rows = new Dictionary<string, (long Id, long MessageId, long? Sequence)>(deliveries.Count);
+        var rows = new Dictionary<string, (long Id, long EventId, long? Sequence)>(deliveries.Count);
         await using (var reader = async ? await command.ExecuteReaderAsync(cancellationToken) : command.ExecuteReader())
         {
             while (async ? await reader.ReadAsync(cancellationToken) : reader.Read())
@@ -108,8 +108,8 @@ internal sealed class PostgresOutboxWriter : IOutboxWriter
             if (!leased.Leased[i]) continue;
             var (eventNumber, _, created, delivery) = deliveries[i];
             var e = events[eventNumber - 1];
-            var row = rows[delivery.WebhookId];
-            handed.Add(new ClaimedDelivery(row.Id, row.MessageId, delivery.EndpointId, delivery.WebhookId, 0, created, leased.Until)
+            var row = rows[delivery.WebhookMessageId];
+            handed.Add(new ClaimedDelivery(row.Id, row.EventId, delivery.EndpointId, delivery.WebhookMessageId, 0, created, leased.Until)
             {
                 Payload = e.Payload,
                 TraceParent = e.TraceParent,

@@ -68,7 +68,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        Add(command, "ids", JsonSerializer.Serialize(claims.Select(c => c.MessageId).Distinct()));
+        Add(command, "ids", JsonSerializer.Serialize(claims.Select(c => c.EventId).Distinct()));
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -79,7 +79,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
 
         foreach (var claim in claims)
         {
-            if (payloads.TryGetValue(claim.MessageId, out var message)) (claim.Payload, claim.TraceParent) = message;
+            if (payloads.TryGetValue(claim.EventId, out var message)) (claim.Payload, claim.TraceParent) = message;
         }
 
         claims.Sort((a, b) => a.NextAttemptAt.CompareTo(b.NextAttemptAt));
@@ -181,7 +181,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
                     LIMIT @limit))
             RETURNING {t.Returning}
             """;
-        var payloads = $"SELECT {t.MessageKey}, {t.Payload}, {t.TraceParent} FROM {t.Messages} WHERE {t.MessageKey} IN (SELECT value FROM json_each(@ids))";
+        var payloads = $"SELECT {t.EventKey}, {t.Payload}, {t.TraceParent} FROM {t.Messages} WHERE {t.EventKey} IN (SELECT value FROM json_each(@ids))";
 
         // The lease owner and the attempt count fence the write: a node whose lease was taken over writes nothing.
         var update = $"""

@@ -31,7 +31,7 @@ public sealed class DeliveryEventModel(TechLinkDbContext db, TechLink.Server.Wor
         Event = message;
         Payload = files.Finish(message.Payload);
         Deliveries = await Db.Deliveries.AsNoTracking().Include(d => d.Attempts)
-            .Where(d => d.MessageId == id && d.TenantId == companyId)
+            .Where(d => d.EventId == id && d.TenantId == companyId)
             .OrderBy(d => d.EndpointId).ThenBy(d => d.Id)
             .ToListAsync(ct);
         var endpoints = Deliveries.Select(d => d.EndpointId).Distinct().ToList();
