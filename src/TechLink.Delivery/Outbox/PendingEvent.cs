@@ -14,9 +14,4 @@ public sealed record PendingEvent(long TenantId, string EventType, string? Subje
 /// One registration's copy of a <see cref="PendingEvent"/>: due at once, with its own <c>webhook-id</c> header value
 /// (<see cref="WebhookMessageId"/>, see <see cref="Model.DeliveryRecord.WebhookMessageId"/>).
 /// </summary>
-public sealed record PendingDelivery(long EndpointId, string WebhookMessageId)
-{
-    /// <summary>The old name of <see cref="WebhookMessageId"/>, kept only while the SQLite outbox writer (changed in parallel) still reads it.</summary>
-    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-    public string WebhookId => WebhookMessageId;
-}
+public sealed record PendingDelivery(long EndpointId, string WebhookMessageId);

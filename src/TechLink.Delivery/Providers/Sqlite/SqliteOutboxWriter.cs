@@ -80,7 +80,7 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
             foreach (var d in e.Deliveries)
             {
                 dEndpoint.Value = d.EndpointId;
-                dWebhook.Value = d.WebhookId;
+                dWebhook.Value = d.WebhookMessageId;
                 dSequence.Value = DBNull.Value;
                 if (e.SubjectKey is not null)
                 {
@@ -100,7 +100,7 @@ internal sealed class SqliteOutboxWriter(OutboxTables tables) : IOutboxWriter
                 {
                     var deliveryId = async ? await insertLeased!.ExecuteScalarAsync(cancellationToken) : insertLeased!.ExecuteScalar();
                     (handed ??= []).Add(new ClaimedDelivery(Convert.ToInt64(deliveryId, CultureInfo.InvariantCulture), Convert.ToInt64(id, CultureInfo.InvariantCulture),
-                        d.EndpointId, d.WebhookId, 0, e.CreatedAt, lease!.Until)
+                        d.EndpointId, d.WebhookMessageId, 0, e.CreatedAt, lease!.Until)
                     {
                         Payload = e.Payload,
                         TraceParent = e.TraceParent,
