@@ -151,6 +151,9 @@ public abstract partial class DispatcherTests
         time.Advance(TimeSpan.FromMinutes(2));
         var late = (await AddAndSaveAsync(node, endpoint, 1, time.GetUtcNow().UtcDateTime))[0];
         await WaitForRecordAsync(late, r => r.Status == DeliveryStatus.Failed);
+        // The host is told after the result batch commits, so a moment after the row reads failed.
+        var telling = System.Diagnostics.Stopwatch.StartNew();
+        while (watcher.Told.IsEmpty && telling.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
         var told = Assert.Single(watcher.Told);
         Assert.Equal(endpoint, told.EndpointId);
         Assert.Equal(5, told.ConsecutiveFailedDeliveries);
