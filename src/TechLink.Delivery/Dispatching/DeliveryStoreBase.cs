@@ -86,6 +86,19 @@ internal abstract class DeliveryStoreBase<TContext>(IDbContextFactory<TContext> 
         return (count, oldest is { } value ? DateTime.SpecifyKind(value, DateTimeKind.Utc) : null);
     }
 
+    /// <summary>The parameters of the window claim (the provider's <c>Window</c> statement), the same on every provider.</summary>
+    protected void AddWindowParameters(DbCommand command, ClaimWindow window, DateTime now, DateTime leaseUntil)
+    {
+        Add(command, "owner", Owner);
+        Add(command, "until", leaseUntil);
+        Add(command, "now", now);
+        Add(command, "pending", (int)DeliveryStatus.Pending);
+        Add(command, "scan", window.Scan);
+        Add(command, "limit", window.Limit);
+        Add(command, "per_endpoint", window.PerEndpoint);
+        Add(command, "excluded", Excluded(window.Excluded));
+    }
+
     /// <summary>Reads claimed rows (<see cref="DeliveryTables.Returning"/>, then the payload and traceparent when <paramref name="withPayload"/>).</summary>
     protected static async Task ReadClaimsAsync(DbCommand command, List<ClaimedDelivery> claims, DateTime leaseUntil, bool withPayload, CancellationToken cancellationToken)
     {

@@ -51,14 +51,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.CommandText = sql.Window;
-        Add(command, "owner", Owner);
-        Add(command, "until", leaseUntil);
-        Add(command, "now", now);
-        Add(command, "pending", (int)DeliveryStatus.Pending);
-        Add(command, "scan", window.Scan);
-        Add(command, "limit", window.Limit);
-        Add(command, "per_endpoint", window.PerEndpoint);
-        Add(command, "excluded", window.Excluded);
+        AddWindowParameters(command, window, now, leaseUntil);
         await command.PrepareAsync(cancellationToken);
         var claims = new List<ClaimedDelivery>(window.Limit);
         long scanned = -1;

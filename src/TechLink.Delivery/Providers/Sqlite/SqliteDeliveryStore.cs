@@ -100,14 +100,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
         {
             lease.Transaction = dbTransaction;
             lease.CommandText = sql.Window;
-            Add(lease, "owner", Owner);
-            Add(lease, "until", leaseUntil);
-            Add(lease, "now", now);
-            Add(lease, "pending", (int)DeliveryStatus.Pending);
-            Add(lease, "scan", window.Scan);
-            Add(lease, "limit", window.Limit);
-            Add(lease, "per_endpoint", window.PerEndpoint);
-            Add(lease, "excluded", JsonSerializer.Serialize(window.Excluded));
+            AddWindowParameters(lease, window, now, leaseUntil);
             await ReadClaimsAsync(lease, claims, leaseUntil, withPayload: false, cancellationToken);
         }
 
