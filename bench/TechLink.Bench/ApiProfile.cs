@@ -51,14 +51,7 @@ internal static class ApiProfile
         await using var server = await InProcessServer.StartAsync(new Storage(dataPath, null), roles, staffKey);
         using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl + "/api/v1/") };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", staffKey);
-        var company = await IdAsync(http, "companies", new { name = "Profile" }, "company_id");
-        var site = await IdAsync(http, "sites", new
-        {
-            company_id = company, name = "Site", site_number = "P-1", address1 = "1 Main St", address2 = "", city = "Portland", state = "OR",
-            postal_code = "97201", country = "US", phone = "555-0100", contact_name = "P", timezone = "America/Los_Angeles",
-        }, "site_id");
-        var workOrder = await IdAsync(http, "workorders", new { site_id = site, client_reference = "P-1", title = "P", description = "P", priority = "normal" }, "workorder_id");
-        await IdAsync(http, "webhooks", new { company_id = company, type = EventCatalog.Any, url = receiver.Ok(0) }, "webhook_id");
+        var workOrder = await ApiSeed.WorkOrderWithWebhookAsync(http, "Profile", receiver.Ok(0));
         var body = new { content = Payloads.Event(0).Content };
         var routes = new (string Name, Func<Task<HttpResponseMessage>> Call)[]
         {
@@ -89,14 +82,5 @@ internal static class ApiProfile
         }
 
         return b.ToString();
-    }
-
-    private static async Task<string> IdAsync(HttpClient http, string path, object body, string idName)
-    {
-        using var response = await http.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
-        using var doc = System.Text.Json.JsonDocument.Parse(text);
-        return doc.RootElement.GetProperty(idName).GetString()!;
     }
 }

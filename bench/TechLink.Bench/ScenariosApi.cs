@@ -16,14 +16,7 @@ internal sealed partial class Scenarios
         await using var child = await ChildServer.StartAsync(new Storage(dataPath, null), "all", staffKey);
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(child.BaseUrl + "/api/v1/") };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", staffKey);
-        var companyId = await PostForIdAsync(http, "companies", new { name = "Bench API" }, "company_id");
-        var siteId = await PostForIdAsync(http, "sites", new
-        {
-            company_id = companyId, name = "Bench site", site_number = "B-1", address1 = "1 Main St", address2 = "", city = "Portland", state = "OR",
-            postal_code = "97201", country = "US", phone = "555-0100", contact_name = "Bench", timezone = "America/Los_Angeles",
-        }, "site_id");
-        var workOrderId = await PostForIdAsync(http, "workorders", new { site_id = siteId, client_reference = "B-1", title = "Bench", description = "Bench", priority = "normal" }, "workorder_id");
-        await PostForIdAsync(http, "webhooks", new { company_id = companyId, type = EventCatalog.Any, url = receiver.Ok(0) }, "webhook_id");
+        var workOrderId = await ApiSeed.WorkOrderWithWebhookAsync(http, "Bench API", receiver.Ok(0));
 
         // Receipts of earlier rows would satisfy the warm-up's wait at once (and its late deliveries count in the measured part).
         await receiver.ResetAsync();
@@ -137,15 +130,6 @@ internal sealed partial class Scenarios
         if (jitSeconds is not null) jit = await jitSeconds();
         var (accepted, rejected, seconds, start) = await RunAsync(duration);
         return (accepted, rejected, seconds, start, new WarmUpRun(warmSeconds, lastJitMs, jit));
-    }
-
-    private static async Task<string> PostForIdAsync(HttpClient http, string path, object body, string idName)
-    {
-        using var response = await http.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
-        using var doc = JsonDocument.Parse(text);
-        return doc.RootElement.GetProperty(idName).GetString()!;
     }
 }
 
