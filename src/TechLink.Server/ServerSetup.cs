@@ -109,6 +109,7 @@ internal static class ServerSetup
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UsernameConflicts>();
         services.AddSingleton<EventOutbox>();
+        services.AddScoped<Sites.SiteService>();
         services.AddSingleton<ApiKeyCache>();
         services.AddScoped<FileStore>();
         services.AddSingleton<FileUrlSigner>();

@@ -11,26 +11,33 @@ internal readonly record struct PageRequest(int Limit, long After)
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
 
+    /// <summary>The page asked for, or the 400 naming the parameter at fault.</summary>
+    public static Outcome<PageRequest> Parse(int? limit, string? cursor) =>
+        Check(limit, cursor, out var page) is { } refusal ? refusal : page;
+
     public static bool TryParse(int? limit, string? cursor, out PageRequest page, out IResult? problem)
     {
+        problem = Check(limit, cursor, out page)?.ToResult();
+        return problem is null;
+    }
+
+    private static Refusal? Check(int? limit, string? cursor, out PageRequest page)
+    {
         page = default;
-        problem = null;
         var l = limit ?? DefaultLimit;
         if (l is < 1 or > MaxLimit)
         {
-            problem = Problems.Validation("limit", $"'limit' must be between 1 and {MaxLimit}.");
-            return false;
+            return Refusal.Validation("limit", $"'limit' must be between 1 and {MaxLimit}.");
         }
 
         long after = 0;
         if (!string.IsNullOrEmpty(cursor) && !TryDecode(cursor, out after))
         {
-            problem = Problems.Validation("cursor", "'cursor' is not a cursor this API handed out.");
-            return false;
+            return Refusal.Validation("cursor", "'cursor' is not a cursor this API handed out.");
         }
 
         page = new PageRequest(l, after);
-        return true;
+        return null;
     }
 
     public Page<TOut> Build<TIn, TOut>(IReadOnlyList<TIn> fetched, Func<TIn, long> id, Func<TIn, TOut> map)

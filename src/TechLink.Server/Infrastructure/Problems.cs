@@ -75,5 +75,10 @@ internal sealed class Validator
         return id;
     }
 
-    public IResult Problem() => TypedResults.ValidationProblem(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+    public IResult Problem() => TypedResults.ValidationProblem(Errors);
+
+    /// <summary>The one 400 of a service, with every field error collected.</summary>
+    public Refusal Refusal() => Infrastructure.Refusal.Validation(Errors);
+
+    public Dictionary<string, string[]> Errors => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 }

@@ -46,6 +46,59 @@ internal static class Transactions
     }
 
     /// <summary>
+    /// Runs a service's <paramref name="work"/> in one database transaction: it commits when the work succeeded and rolls
+    /// back whole when it answered a <see cref="Refusal"/>: the change and the events it writes commit together or not at all.
+    /// </summary>
+    public static async Task<Outcome<T>> CommitOnSuccessAsync<T>(this TechLinkDbContext db, Func<Task<Outcome<T>>> work, CancellationToken cancellationToken = default)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return await work();
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var outcome = await work();
+            if (!outcome.Succeeded)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                return outcome;
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return outcome;
+        }
+        catch
+        {
+            await RollBackAsync(transaction);
+            throw;
+        }
+    }
+
+    /// <summary>The <see cref="Outcome{T}"/> form of <see cref="ReadModifyWriteAsync(TechLinkDbContext, Func{Task{IResult}}, CancellationToken)"/>.</summary>
+    public static async Task<Outcome<T>> ReadModifyWriteAsync<T>(this TechLinkDbContext db, Func<Task<Outcome<T>>> action, CancellationToken cancellationToken = default)
+    {
+        if (db.Database.CurrentTransaction is not null) return await action();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await db.CommitOnSuccessAsync(action, cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                db.ChangeTracker.Clear();
+                if (attempt >= MaxAttempts) return LostRaces;
+            }
+        }
+    }
+
+    private static Refusal LostRaces => Refusal.Conflict($"This was changed by {MaxAttempts} other requests while it was being changed; nothing was changed. Read it again and retry.");
+
+    /// <summary>
     /// Runs a read-modify-write action (find the row, check the request against it, change it, write the events that
     /// the change computes from the state it found) in one transaction. When another request changed or deleted the
     /// row between this one's read and its write (the row's <see cref="IVersioned.Version"/> moved on, or the row is
@@ -69,7 +122,7 @@ internal static class Transactions
                 db.ChangeTracker.Clear();
                 if (attempt >= MaxAttempts)
                 {
-                    return Problems.Conflict($"This was changed by {MaxAttempts} other requests while it was being changed; nothing was changed. Read it again and retry.");
+                    return LostRaces.ToResult();
                 }
             }
         }

@@ -61,5 +61,11 @@ public sealed class FormErrors
         Summary = outcome.Detail ?? "The change was refused.";
     }
 
+    internal void Add(Refusal refusal)
+    {
+        foreach (var (key, value) in refusal.Errors) _errors[key] = PlainWords.Rewrite(key, value);
+        Summary = refusal.Detail ?? (refusal.Errors.Count > 0 ? "Please correct the fields marked below." : "The change was refused.");
+    }
+
     public void Fail(string message) => Summary = message;
 }

@@ -59,6 +59,13 @@ public abstract class CompanyPage(TechLinkDbContext db) : PageModel
         return outcome;
     }
 
+    /// <summary>A service's outcome for the form: on refusal keeps its messages next to the fields and answers false.</summary>
+    internal bool Accepted<T>(Outcome<T> outcome)
+    {
+        if (outcome.Refusal is { } refusal) Errors.Add(refusal);
+        return outcome.Succeeded;
+    }
+
     /// <summary>An empty query value means "no filter", as the API's absent parameter does.</summary>
     protected static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 

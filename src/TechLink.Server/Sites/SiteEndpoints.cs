@@ -1,116 +1,30 @@
-using Microsoft.EntityFrameworkCore;
-using TechLink.Server.Audit;
-using TechLink.Server.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
 using TechLink.Server.Infrastructure;
-using TechLink.Server.Webhooks;
-using Events = TechLink.Webhooks;
 
 namespace TechLink.Server.Sites;
 
+/// <summary>The <c>/sites</c> routes: each maps a <see cref="SiteService"/> outcome to its HTTP answer.</summary>
 public static class SiteEndpoints
 {
     public static RouteGroupBuilder MapSites(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/sites").WithTags("Sites");
-        group.MapGet("/", ListAsync).Produces<Page<SiteResponse>>();
-        group.MapGet("/{site_id}", GetAsync).WithSummary("Get Site Details").Produces<SiteResponse>();
-        group.MapPost("/", CreateAsync).Produces<SiteResponse>(StatusCodes.Status201Created).RequiresFields("name", "timezone");
-        group.MapPatch("/{site_id}", UpdateAsync).Produces<SiteResponse>().ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{site_id}", GetAsync).WithSummary("Get Site Details");
+        group.MapPost("/", CreateAsync).RequiresFields("name", "timezone");
+        group.MapPatch("/{site_id}", UpdateAsync).ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 
-    internal static async Task<IResult> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, TechLinkDbContext db, CancellationToken ct)
-    {
-        var caller = Caller.From(http.User);
-        if (!PageRequest.TryParse(limit, cursor, out var page, out var problem)) return problem!;
-        var query = db.Sites.AsNoTracking().Where(s => s.Id > page.After);
-        if (!caller.IsStaff) query = query.Where(s => s.CompanyId == caller.CompanyId);
-        else if (company_id is not null)
-        {
-            if (!Formats.TryParseId(company_id, out var filter)) return Problems.Validation("company_id", "'company_id' must be an id.");
-            query = query.Where(s => s.CompanyId == filter);
-        }
+    private static async Task<Results<Ok<Page<SiteResponse>>, ProblemHttpResult>> ListAsync(string? company_id, int? limit, string? cursor, HttpContext http, SiteService sites, CancellationToken ct) =>
+        (await sites.ListAsync(Caller.From(http.User), company_id, limit, cursor, ct)).Map(TypedResults.Ok);
 
-        var rows = await query.OrderBy(s => s.Id).Take(page.Limit + 1).ToListAsync(ct);
-        return TypedResults.Ok(page.Build(rows, s => s.Id, SiteResponse.From));
-    }
+    private static async Task<Results<Ok<SiteResponse>, ProblemHttpResult>> GetAsync(string site_id, HttpContext http, SiteService sites, CancellationToken ct) =>
+        (await sites.GetAsync(Caller.From(http.User), site_id, ct)).Map(TypedResults.Ok);
 
-    internal static async Task<Site?> FindAsync(string siteId, Caller caller, TechLinkDbContext db, CancellationToken ct)
-    {
-        if (!Formats.TryParseId(siteId, out var id)) return null;
-        var site = await db.Sites.FirstOrDefaultAsync(s => s.Id == id, ct);
-        return site is not null && caller.CanSee(site.CompanyId) ? site : null;
-    }
+    private static async Task<Results<Created<SiteResponse>, ProblemHttpResult>> CreateAsync(SiteRequest request, HttpContext http, SiteService sites, CancellationToken ct) =>
+        (await sites.CreateAsync(Caller.From(http.User), request, ct)).Map(site => TypedResults.Created($"/api/v1/sites/{site.SiteId}", site));
 
-    internal static async Task<IResult> GetAsync(string site_id, HttpContext http, TechLinkDbContext db, CancellationToken ct)
-    {
-        var site = await FindAsync(site_id, Caller.From(http.User), db, ct);
-        return site is null ? Problems.NotFound("site") : TypedResults.Ok(SiteResponse.From(site));
-    }
-
-    internal static async Task<IResult> CreateAsync(SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct)
-    {
-        var caller = Caller.From(http.User);
-        var v = new Validator();
-        var companyId = caller.IsStaff ? v.Id("company_id", request.CompanyId) : caller.CompanyId!.Value;
-        if (request.Timezone is null) v.Add("timezone", "'timezone' is required (an IANA name such as 'America/Los_Angeles').");
-        var now = Formats.Now(clock);
-        var site = new Site { CompanyId = companyId, Name = "", TimeZone = "UTC", CreatedAt = now, UpdatedAt = now };
-        Apply(site, request, v, required: true);
-        if (v.Failed) return v.Problem();
-        if (caller.IsStaff && !await db.Companies.AnyAsync(c => c.Id == companyId, ct)) return Problems.Validation("company_id", "No such company.");
-
-        return await db.InTransactionAsync<IResult>(async () =>
-        {
-            db.Sites.Add(site);
-            await db.SaveChangesAsync(ct);
-            var body = SiteResponse.From(site);
-            var blank = SiteResponse.From(new Site { CompanyId = companyId, Name = "", TimeZone = "" });
-            AuditLog.Add(db, http.User, now, "site.created", "site", site.Id, companyId, AuditChanges.Between(blank, body).Without("site_id").Without("company_id"));
-            await outbox.AddAsync<Events.SiteCreated>(db, companyId, EventSubject.Site(site.Id), body, ct);
-            return TypedResults.Created($"/api/v1/sites/{site.Id}", body);
-        }, ct);
-    }
-
-    internal static Task<IResult> UpdateAsync(string site_id, SiteRequest request, HttpContext http, TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, CancellationToken ct) =>
-        db.ReadModifyWriteAsync(async () =>
-        {
-            var site = await FindAsync(site_id, Caller.From(http.User), db, ct);
-            if (site is null) return Problems.NotFound("site");
-            var before = SiteResponse.From(site);
-            var v = new Validator();
-            if (request.CompanyId is not null) v.Add("company_id", "A site cannot move to another company.");
-            Apply(site, request, v, required: false);
-            if (v.Failed) return v.Problem();
-            site.UpdatedAt = Formats.Now(clock);
-            var body = SiteResponse.From(site);
-            var changes = AuditChanges.Between(before, body);
-            if (!changes.IsEmpty) AuditLog.Add(db, http.User, site.UpdatedAt, "site.updated", "site", site.Id, site.CompanyId, changes);
-            await outbox.AddAsync<Events.SiteUpdated>(db, site.CompanyId, EventSubject.Site(site.Id), body, ct);
-            return TypedResults.Ok(body);
-        }, ct);
-
-    /// <summary>Validates and applies the fields given; on create, name and timezone are required.</summary>
-    private static void Apply(Site site, SiteRequest r, Validator v, bool required)
-    {
-        if (v.Text("name", r.Name, 200, required) is { } name)
-        {
-            if (name.Length == 0) v.Add("name", "'name' may not be empty.");
-            site.Name = name;
-        }
-        if (v.Text("site_number", r.SiteNumber, 50) is { } number) site.SiteNumber = number;
-        if (v.Text("address1", r.Address1, 200) is { } a1) site.Address1 = a1;
-        if (v.Text("address2", r.Address2, 200) is { } a2) site.Address2 = a2;
-        if (v.Text("city", r.City, 100) is { } city) site.City = city;
-        if (v.Text("state", r.State, 100) is { } state) site.State = state;
-        if (v.Text("postal_code", r.PostalCode, 20) is { } postal) site.PostalCode = postal;
-        if (v.Text("country", r.Country, 100) is { } country) site.Country = country;
-        if (v.Text("phone", r.Phone, 50) is { } phone) site.Phone = phone;
-        if (v.Text("contact_name", r.ContactName, 200) is { } contact) site.ContactName = contact;
-        if (r.Timezone is not null)
-        {
-            if (SiteTime.IsValidZone(r.Timezone)) site.TimeZone = r.Timezone;
-            else v.Add("timezone", $"'{Problems.Quote(r.Timezone)}' is not an IANA time zone (e.g. 'America/Los_Angeles').");
-        }
-    }
+    private static async Task<Results<Ok<SiteResponse>, ProblemHttpResult>> UpdateAsync(string site_id, SiteRequest request, HttpContext http, SiteService sites, CancellationToken ct) =>
+        (await sites.UpdateAsync(Caller.From(http.User), site_id, request, ct)).Map(TypedResults.Ok);
 }

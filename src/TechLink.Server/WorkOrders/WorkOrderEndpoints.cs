@@ -123,7 +123,7 @@ public static class WorkOrderEndpoints
         var description = v.Text("description", request.Description, 20_000) ?? "";
         var priority = v.OneOf("priority", request.Priority, WorkOrder.Priorities) ?? "normal";
         if (v.Failed) return v.Problem();
-        var site = await SiteEndpoints.FindAsync(request.SiteId!, caller, db, ct);
+        var site = await SiteService.FindAsync(request.SiteId!, caller, db, ct);
         if (site is null) return Problems.Validation("site_id", "No such site.");
 
         var now = Formats.Now(clock);

@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Sites;
-using TechLink.Server.Webhooks;
 
 namespace TechLink.Server.Portal.Companies;
 
@@ -30,8 +29,8 @@ public sealed class SiteForm
     };
 }
 
-/// <summary>The company's job sites; create and edit through the API's handlers (the site events).</summary>
-public sealed class SitesModel(TechLinkDbContext db, EventOutbox outbox, TimeProvider clock) : CompanyPage(db)
+/// <summary>The company's job sites; create and edit through <see cref="SiteService"/>, as the API does (the site events).</summary>
+public sealed class SitesModel(TechLinkDbContext db, SiteService sites) : CompanyPage(db)
 {
     public override string Tab => "sites";
 
@@ -62,8 +61,8 @@ public sealed class SitesModel(TechLinkDbContext db, EventOutbox outbox, TimePro
 
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
     {
-        var outcome = await CallAsync(SiteEndpoints.CreateAsync(Form.ToRequest(Caller.IsStaff ? CompanyKey : null), HttpContext, Db, outbox, clock, ct));
-        if (outcome.Succeeded) return Done($"Site '{outcome.As<SiteResponse>().Name}' created.");
+        var outcome = await sites.CreateAsync(Caller, Form.ToRequest(Caller.IsStaff ? CompanyKey : null), ct);
+        if (Accepted(outcome)) return Done($"Site '{outcome.Value.Name}' created.");
         await LoadAsync(ct);
         return Page();
     }
@@ -71,8 +70,8 @@ public sealed class SitesModel(TechLinkDbContext db, EventOutbox outbox, TimePro
     public async Task<IActionResult> OnPostUpdateAsync(string id, CancellationToken ct)
     {
         if (!Formats.TryParseId(id, out var siteId) || !await Db.Sites.AnyAsync(s => s.Id == siteId && s.CompanyId == Company.Id, ct)) return NotFound();
-        var outcome = await CallAsync(SiteEndpoints.UpdateAsync(id, Form.ToRequest(null), HttpContext, Db, outbox, clock, ct));
-        if (outcome.Succeeded) return Done($"Site '{outcome.As<SiteResponse>().Name}' saved.");
+        var outcome = await sites.UpdateAsync(Caller, id, Form.ToRequest(null), ct);
+        if (Accepted(outcome)) return Done($"Site '{outcome.Value.Name}' saved.");
         Edit = id;
         await LoadAsync(ct);
         return Page();
@@ -80,7 +79,7 @@ public sealed class SitesModel(TechLinkDbContext db, EventOutbox outbox, TimePro
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        var list = ApiOutcome.From(await SiteEndpoints.ListAsync(CompanyKey, PageRequest.MaxLimit, null, HttpContext, Db, ct));
-        Sites = list.Succeeded ? list.As<Page<SiteResponse>>().Items : [];
+        var list = await sites.ListAsync(Caller, CompanyKey, PageRequest.MaxLimit, null, ct);
+        Sites = list.Succeeded ? list.Value.Items : [];
     }
 }
