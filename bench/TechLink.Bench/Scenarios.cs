@@ -1,3 +1,4 @@
+using TechLink.Delivery.Outbox;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -197,7 +198,7 @@ internal sealed partial class Scenarios(ReceiverProcess receiver, int concurrenc
                 await outbox.AddAsync(db, companyId, TechLinkEventTypes.WorkOrderNoteAdded, null, Payloads.Event(firstSeq + i), cancellationToken);
             }
 
-            await db.SaveChangesAsync(cancellationToken);
+            await db.SaveAndPublishAsync(cancellationToken);
             var committed = Stopwatch.GetTimestamp();
             long seen;
             while (committed < (seen = Interlocked.Read(ref first)) && Interlocked.CompareExchange(ref first, committed, seen) != seen)
@@ -224,7 +225,7 @@ internal sealed partial class Scenarios(ReceiverProcess receiver, int concurrenc
         {
             await using var db = server.CreateDbContext();
             await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, Payloads.Event(seq));
-            await db.SaveChangesAsync();
+            await db.SaveAndPublishAsync();
             committed[seq] = Stopwatch.GetTimestamp();
         });
         await receiver.WaitForAsync(total, Patience);

@@ -11,10 +11,13 @@ using TechLink.Delivery.Providers;
 namespace TechLink.Delivery.Outbox;
 
 /// <summary>
-/// Add to the host's DbContext (<c>options.AddInterceptors(sp.GetRequiredService&lt;OutboxInterceptor&gt;())</c>).
+/// Add to the host's DbContext (<c>options.AddInterceptors(sp.GetRequiredService&lt;OutboxInterceptor&gt;())</c>); the
+/// context implements <see cref="IOutboxContext"/>, which holds its unit of work's outbox state.
 /// <list type="bullet">
 /// <item>Events queued with <see cref="Enqueue"/> are written by the context's next SaveChanges, after its own
-/// changes and in the same transaction (the caller's, or one begun for that save), by the provider's <see cref="IOutboxWriter"/>.</item>
+/// changes and in the same transaction, by the provider's <see cref="IOutboxWriter"/>. That transaction is the caller's:
+/// <see cref="OutboxSaving.SaveAndPublishAsync"/>, or a transaction the caller began. A save of queued events with no
+/// transaction is refused, so where events are published is visible at the call site.</item>
 /// <item>When deliveries were written (queued events, or <see cref="DeliveryRecord"/> entities added the EF way), the
 /// local dispatcher is woken once the data is committed, and the writer tells other nodes where the provider can (on
 /// PostgreSQL a <c>NOTIFY</c> naming the endpoints inside the committing transaction, so it reaches them exactly when the
@@ -27,24 +30,6 @@ namespace TechLink.Delivery.Outbox;
 /// name only the endpoints of the rest.</remarks>
 public sealed class OutboxInterceptor(DeliverySignal signal, LocalHandoff? handoff = null) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
-    private sealed class State
-    {
-        public List<PendingEvent> Queued { get; } = [];
-
-        /// <summary>The endpoints of the deliveries written in the current transaction (or save): wake dispatchers for them when it commits.</summary>
-        public HashSet<long> Endpoints { get; } = [];
-
-        public bool Notified { get; set; }
-
-        /// <summary>Deliveries written leased to this node in the current transaction: handed to its dispatcher when it commits.</summary>
-        public List<ClaimedDelivery> Handed { get; } = [];
-
-        /// <summary>The transaction this interceptor began for a save that had none.</summary>
-        public IDbContextTransaction? Own { get; set; }
-    }
-
-    private readonly ConditionalWeakTable<DbContext, State> _states = [];
-
     /// <summary>The writer for each model (one per provider and host DbContext type), made on first use.</summary>
     private readonly ConditionalWeakTable<IModel, IOutboxWriter> _writers = [];
 
@@ -60,22 +45,19 @@ public sealed class OutboxInterceptor(DeliverySignal signal, LocalHandoff? hando
             pendingEvent = pendingEvent with { TraceParent = traceParent };
         }
 
-        _states.GetOrCreateValue(context).Queued.Add(pendingEvent);
+        OutboxUnit.Of(context).Queued.Add(pendingEvent);
     }
-
-    /// <summary>How many events <paramref name="context"/> has queued and not yet written.</summary>
-    public int QueuedCount(DbContext context) => _states.TryGetValue(context, out var state) ? state.Queued.Count : 0;
 
     public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
-        if (Saving(eventData.Context) is { } context) _states.GetOrCreateValue(context).Own = context.Database.BeginTransaction();
+        Saving(eventData.Context);
         return result;
     }
 
-    public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        if (Saving(eventData.Context) is { } context) _states.GetOrCreateValue(context).Own = await context.Database.BeginTransactionAsync(cancellationToken);
-        return result;
+        Saving(eventData.Context);
+        return ValueTask.FromResult(result);
     }
 
     public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
@@ -89,12 +71,6 @@ public sealed class OutboxInterceptor(DeliverySignal signal, LocalHandoff? hando
         await SavedAsync(eventData.Context, async: true, cancellationToken);
         return result;
     }
-
-    public void SaveChangesFailed(DbContextErrorEventData eventData) =>
-        FailedAsync(eventData.Context, async: false).GetAwaiter().GetResult();
-
-    public Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default) =>
-        FailedAsync(eventData.Context, async: true);
 
     public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
@@ -120,14 +96,15 @@ public sealed class OutboxInterceptor(DeliverySignal signal, LocalHandoff? hando
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
-        if (eventData.Context is { } context && _states.TryGetValue(context, out var handing) && handing.Handed.Count > 0)
+        if (UnitOf(eventData.Context) is not { } state) return;
+        if (state.Handed.Count > 0)
         {
-            List<ClaimedDelivery> handed = [.. handing.Handed];
-            handing.Handed.Clear();
+            List<ClaimedDelivery> handed = [.. state.Handed];
+            state.Handed.Clear();
             handoff?.Accept(handed);
         }
 
-        if (eventData.Context is { } committed && _states.TryGetValue(committed, out var state) && state.Endpoints.Count > 0)
+        if (state.Endpoints.Count > 0)
         {
             signal.Notify([.. state.Endpoints]);
             state.Endpoints.Clear();
@@ -143,13 +120,7 @@ public sealed class OutboxInterceptor(DeliverySignal signal, LocalHandoff? hando
 
     public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData)
     {
-        if (eventData.Context is { } context && _states.TryGetValue(context, out var state))
-        {
-            state.Queued.Clear();
-            state.Endpoints.Clear();
-            state.Handed.Clear();
-            state.Notified = false;
-        }
+        UnitOf(eventData.Context)?.Clear();
     }
 
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
@@ -159,91 +130,55 @@ public sealed class OutboxInterceptor(DeliverySignal signal, LocalHandoff? hando
     }
 
     /// <summary>
-    /// Before a save: remembers deliveries added the EF way; answers the context when queued events need a
-    /// transaction begun for this save.
+    /// Before a save: remembers deliveries added the EF way; refuses queued events without a transaction to write them in.
     /// </summary>
-    private DbContext? Saving(DbContext? context)
+    private static void Saving(DbContext? context)
     {
-        if (context is null) return null;
-        var state = _states.TryGetValue(context, out var known) ? known : null;
-        foreach (var endpoint in AddedDeliveryEndpoints(context)) (state ??= _states.GetOrCreateValue(context)).Endpoints.Add(endpoint);
-        return state is { Queued.Count: > 0 } && context.Database.CurrentTransaction is null ? context : null;
+        if (UnitOf(context) is not { } state) return;
+        foreach (var endpoint in AddedDeliveryEndpoints(context!)) state.Endpoints.Add(endpoint);
+        if (state.Queued.Count > 0 && context!.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException(
+                $"{state.Queued.Count} queued outbox event(s) would be saved without a transaction: save them with {nameof(OutboxSaving.SaveAndPublishAsync)} or inside the unit of work's transaction.");
+        }
     }
 
-    /// <summary>After the save's own changes: writes the queued events, then commits the transaction begun for them.</summary>
+    /// <summary>After the save's own changes: writes the queued events in the same transaction.</summary>
     private async Task SavedAsync(DbContext? context, bool async, CancellationToken cancellationToken)
     {
-        if (context is null || !_states.TryGetValue(context, out var state)) return;
-        try
+        if (UnitOf(context) is not { } state) return;
+        if (state.Queued.Count > 0)
         {
-            if (state.Queued.Count > 0)
+            var transaction = context!.Database.CurrentTransaction?.GetDbTransaction()
+                ?? throw new InvalidOperationException("Outbox events are written inside the unit of work's transaction.");
+            var lease = handoff?.Offer(state.Queued);
+            state.Handed.AddRange(await Writer(context!).WriteAsync(transaction, state.Queued, lease, async, cancellationToken));
+            var index = 0;
+            foreach (var queued in state.Queued)
             {
-                var transaction = context.Database.CurrentTransaction?.GetDbTransaction()
-                    ?? throw new InvalidOperationException("Outbox events are written inside the unit of work's transaction.");
-                var lease = handoff?.Offer(state.Queued);
-                state.Handed.AddRange(await Writer(context).WriteAsync(transaction, state.Queued, lease, async, cancellationToken));
-                var index = 0;
-                foreach (var queued in state.Queued)
+                foreach (var delivery in queued.Deliveries)
                 {
-                    foreach (var delivery in queued.Deliveries)
-                    {
-                        // Handed over rows need no wake-up: nobody else may claim them.
-                        if (lease is null || !lease.Leased[index]) state.Endpoints.Add(delivery.EndpointId);
-                        index++;
-                    }
-                }
-
-                state.Queued.Clear();
-            }
-
-            if (state.Own is { } own)
-            {
-                state.Own = null;
-                await using (own)
-                {
-                    if (async) await own.CommitAsync(cancellationToken);
-                    else own.Commit();
+                    // Handed over rows need no wake-up: nobody else may claim them.
+                    if (lease is null || !lease.Leased[index]) state.Endpoints.Add(delivery.EndpointId);
+                    index++;
                 }
             }
-            else if (state.Endpoints.Count > 0 && context.Database.CurrentTransaction is null)
-            {
-                // A single-statement save without a transaction: already committed.
-                await Writer(context).NotifyCommittedAsync(context, state.Endpoints, async, cancellationToken);
 
-                signal.Notify([.. state.Endpoints]);
-                state.Endpoints.Clear();
-            }
+            state.Queued.Clear();
         }
-        catch
+        else if (state.Endpoints.Count > 0 && context!.Database.CurrentTransaction is null)
         {
-            await FailedAsync(context, async);
-            throw;
+            // A single-statement save without a transaction (deliveries added the EF way): already committed.
+            await Writer(context).NotifyCommittedAsync(context, state.Endpoints, async, cancellationToken);
+            signal.Notify([.. state.Endpoints]);
+            state.Endpoints.Clear();
         }
     }
 
-    private async Task FailedAsync(DbContext? context, bool async)
-    {
-        if (context is null || !_states.TryGetValue(context, out var state) || state.Own is not { } own) return;
-        state.Own = null;
-        try
-        {
-            // Explicitly, so the other interceptors (the SQLite write queue) and this one see the rollback.
-            if (async) await own.RollbackAsync();
-            else own.Rollback();
-        }
-        catch (Exception ex) when (ex is DbException or InvalidOperationException)
-        {
-            // The connection broke: the database rolled the transaction back itself.
-        }
-        finally
-        {
-            if (async) await own.DisposeAsync();
-            else own.Dispose();
-        }
-    }
+    private static OutboxUnit? UnitOf(DbContext? context) => (context as IOutboxContext)?.Outbox;
 
-    private State? NeedsNotify(DbContext? context) =>
-        context is not null && _states.TryGetValue(context, out var state) && state.Endpoints.Count > 0 && !state.Notified ? state : null;
+    private static OutboxUnit? NeedsNotify(DbContext? context) =>
+        UnitOf(context) is { Endpoints.Count: > 0, Notified: false } state ? state : null;
 
     private IOutboxWriter Writer(DbContext context) => _writers.GetValue(context.Model, _ => DeliveryProviders.OutboxWriter(context));
 

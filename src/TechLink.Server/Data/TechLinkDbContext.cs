@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using TechLink.Delivery.Model;
+using TechLink.Delivery.Outbox;
 using TechLink.Server.Accounts;
 using TechLink.Server.Audit;
 using TechLink.Server.Companies;
@@ -17,7 +18,7 @@ namespace TechLink.Server.Data;
 /// The one DbContext. Each provider has a thin subclass only so that each keeps its own migrations
 /// (<see cref="SqliteTechLinkDbContext"/>, <see cref="PostgresTechLinkDbContext"/>); code depends on this type.
 /// </summary>
-public abstract class TechLinkDbContext : IdentityDbContext<User, IdentityRole<long>, long>, IDataProtectionKeyContext
+public abstract class TechLinkDbContext : IdentityDbContext<User, IdentityRole<long>, long>, IDataProtectionKeyContext, IOutboxContext
 {
     /// <remarks>
     /// No automatic savepoints: every unit of work runs in one transaction that commits or rolls back whole
@@ -26,6 +27,9 @@ public abstract class TechLinkDbContext : IdentityDbContext<User, IdentityRole<l
     /// </remarks>
     protected TechLinkDbContext(DbContextOptions options)
         : base(options) => Database.AutoSavepointsEnabled = false;
+
+    /// <summary>The events this unit of work queued (<c>EventOutbox</c>) and what its transaction wrote: saved by <c>SaveAndPublishAsync</c> or the caller's transaction.</summary>
+    public OutboxUnit Outbox { get; } = new();
 
     public DbSet<Company> Companies => Set<Company>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();

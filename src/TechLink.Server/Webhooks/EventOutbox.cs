@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TechLink.Delivery.Outbox;
@@ -10,7 +9,7 @@ namespace TechLink.Server.Webhooks;
 
 /// <summary>
 /// Queues an event, with one delivery per matching enabled registration, on the caller's DbContext: the next
-/// SaveChanges writes them after the change itself, in the same transaction (<see cref="OutboxInterceptor"/>).
+/// SaveChanges writes them after the change itself, in the unit of work's transaction (<see cref="OutboxInterceptor"/>; <c>db.SaveAndPublishAsync</c> or <c>CommitOnSuccessAsync</c>).
 /// </summary>
 /// <remarks>
 /// A unit of work that writes many events (a bulk change, a refresh, the benchmark) reads the company's registrations
@@ -29,8 +28,6 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
 
         public bool ChangedHere { get; set; }
     }
-
-    private readonly ConditionalWeakTable<DbContext, Known> _registrations = [];
 
     /// <summary>Queues a work order event with fields of its own; the record names its type (<c>new WorkOrderScheduled { ... }</c>).</summary>
     public Task AddAsync(TechLinkDbContext db, long companyId, long workOrderId, WorkOrderEvent e, CancellationToken cancellationToken = default) =>
@@ -79,23 +76,7 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
 
     private async Task<List<Registration>> RegistrationsAsync(TechLinkDbContext db, long companyId, CancellationToken cancellationToken)
     {
-        if (!_registrations.TryGetValue(db, out var known))
-        {
-            known = new Known { ChangedHere = ChangedHere(db) };
-            _registrations.Add(db, known);
-            // What this DbContext saved may have been a registration: read them again after any save.
-            db.SavedChanges += (_, _) =>
-            {
-                known.ByCompany.Clear();
-                known.ChangedHere = false;
-            };
-            // From now on the change tracker says when a registration is added, changed or removed here, instead of a
-            // scan of its entries per event (a bulk of events paid for that scan once each: 3% of the engine's CPU).
-            db.ChangeTracker.Tracked += (_, e) => known.ChangedHere |= e.Entry.Entity is WebhookRegistration && e.Entry.State == EntityState.Added;
-            db.ChangeTracker.StateChanged += (_, e) =>
-                known.ChangedHere |= e.Entry.Entity is WebhookRegistration && e.NewState is EntityState.Added or EntityState.Modified or EntityState.Deleted;
-        }
-
+        var known = db.Outbox.Item(() => Watch(db));
         var changedHere = known.ChangedHere;
         if (!changedHere && known.ByCompany.TryGetValue(companyId, out var cached)) return cached;
         var rows = await db.WebhookRegistrations.AsNoTracking()
@@ -106,6 +87,24 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
         if (changedHere) known.ByCompany.Remove(companyId);
         else known.ByCompany[companyId] = registrations;
         return registrations;
+    }
+
+    /// <summary>What this DbContext knows of the registrations from now on, kept with its unit of work.</summary>
+    private static Known Watch(TechLinkDbContext db)
+    {
+        var known = new Known { ChangedHere = ChangedHere(db) };
+        // What this DbContext saved may have been a registration: read them again after any save.
+        db.SavedChanges += (_, _) =>
+        {
+            known.ByCompany.Clear();
+            known.ChangedHere = false;
+        };
+        // From now on the change tracker says when a registration is added, changed or removed here, instead of a
+        // scan of its entries per event (a bulk of events paid for that scan once each: 3% of the engine's CPU).
+        db.ChangeTracker.Tracked += (_, e) => known.ChangedHere |= e.Entry.Entity is WebhookRegistration && e.Entry.State == EntityState.Added;
+        db.ChangeTracker.StateChanged += (_, e) =>
+            known.ChangedHere |= e.Entry.Entity is WebhookRegistration && e.NewState is EntityState.Added or EntityState.Modified or EntityState.Deleted;
+        return known;
     }
 
     /// <summary>Whether this DbContext already holds an added, changed or removed registration (without a DetectChanges scan).</summary>

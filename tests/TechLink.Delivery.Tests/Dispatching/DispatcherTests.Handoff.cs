@@ -61,7 +61,7 @@ public abstract partial class DispatcherTests
         await using (var db = await node.CreateDbAsync())
         {
             for (var n = 1; n <= 10; n++) Enqueue(node, db, n, "workorder:1", a, b);
-            await db.SaveChangesAsync();
+            await db.SaveAndPublishAsync();
         }
 
         await Receiver.WaitForAsync(20, Wait);
@@ -94,7 +94,7 @@ public abstract partial class DispatcherTests
         await using (var db = await node.CreateDbAsync())
         {
             Enqueue(node, db, 1, null, endpoint);
-            await db.SaveChangesAsync();
+            await db.SaveAndPublishAsync();
         }
 
         await Receiver.WaitForAsync(1, Wait);
@@ -128,7 +128,7 @@ public abstract partial class DispatcherTests
         {
             for (var n = 1; n <= 12; n++) Enqueue(node, db, n, null, a);
             Enqueue(node, db, 13, null, b);
-            await db.SaveChangesAsync();
+            await db.SaveAndPublishAsync();
         }
 
         await Receiver.WaitForAsync(13, Wait);
@@ -159,7 +159,7 @@ public abstract partial class DispatcherTests
         await using (var db = await node.CreateDbAsync())
         {
             Enqueue(node, db, 2, null, endpoint);
-            await db.SaveChangesAsync();
+            await db.SaveAndPublishAsync();
         }
 
         await Receiver.WaitForAsync(1, Wait);

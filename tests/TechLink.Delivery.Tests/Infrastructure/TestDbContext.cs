@@ -1,3 +1,4 @@
+using TechLink.Delivery.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using TechLink.Delivery.Model;
@@ -5,8 +6,10 @@ using TechLink.Delivery.Model;
 namespace TechLink.Delivery.Tests.Infrastructure;
 
 /// <summary>Stands in for the host's DbContext: the engine's tables, snake_case, instants read back as UTC.</summary>
-public sealed class TestDbContext(DbContextOptions<TestDbContext> options) : DbContext(options)
+public sealed class TestDbContext(DbContextOptions<TestDbContext> options) : DbContext(options), IOutboxContext
 {
+    public OutboxUnit Outbox { get; } = new();
+
     public DbSet<OutboxMessage> Messages => Set<OutboxMessage>();
     public DbSet<DeliveryRecord> Deliveries => Set<DeliveryRecord>();
     public DbSet<DeliveryAttempt> Attempts => Set<DeliveryAttempt>();

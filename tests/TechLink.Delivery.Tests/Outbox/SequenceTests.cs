@@ -75,13 +75,13 @@ public abstract class SequenceTests : IAsyncLifetime
             Enqueue(db, "workorder:1", 2, a);
             Enqueue(db, "site:1", 3, a);
             Enqueue(db, null, 4, a);
-            await db.SaveChangesAsync();
+            await db.SaveAndPublishAsync();
         }
 
         await using (var db = await Node.CreateDbAsync())
         {
             Enqueue(db, "workorder:1", 5, a, b);
-            await db.SaveChangesAsync();
+            await db.SaveAndPublishAsync();
         }
 
         var rows = await RowsAsync();
@@ -107,7 +107,7 @@ public abstract class SequenceTests : IAsyncLifetime
         await using (var db = await Node.CreateDbAsync())
         {
             Enqueue(db, "workorder:9", 1, a);
-            await db.SaveChangesAsync();
+            await db.SaveAndPublishAsync();
         }
 
         request.Stop();
@@ -124,7 +124,7 @@ public abstract class SequenceTests : IAsyncLifetime
         await using (var db = await Node.CreateDbAsync())
         {
             Enqueue(db, "user:3", 1, a);
-            await db.SaveChangesAsync();
+            await db.SaveAndPublishAsync();
         }
 
         await Receiver.WaitForAsync(1, Wait);
@@ -193,7 +193,7 @@ public sealed class PostgresSequenceTests(OwnPostgresFixture fixture) : Sequence
                 Enqueue(db, "workorder:7", first, a, b);
                 // Every other transaction carries two events of the subject: one batch takes two numbers.
                 if (i % 2 == 0) Enqueue(db, "workorder:7", 1000 + first, a);
-                await db.SaveChangesAsync();
+                await db.SaveAndPublishAsync();
             }
         })));
 
@@ -236,7 +236,7 @@ public sealed class PostgresSequenceTests(OwnPostgresFixture fixture) : Sequence
         await using (var third = await Node.CreateDbAsync())
         {
             Enqueue(third, "site:5", 3, a);
-            await third.SaveChangesAsync();
+            await third.SaveAndPublishAsync();
         }
 
         var rows = await RowsAsync();

@@ -1,3 +1,4 @@
+using TechLink.Delivery.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TechLink.Server.Data;
@@ -43,10 +44,10 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
 
         // Saved by this same DbContext after its registrations were remembered: the next events see it.
         db.WebhookRegistrations.Add(Registration(company, EventCatalog.Wildcard));
-        await db.SaveChangesAsync();
+        await db.SaveAndPublishAsync();
         await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 3 });
         await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 4 });
-        await db.SaveChangesAsync();
+        await db.SaveAndPublishAsync();
         Assert.Equal(4, await db.Events.CountAsync(e => e.TenantId == company));
         Assert.Equal(2, await db.Deliveries.CountAsync(d => d.TenantId == company));
     }
@@ -57,7 +58,7 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
         var (company, db, outbox) = await ArrangeAsync();
         await using var _ = db;
         await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 1 });
-        await db.SaveChangesAsync();
+        await db.SaveAndPublishAsync();
         await using (var other = App.Services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext())
         {
             other.WebhookRegistrations.Add(Registration(company, TechLinkEventTypes.WorkOrderNoteAdded));
@@ -65,7 +66,7 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
         }
 
         await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 2 });
-        await db.SaveChangesAsync();
+        await db.SaveAndPublishAsync();
         Assert.Equal(1, await db.Deliveries.CountAsync(d => d.TenantId == company));
     }
 }

@@ -41,14 +41,13 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
     public async Task ManyEventsOneSave_NothingElseTracked_EachDeliveryNamesItsOwnEvent()
     {
         var (company, registrations) = await CompanyWithRegistrationsAsync(2);
-        var outbox = App.Services.GetRequiredService<OutboxInterceptor>();
         await using var db = NewDb();
         // Read back before the commit, on the same connection: the fixture's dispatcher cannot have touched them yet.
         await using var transaction = await db.Database.BeginTransactionAsync();
         for (var n = 0; n < 60; n++) await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, 1000 + n, new { n });
-        Assert.Equal(60, outbox.QueuedCount(db));
+        Assert.Equal(60, db.Outbox.QueuedCount);
         await db.SaveChangesAsync();
-        Assert.Equal(0, outbox.QueuedCount(db));
+        Assert.Equal(0, db.Outbox.QueuedCount);
         var events = await db.Events.AsNoTracking().Where(e => e.TenantId == company).ToListAsync();
         var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.TenantId == company).ToListAsync();
         await transaction.CommitAsync();
@@ -105,7 +104,7 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
     }
 
     [Fact]
-    public async Task SaveFails_TransactionBegunForTheEventsRolledBack_NothingWrittenAndDatabaseStillWritable()
+    public async Task SaveAndPublishFails_ItsTransactionRolledBack_NothingWrittenAndDatabaseStillWritable()
     {
         var (company, _) = await CompanyWithRegistrationsAsync(1);
         await using (var db = NewDb())
@@ -113,7 +112,7 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
             await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 1 });
             // A company row with the id of an existing one: the save's own insert fails.
             db.Companies.Add(new Company { Id = company, Name = "duplicate", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
-            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveAndPublishAsync());
             Assert.Null(db.Database.CurrentTransaction);
         }
 
@@ -127,7 +126,7 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
         {
             await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 2 });
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await db.SaveChangesAsync(timeout.Token);
+            await db.SaveAndPublishAsync(timeout.Token);
         }
 
         await using var after = NewDb();
@@ -136,17 +135,43 @@ public abstract class OutboxWriteTests(AppFixture fixture, PostgresFixture? post
     }
 
     [Fact]
-    public async Task SyncSaveChanges_WritesQueuedEvents()
+    public async Task SyncSaveChanges_InATransaction_WritesQueuedEvents()
     {
         var (company, _) = await CompanyWithRegistrationsAsync(1);
         await using (var db = NewDb())
         {
             await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 1 });
+            using var transaction = db.Database.BeginTransaction();
             db.SaveChanges();
+            transaction.Commit();
         }
 
         await using var check = NewDb();
         Assert.Equal(1, await check.Deliveries.CountAsync(d => d.TenantId == company));
+    }
+
+    [Fact]
+    public async Task SaveOfQueuedEventsWithoutATransaction_IsRefused_NothingWritten_ThenSaveAndPublishWritesThem()
+    {
+        var (company, _) = await CompanyWithRegistrationsAsync(1);
+        await using (var db = NewDb())
+        {
+            await Outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 1 });
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync());
+            Assert.Contains(nameof(OutboxSaving.SaveAndPublishAsync), refused.Message, StringComparison.Ordinal);
+            Assert.Throws<InvalidOperationException>(() => db.SaveChanges());
+            await using (var check = NewDb()) Assert.Equal(0, await check.Events.CountAsync(e => e.TenantId == company));
+
+            // The events stay queued on the context: the explicit save-and-publish writes them in one transaction.
+            Assert.Equal(1, db.Outbox.QueuedCount);
+            await db.SaveAndPublishAsync();
+            Assert.Equal(0, db.Outbox.QueuedCount);
+            Assert.Null(db.Database.CurrentTransaction);
+        }
+
+        await using var after = NewDb();
+        Assert.Equal(1, await after.Events.CountAsync(e => e.TenantId == company));
+        Assert.Equal(1, await after.Deliveries.CountAsync(d => d.TenantId == company));
     }
 }
 

@@ -1,3 +1,4 @@
+using TechLink.Delivery.Outbox;
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,7 +77,7 @@ public abstract class SpecialTypeTests(AppFixture fixture, PostgresFixture? post
                 var db = scope.ServiceProvider.GetRequiredService<TechLinkDbContext>();
                 var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
                 await outbox.AddAsync(db, long.Parse(tenant.CompanyId, System.Globalization.CultureInfo.InvariantCulture), newType, null, new DataEvent(newType, new { x = 1 }));
-                await db.SaveChangesAsync();
+                await db.SaveAndPublishAsync();
             }
 
             var arrived = Assert.Single(await receiver.WaitForAsync(1, TimeSpan.FromSeconds(30), r => r.Body.Contains(newType, StringComparison.Ordinal)));
