@@ -110,6 +110,9 @@ internal static class ServerSetup
         services.AddSingleton<UsernameConflicts>();
         services.AddSingleton<EventOutbox>();
         services.AddScoped<Sites.SiteService>();
+        services.AddScoped<WorkOrders.WorkOrderService>();
+        services.AddScoped<WorkOrders.WorkOrderAttachmentService>();
+        services.AddScoped<WorkOrders.WorkOrderFileService>();
         services.AddSingleton<ApiKeyCache>();
         services.AddScoped<FileStore>();
         services.AddSingleton<FileUrlSigner>();

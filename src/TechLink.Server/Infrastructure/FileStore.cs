@@ -29,7 +29,7 @@ public sealed class FileStore(IOptions<TechLinkOptions> options, FileUrlSigner s
     /// nothing else (the type is the uploader's word, and nosniff holds the browser to it); every other type, HTML
     /// inside a "text/plain" or a PDF with script included, is a download.
     /// </summary>
-    public IResult Serve(WorkOrderFile file)
+    public Microsoft.AspNetCore.Http.HttpResults.FileStreamHttpResult Serve(WorkOrderFile file)
     {
         var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue(InlineTypes.Contains(file.ContentType) ? "inline" : "attachment");
         disposition.SetHttpFileName(file.FileName);

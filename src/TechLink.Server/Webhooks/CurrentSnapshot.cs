@@ -56,7 +56,7 @@ internal static class CurrentSnapshot
         {
             case TechLinkEventTypes.WorkOrderCreated or TechLinkEventTypes.WorkOrderUpdated:
                 var order = await db.WorkOrders.AsNoTracking().Include(x => x.Site).SingleAsync(x => x.Id == workOrderId, ct);
-                return WorkOrderEvent(WorkOrderEndpoints.Body(order));
+                return WorkOrderEvent(WorkOrderService.Body(order));
             case TechLinkEventTypes.WorkOrderNoteAdded:
                 var note = await db.Notes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == noteId && n.WorkOrderId == workOrderId, ct);
                 return note is null ? Gone("note") : WorkOrderEvent(NoteResponse.From(note));

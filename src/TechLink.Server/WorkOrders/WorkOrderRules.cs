@@ -1,3 +1,5 @@
+using TechLink.Server.Infrastructure;
+
 namespace TechLink.Server.WorkOrders;
 
 /// <summary>A life-cycle action of a work order: its API route (the last path segment) and its button label.</summary>
@@ -61,8 +63,8 @@ public static class WorkOrderRules
         _ => status,
     };
 
-    /// <summary>Null when the action is allowed; otherwise the 409 problem naming the status and the actions it allows.</summary>
-    public static IResult? Refuse(int status, WorkOrderAction action)
+    /// <summary>Null when the action is allowed; otherwise the 409 refusal naming the status and the actions it allows.</summary>
+    public static Refusal? Refuse(int status, WorkOrderAction action)
     {
         if (Allows(status, action)) return null;
         var current = WorkOrderStatuses.Get(status);
@@ -71,11 +73,10 @@ public static class WorkOrderRules
             + (allowed.Count == 0
                 ? "No action is allowed in this status; staff can set any status with POST /status."
                 : $"Allowed now: {string.Join(", ", allowed.Select(a => a.Route))}.");
-        return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail,
-            extensions: new Dictionary<string, object?>
-            {
-                ["status_code"] = current.Code.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["allowed_actions"] = allowed.Select(a => a.Route).ToArray(),
-            });
+        return Refusal.Conflict(detail, new Dictionary<string, object?>
+        {
+            ["status_code"] = current.Code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["allowed_actions"] = allowed.Select(a => a.Route).ToArray(),
+        });
     }
 }

@@ -1,18 +1,16 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
-using TechLink.Server.Webhooks;
 using TechLink.Server.WorkOrders;
 
 namespace TechLink.Server.Portal.WorkOrders;
 
 /// <summary>
 /// One work order: its status timeline and every attachment, and every action of the API (staff: all of them;
-/// clients: edit, cancel, notes, client documents, tasks). Each action is the API's handler, so it writes the same events.
+/// clients: edit, cancel, notes, client documents, tasks). Each action is the service the API calls, so it writes the same events.
 /// </summary>
-public sealed class DetailModel(TechLinkDbContext db, EventOutbox outbox, TimeProvider clock, FileStore files, NoteHtml noteHtml, IOptions<TechLinkOptions> options)
+public sealed class DetailModel(TechLinkDbContext db, WorkOrderService workOrders, WorkOrderAttachmentService attachments, WorkOrderFileService files, NoteHtml noteHtml)
     : CompanyPage(db)
 {
     public override string Tab => "workorders";
@@ -54,81 +52,82 @@ public sealed class DetailModel(TechLinkDbContext db, EventOutbox outbox, TimePr
         // Saving what is stored already writes no update event, and says so.
         if (unchanged) return DoneAt("actions", "Nothing to save: the details were already as shown.", new { companyId = CompanyKey, workOrderId = WorkOrderId });
         return await ActAsync("edit", "actions", staffOnly: false, "Work order details saved.",
-            () => WorkOrderEndpoints.UpdateAsync(WorkOrderId, new UpdateWorkOrderRequest(clientReference ?? "", title ?? "", description ?? "", priority), HttpContext, Db, outbox, clock, ct), ct);
+            () => workOrders.UpdateAsync(Caller, WorkOrderId, new UpdateWorkOrderRequest(clientReference ?? "", title ?? "", description ?? "", priority), ct), ct);
     }
 
     public Task<IActionResult> OnPostStatusAsync(string? statusCode, CancellationToken ct) =>
-        ActAsync("status", "actions", staffOnly: true, "Status changed to {status}.", () => WorkOrderEndpoints.SetStatusAsync(WorkOrderId, new StatusRequest(statusCode), HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("status", "actions", staffOnly: true, "Status changed to {status}.", () => workOrders.SetStatusAsync(Caller, WorkOrderId, new StatusRequest(statusCode), ct), ct);
 
     public Task<IActionResult> OnPostScheduleAsync(string? start, CancellationToken ct) =>
-        ActAsync("schedule", "actions", staffOnly: true, "Scheduled; the status is {status}.", () => WorkOrderEndpoints.ScheduleAsync(WorkOrderId, new ScheduleRequest(start?.Trim()), HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("schedule", "actions", staffOnly: true, "Scheduled; the status is {status}.", () => workOrders.ScheduleAsync(Caller, WorkOrderId, new ScheduleRequest(start?.Trim()), ct), ct);
 
     public Task<IActionResult> OnPostAssignAsync(string? techName, string? techPhone, CancellationToken ct) =>
         ActAsync("assign", "actions", staffOnly: true, string.IsNullOrWhiteSpace(techName) && string.IsNullOrWhiteSpace(techPhone) ? "Planned technician removed; the status is {status}." : "Technician assigned; the status is {status}.",
-            () => WorkOrderEndpoints.AssignAsync(WorkOrderId, new TechRequest(techName ?? "", techPhone ?? ""), HttpContext, Db, outbox, clock, ct), ct);
+            () => workOrders.AssignAsync(Caller, WorkOrderId, new TechRequest(techName ?? "", techPhone ?? ""), ct), ct);
 
     public Task<IActionResult> OnPostCheckInAsync(string? techName, string? techPhone, CancellationToken ct) =>
-        ActAsync("checkin", "actions", staffOnly: true, "Technician checked in; the status is {status}.", () => WorkOrderEndpoints.CheckInAsync(WorkOrderId, new TechRequest(techName, techPhone), HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("checkin", "actions", staffOnly: true, "Technician checked in; the status is {status}.", () => workOrders.CheckInAsync(Caller, WorkOrderId, new TechRequest(techName, techPhone), ct), ct);
 
     public Task<IActionResult> OnPostCheckOutAsync(string? disposition, CancellationToken ct) =>
-        ActAsync("checkout", "actions", staffOnly: true, "Technician checked out; the status is {status}.", () => WorkOrderEndpoints.CheckOutAsync(WorkOrderId, new CheckOutRequest(disposition), HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("checkout", "actions", staffOnly: true, "Technician checked out; the status is {status}.", () => workOrders.CheckOutAsync(Caller, WorkOrderId, new CheckOutRequest(disposition), ct), ct);
 
     public Task<IActionResult> OnPostCloseAsync(CancellationToken ct) =>
-        ActAsync("close", "actions", staffOnly: true, "Work order closed.", () => WorkOrderEndpoints.CloseAsync(WorkOrderId, HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("close", "actions", staffOnly: true, "Work order closed.", () => workOrders.CloseAsync(Caller, WorkOrderId, ct), ct);
 
     public Task<IActionResult> OnPostCancelAsync(CancellationToken ct) =>
-        ActAsync("cancel", "actions", staffOnly: false, "Work order cancelled.", () => WorkOrderEndpoints.CancelAsync(WorkOrderId, HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("cancel", "actions", staffOnly: false, "Work order cancelled.", () => workOrders.CancelAsync(Caller, WorkOrderId, ct), ct);
 
     public Task<IActionResult> OnPostNoteAsync(string? content, CancellationToken ct) =>
-        ActAsync("note", "notes", staffOnly: false, "Note added.", () => WorkOrderAttachmentEndpoints.AddNoteAsync(WorkOrderId, new NoteRequest(content), HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("note", "notes", staffOnly: false, "Note added.", () => attachments.AddNoteAsync(Caller, WorkOrderId, new NoteRequest(content), ct), ct);
 
-    public Task<IActionResult> OnPostPhotoAsync(CancellationToken ct) => UploadAsync("photo", "photos", FileKind.Photo, staffOnly: true, ct);
+    public Task<IActionResult> OnPostPhotoAsync(CancellationToken ct) =>
+        ActAsync("photo", "photos", staffOnly: true, "Photo added.", () => files.UploadPhotoAsync(Caller, WorkOrderId, UploadForm.From(HttpContext), ct), ct);
 
-    public Task<IActionResult> OnPostCloseOutDocumentAsync(CancellationToken ct) => UploadAsync("closeout", "closeout", FileKind.CloseOutDocument, staffOnly: true, ct);
+    public Task<IActionResult> OnPostCloseOutDocumentAsync(CancellationToken ct) => UploadDocumentAsync("closeout", FileKind.CloseOutDocument, staffOnly: true, ct);
 
-    public Task<IActionResult> OnPostClientDocumentAsync(CancellationToken ct) => UploadAsync("clientdoc", "clientdoc", FileKind.ClientDocument, staffOnly: false, ct);
+    public Task<IActionResult> OnPostClientDocumentAsync(CancellationToken ct) => UploadDocumentAsync("clientdoc", FileKind.ClientDocument, staffOnly: false, ct);
 
     public Task<IActionResult> OnPostQuestionAsync(string? question, CancellationToken ct) =>
-        ActAsync("question", "questions", staffOnly: true, "Question added.", () => WorkOrderAttachmentEndpoints.AddQuestionAsync(WorkOrderId, new QuestionRequest(question), HttpContext, Db, clock, ct), ct);
+        ActAsync("question", "questions", staffOnly: true, "Question added.", () => attachments.AddQuestionAsync(Caller, WorkOrderId, new QuestionRequest(question), ct), ct);
 
     public Task<IActionResult> OnPostAnswerAsync(string questionId, string? answer, CancellationToken ct) =>
-        ActAsync("answer-" + questionId, "questions", staffOnly: true, "Answer saved.", () => WorkOrderAttachmentEndpoints.AnswerAsync(WorkOrderId, questionId, new AnswerRequest(answer), HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("answer-" + questionId, "questions", staffOnly: true, "Answer saved.", () => attachments.AnswerAsync(Caller, WorkOrderId, questionId, new AnswerRequest(answer), ct), ct);
 
     public Task<IActionResult> OnPostTaskAsync(string? title, string? description, string? due, CancellationToken ct) =>
-        ActAsync("task", "tasks", staffOnly: false, "Task added.", () => WorkOrderAttachmentEndpoints.AddTaskAsync(WorkOrderId, new TaskRequest(title, description, Due(due), null), HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("task", "tasks", staffOnly: false, "Task added.", () => attachments.AddTaskAsync(Caller, WorkOrderId, new TaskRequest(title, description, Due(due), null), ct), ct);
 
     public Task<IActionResult> OnPostTaskStatusAsync(string taskId, string? status, CancellationToken ct) =>
-        ActAsync("task-" + taskId, "tasks", staffOnly: false, $"Task marked {status}.", () => WorkOrderAttachmentEndpoints.UpdateTaskAsync(WorkOrderId, taskId, new TaskRequest(null, null, null, status), HttpContext, Db, outbox, clock, ct), ct);
+        ActAsync("task-" + taskId, "tasks", staffOnly: false, $"Task marked {status}.", () => attachments.UpdateTaskAsync(Caller, WorkOrderId, taskId, new TaskRequest(null, null, null, status), ct), ct);
 
     public Task<IActionResult> OnPostDeleteTaskAsync(string taskId, CancellationToken ct) =>
-        ActAsync("task-" + taskId, "tasks", staffOnly: false, "Task deleted.", () => WorkOrderAttachmentEndpoints.DeleteTaskAsync(WorkOrderId, taskId, HttpContext, Db, outbox, ct), ct);
+        ActAsync("task-" + taskId, "tasks", staffOnly: false, "Task deleted.", () => attachments.DeleteTaskAsync(Caller, WorkOrderId, taskId, ct), ct);
 
     /// <summary>A date input gives "2026-12-01"; the API takes an instant (end of that day, UTC).</summary>
     private static string? Due(string? due) =>
         string.IsNullOrWhiteSpace(due) ? null : due.Length == 10 ? due + "T17:00:00Z" : due;
 
-    private Task<IActionResult> UploadAsync(string form, string card, FileKind kind, bool staffOnly, CancellationToken ct) =>
-        ActAsync(form, card, staffOnly, kind == FileKind.Photo ? "Photo added." : "Document added.",
-            () => WorkOrderAttachmentEndpoints.UploadAsync(WorkOrderId, kind, HttpContext, Db, files, outbox, clock, options.Value, ct), ct);
+    /// <summary>A close-out or client document: the form and the card are named alike.</summary>
+    private Task<IActionResult> UploadDocumentAsync(string form, FileKind kind, bool staffOnly, CancellationToken ct) =>
+        ActAsync(form, form, staffOnly, "Document added.", () => files.UploadDocumentAsync(Caller, WorkOrderId, kind, UploadForm.From(HttpContext), ct), ct);
 
     /// <summary>
-    /// Runs one action through the API's handler. Done: back to the page at the card the action concerns, its result on
-    /// top of that card ("{status}" in the message becomes the new status). Refused: the page again with the messages
-    /// next to the fields and what was typed kept.
+    /// Runs one action through the service the API calls too. Done: back to the page at the card the action concerns, its
+    /// result on top of that card ("{status}" in the message becomes the new status). Refused: the page again with the
+    /// messages next to the fields and what was typed kept.
     /// </summary>
-    private async Task<IActionResult> ActAsync(string form, string card, bool staffOnly, string done, Func<Task<IResult>> action, CancellationToken ct)
+    private async Task<IActionResult> ActAsync<T>(string form, string card, bool staffOnly, string done, Func<Task<Outcome<T>>> action, CancellationToken ct)
     {
         if (!await OwnsAsync(ct)) return NotFound();
         if (staffOnly && !Caller.IsStaff) return StatusCode(StatusCodes.Status403Forbidden);
-        var outcome = await CallAsync(action());
-        if (outcome.Succeeded)
+        var outcome = await action();
+        if (Accepted(outcome))
         {
             var message = outcome.Value is WorkOrderResponse w ? done.Replace("{status}", $"{w.StatusCode} {w.Status}", StringComparison.Ordinal) : done;
             return DoneAt(card, message, new { companyId = CompanyKey, workOrderId = WorkOrderId });
         }
 
         // A task or question of another work order (or company) is not found, like one that does not exist: 404, not a form error.
-        if (outcome.NotFound) return NotFound();
+        if (outcome.Refusal!.IsNotFound) return NotFound();
         Failed = form;
         return await LoadAsync(ct) ? Page() : NotFound();
     }
@@ -141,18 +140,18 @@ public sealed class DetailModel(TechLinkDbContext db, EventOutbox outbox, TimePr
         if (!Formats.TryParseId(WorkOrderId, out var id)) return false;
         var w = await Db.WorkOrders.AsNoTracking().Include(x => x.Site).FirstOrDefaultAsync(x => x.Id == id && x.CompanyId == Company.Id, ct);
         if (w is null) return false;
-        WorkOrder = WorkOrderEndpoints.Body(w);
+        WorkOrder = WorkOrderService.Body(w);
         SiteName = w.Site!.Name;
         SiteTimeZone = w.Site.TimeZone;
-        Timeline = Items<TimelineEntry>(await WorkOrderEndpoints.TimelineAsync(WorkOrderId, HttpContext, Db, ct));
-        Notes = Items<NoteResponse>(await WorkOrderAttachmentEndpoints.ListNotesAsync(WorkOrderId, HttpContext, Db, ct));
-        Photos = Items<PhotoResponse>(await WorkOrderAttachmentEndpoints.ListFilesAsync(WorkOrderId, FileKind.Photo, f => PhotoResponse.From(f, files), HttpContext, Db, ct));
-        CloseOutDocuments = Items<DocumentResponse>(await WorkOrderAttachmentEndpoints.ListFilesAsync(WorkOrderId, FileKind.CloseOutDocument, f => DocumentResponse.From(f, files), HttpContext, Db, ct));
-        ClientDocuments = Items<DocumentResponse>(await WorkOrderAttachmentEndpoints.ListFilesAsync(WorkOrderId, FileKind.ClientDocument, f => DocumentResponse.From(f, files), HttpContext, Db, ct));
-        Questions = Items<QuestionResponse>(await WorkOrderAttachmentEndpoints.ListQuestionsAsync(WorkOrderId, HttpContext, Db, ct));
-        Tasks = Items<TaskResponse>(await WorkOrderAttachmentEndpoints.ListTasksAsync(WorkOrderId, HttpContext, Db, ct));
+        Timeline = Items(await workOrders.TimelineAsync(Caller, WorkOrderId, ct));
+        Notes = Items(await attachments.NotesAsync(Caller, WorkOrderId, ct));
+        Photos = Items(await files.PhotosAsync(Caller, WorkOrderId, ct));
+        CloseOutDocuments = Items(await files.DocumentsAsync(Caller, WorkOrderId, FileKind.CloseOutDocument, ct));
+        ClientDocuments = Items(await files.DocumentsAsync(Caller, WorkOrderId, FileKind.ClientDocument, ct));
+        Questions = Items(await attachments.QuestionsAsync(Caller, WorkOrderId, ct));
+        Tasks = Items(await attachments.TasksAsync(Caller, WorkOrderId, ct));
         return true;
     }
 
-    private static IReadOnlyList<T> Items<T>(IResult result) => ApiOutcome.From(result) is { Succeeded: true } o ? o.As<Page<T>>().Items : [];
+    private static IReadOnlyList<T> Items<T>(Outcome<Page<T>> outcome) => outcome.Succeeded ? outcome.Value.Items : [];
 }

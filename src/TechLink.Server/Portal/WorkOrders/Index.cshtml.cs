@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Sites;
-using TechLink.Server.Webhooks;
 using TechLink.Server.WorkOrders;
 
 namespace TechLink.Server.Portal.WorkOrders;
@@ -17,8 +16,8 @@ public sealed class NewWorkOrderForm
     public string? Priority { get; set; } = "normal";
 }
 
-/// <summary>Work orders of the company, filtered and paged by the API's own list, and a new work order.</summary>
-public sealed class IndexModel(TechLinkDbContext db, EventOutbox outbox, TimeProvider clock) : CompanyPage(db)
+/// <summary>Work orders of the company, filtered and paged by the API's own list (<see cref="WorkOrderService"/>), and a new work order.</summary>
+public sealed class IndexModel(TechLinkDbContext db, WorkOrderService workOrders) : CompanyPage(db)
 {
     public const int PageSize = 25;
 
@@ -46,10 +45,10 @@ public sealed class IndexModel(TechLinkDbContext db, EventOutbox outbox, TimePro
     {
         var site = Formats.TryParseId(New.SiteId, out var siteId) && await Db.Sites.AnyAsync(s => s.Id == siteId && s.CompanyId == Company.Id, ct) ? New.SiteId : "0";
         var request = new CreateWorkOrderRequest(site, New.ClientReference, New.Title, New.Description, New.Priority);
-        var outcome = await CallAsync(WorkOrderEndpoints.CreateAsync(request, HttpContext, Db, outbox, clock, ct));
-        if (outcome.Succeeded)
+        var outcome = await workOrders.CreateAsync(Caller, request, ct);
+        if (Accepted(outcome))
         {
-            var created = outcome.As<WorkOrderResponse>();
+            var created = outcome.Value;
             Flash = $"Work order #{created.WorkorderId} created.";
             return Redirect($"/companies/{CompanyKey}/workorders/{created.WorkorderId}");
         }
@@ -62,15 +61,14 @@ public sealed class IndexModel(TechLinkDbContext db, EventOutbox outbox, TimePro
     {
         var companyId = Company.Id;
         Sites = await Db.Sites.AsNoTracking().Where(s => s.CompanyId == companyId).OrderBy(s => s.Name).ToListAsync(ct);
-        var list = ApiOutcome.From(await WorkOrderEndpoints.ListAsync(Blank(Status), Blank(Site), null, CompanyKey, PageSize, Blank(Cursor), HttpContext, Db, ct));
+        var list = await workOrders.ListAsync(Caller, new WorkOrderFilter(StatusCode: Blank(Status), SiteId: Blank(Site), CompanyId: CompanyKey), PageSize, Blank(Cursor), ct);
         if (list.Succeeded)
         {
-            var page = list.As<Page<WorkOrderResponse>>();
-            (Items, NextCursor) = (page.Items, page.NextCursor);
+            (Items, NextCursor) = (list.Value.Items, list.Value.NextCursor);
         }
         else if (Errors.Summary is null)
         {
-            Errors.Add(list);
+            Errors.Add(list.Refusal!);
         }
     }
 }
