@@ -108,6 +108,10 @@ internal static class ServerSetup
 
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UsernameConflicts>();
+        services.AddScoped<UserService>();
+        services.AddScoped<Companies.CompanyService>();
+        services.AddScoped<Companies.ApiKeyService>();
+        services.AddScoped<Audit.AuditService>();
         services.AddSingleton<EventOutbox>();
         services.AddScoped<Sites.SiteService>();
         services.AddScoped<WorkOrders.WorkOrderService>();

@@ -7,7 +7,7 @@ namespace TechLink.Server.Audit;
 /// <summary>
 /// Who did what and when. <see cref="Add"/> only adds the entry to the DbContext: it is written by the action's own
 /// SaveChanges, in the action's transaction, so a change that rolls back leaves no entry and a committed one always has
-/// its entry. Handlers audit, not pages: the portal calls the same handlers, so each action is recorded once.
+/// its entry. Services audit, not pages: the portal calls the same services, so each action is recorded once.
 /// </summary>
 public static class AuditLog
 {

@@ -35,8 +35,8 @@ internal sealed class DemoData(IPasswordHasher<User> hasher, TimeProvider clock)
         staff.PasswordHash = hasher.HashPassword(staff, staffPassword);
         db.Users.AddRange(client, staff);
 
-        var (clientKeyRow, clientKey) = CompanyEndpoints.NewKey(company.Id, "demo client key", now);
-        var (staffKeyRow, staffKey) = CompanyEndpoints.NewKey(null, "demo staff key", now);
+        var (clientKeyRow, clientKey) = ApiKeyService.NewKey(company.Id, "demo client key", now);
+        var (staffKeyRow, staffKey) = ApiKeyService.NewKey(null, "demo staff key", now);
         db.ApiKeys.AddRange(clientKeyRow, staffKeyRow);
 
         Site NewSite(string name, string number, string city, string state, string zone) => new()

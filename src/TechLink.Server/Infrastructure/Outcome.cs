@@ -30,6 +30,9 @@ public sealed class Refusal
 
     public bool IsNotFound => Status == StatusCodes.Status404NotFound;
 
+    /// <summary>How long a 429's caller must wait; the endpoint answers it with <c>Retry-After</c> (<see cref="TooManyRequestsResult"/>).</summary>
+    public TimeSpan? RetryAfter { get; private init; }
+
     public static Refusal NotFound(string what) => new(StatusCodes.Status404NotFound, "Not Found", $"No such {what}.", null, null);
 
     public static Refusal Conflict(string detail, IReadOnlyDictionary<string, object?>? extensions = null) =>
@@ -41,6 +44,10 @@ public sealed class Refusal
 
     public static Refusal Validation(IReadOnlyDictionary<string, string[]> errors, string? detail = null) =>
         new(StatusCodes.Status400BadRequest, null, detail, errors, null);
+
+    /// <summary>429: too many attempts of an action that is rationed by the domain (not the API's request rate limits).</summary>
+    public static Refusal TooManyRequests(TimeSpan retryAfter, string detail) =>
+        new(StatusCodes.Status429TooManyRequests, "Too Many Requests", detail, null, null) { RetryAfter = retryAfter };
 
     /// <summary>Any other status with a title and detail (e.g. 413, 415, 503).</summary>
     public static Refusal Of(int status, string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null) =>

@@ -5,7 +5,7 @@ using TechLink.Server.Infrastructure;
 namespace TechLink.Server.Portal.Companies;
 
 /// <summary>The company's audit trail: who changed registrations, secrets, keys, users and sites, newest first.</summary>
-public sealed class ActivityModel(TechLinkDbContext db) : CompanyPage(db)
+public sealed class ActivityModel(TechLinkDbContext db, AuditService audit) : CompanyPage(db)
 {
     public override string Tab => "activity";
 
@@ -18,9 +18,9 @@ public sealed class ActivityModel(TechLinkDbContext db) : CompanyPage(db)
     public async Task OnGetAsync(string? cursor, CancellationToken ct)
     {
         Cursor = Blank(cursor);
-        var outcome = await CallAsync(AuditEndpoints.ListAsync(CompanyKey, null, PageSize, Cursor, HttpContext, Db, ct));
-        if (!outcome.Succeeded) return;
-        var page = outcome.As<Page<AuditEntryResponse>>();
+        var outcome = await audit.ListAsync(Caller, CompanyKey, null, PageSize, Cursor, ct);
+        if (!Accepted(outcome)) return;
+        var page = outcome.Value;
         (Items, NextCursor) = (page.Items, page.NextCursor);
     }
 

@@ -8,7 +8,7 @@ using TechLink.Server.Infrastructure;
 namespace TechLink.Server.Portal.Companies;
 
 /// <summary>Staff only: every client company, the switcher's target, and a new company.</summary>
-public sealed class IndexModel(TechLinkDbContext db, TimeProvider clock) : PageModel
+public sealed class IndexModel(TechLinkDbContext db, CompanyService companies) : PageModel
 {
     public List<Company> Companies { get; private set; } = [];
 
@@ -26,15 +26,15 @@ public sealed class IndexModel(TechLinkDbContext db, TimeProvider clock) : PageM
     public async Task<IActionResult> OnPostAsync(string? name, CancellationToken ct)
     {
         if (!Caller.From(User).IsStaff) return NotFound();
-        var outcome = await ApiOutcome.RunAsync(CompanyEndpoints.CreateAsync(new CompanyRequest(name), HttpContext, db, clock, ct));
+        var outcome = await companies.CreateAsync(Caller.From(User), new CompanyRequest(name), ct);
         if (outcome.Succeeded)
         {
-            var created = outcome.As<CompanyResponse>();
+            var created = outcome.Value;
             TempData["Flash"] = $"Company '{created.Name}' created.";
             return Redirect($"/companies/{created.CompanyId}");
         }
 
-        Errors.Add(outcome);
+        Errors.Add(outcome.Refusal!);
         Companies = await db.Companies.AsNoTracking().OrderBy(c => c.Name).ToListAsync(ct);
         return Page();
     }

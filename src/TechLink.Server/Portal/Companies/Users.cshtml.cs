@@ -1,10 +1,8 @@
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using TechLink.Server.Accounts;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
-using TechLink.Server.Webhooks;
 
 namespace TechLink.Server.Portal.Companies;
 
@@ -19,8 +17,8 @@ public sealed class UserForm
     public bool IsActive { get; set; } = true;
 }
 
-/// <summary>The company's portal accounts. Creating and editing go through the API's handlers, which raise the account events.</summary>
-public sealed class UsersModel(TechLinkDbContext db, UserManager<User> users, UsernameConflicts conflicts, EventOutbox outbox, TimeProvider clock) : CompanyPage(db)
+/// <summary>The company's portal accounts. Creating and editing go through <see cref="UserService"/>, as the API does (the account events).</summary>
+public sealed class UsersModel(TechLinkDbContext db, UserService users) : CompanyPage(db)
 {
     public override string Tab => "users";
 
@@ -44,8 +42,8 @@ public sealed class UsersModel(TechLinkDbContext db, UserManager<User> users, Us
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken ct)
     {
         var request = new CreateUserRequest(Caller.IsStaff ? CompanyKey : null, Form.Username, Form.FirstName, Form.LastName, Form.Email, Form.Phone, Form.Password);
-        var outcome = await CallAsync(UserEndpoints.CreateAsync(request, HttpContext, Db, users, conflicts, outbox, clock, ct));
-        if (outcome.Succeeded) return Done($"Account '{outcome.As<UserResponse>().Username}' created.");
+        var outcome = await users.CreateAsync(Caller, request, ct);
+        if (Accepted(outcome)) return Done($"Account '{outcome.Value.Username}' created.");
         await LoadAsync(ct);
         return Page();
     }
@@ -54,8 +52,8 @@ public sealed class UsersModel(TechLinkDbContext db, UserManager<User> users, Us
     {
         if (!Formats.TryParseId(id, out var userId) || !await Db.Users.AnyAsync(u => u.Id == userId && u.CompanyId == Company.Id && !u.IsStaff, ct)) return NotFound();
         var request = new UpdateUserRequest(Form.FirstName ?? "", Form.LastName ?? "", Form.Email ?? "", Form.Phone ?? "", Form.IsActive, Form.Password);
-        var outcome = await CallAsync(UserEndpoints.UpdateAsync(id, request, HttpContext, Db, users, outbox, clock, ct));
-        if (outcome.Succeeded) return Done($"Account '{outcome.As<UserResponse>().Username}' saved.");
+        var outcome = await users.UpdateAsync(Caller, id, request, ct);
+        if (Accepted(outcome)) return Done($"Account '{outcome.Value.Username}' saved.");
         Edit = id;
         await LoadAsync(ct);
         return Page();
@@ -63,7 +61,7 @@ public sealed class UsersModel(TechLinkDbContext db, UserManager<User> users, Us
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        var list = ApiOutcome.From(await UserEndpoints.ListAsync(CompanyKey, PageRequest.MaxLimit, null, HttpContext, Db, ct));
-        Users = list.Succeeded ? list.As<Page<UserResponse>>().Items : [];
+        var list = await users.ListAsync(Caller, CompanyKey, PageRequest.MaxLimit, null, ct);
+        Users = list.Succeeded ? list.Value.Items : [];
     }
 }
