@@ -127,6 +127,50 @@ public abstract class WebhookServiceTests(AppFixture fixture, PostgresFixture? p
     }
 
     [Fact]
+    public async Task RetryNowAndRedeliver_PendingOfAPausedRegistration_RefusedWith409AndNoRowWritten()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var tenant = await App.NewTenantAsync();
+        var webhook = (await tenant.CreateWebhookAsync("site created", receiver.Url("/paused"))).Str("webhook_id");
+        await tenant.Client.PostJsonAsync($"/api/v1/webhooks/{webhook}/pause", new { }, System.Net.HttpStatusCode.OK);
+        await tenant.CreateSiteAsync();
+        var pending = Assert.Single(await tenant.DeliveriesAsync($"webhook_id={webhook}"));
+        Assert.Equal("pending", pending.Str("status"));
+
+        var (retried, redelivered) = await InScopeAsync(async sp =>
+        {
+            var log = sp.GetRequiredService<DeliveryLogService>();
+            return (await log.RetryNowAsync(ClientOf(tenant), pending.Str("delivery_id"), CancellationToken.None),
+                await log.RedeliverAsync(ClientOf(tenant), pending.Str("delivery_id"), new RedeliverRequest(RedeliverRequest.Current), CancellationToken.None));
+        });
+
+        Assert.Equal(409, retried.Refusal?.Status);
+        Assert.Contains("paused", retried.Refusal!.Detail, StringComparison.Ordinal);
+        Assert.Equal(409, redelivered.Refusal?.Status);
+        Assert.Contains("still pending", redelivered.Refusal!.Detail, StringComparison.Ordinal);
+        Assert.Single(await tenant.DeliveriesAsync($"webhook_id={webhook}"));
+    }
+
+    [Fact]
+    public async Task Redeliver_Finished_CommitsANewDeliveryLinkedToIt()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var tenant = await App.NewTenantAsync();
+        var webhook = (await tenant.CreateWebhookAsync("site created", receiver.Url("/done"))).Str("webhook_id");
+        await tenant.CreateSiteAsync();
+        var finished = await DeliveryTests.WaitForStatusAsync(tenant, webhook, "succeeded");
+
+        var outcome = await InScopeAsync(sp => sp.GetRequiredService<DeliveryLogService>()
+            .RedeliverAsync(ClientOf(tenant), finished.Str("delivery_id"), request: null, CancellationToken.None));
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(finished.Str("delivery_id"), outcome.Value.RedeliveryOf);
+        Assert.Equal(finished.Str("message_id"), outcome.Value.MessageId);
+        var stored = await tenant.Client.GetJsonAsync($"/api/v1/webhooks/deliveries/{outcome.Value.DeliveryId}");
+        Assert.Equal(finished.Str("delivery_id"), stored.Str("redelivery_of"));
+    }
+
+    [Fact]
     public async Task Get_OtherCompanysRegistration_RefusedAsMissing()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
