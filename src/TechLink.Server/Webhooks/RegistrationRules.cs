@@ -22,16 +22,16 @@ internal static class RegistrationRules
             : url;
 
     /// <summary>
-    /// Null when <paramref name="registration"/> (new, or changed in type or URL) may be saved, else the answer refusing
+    /// Null when <paramref name="registration"/> (new, or changed in type or URL) may be saved, else the refusal of
     /// it. Call it inside the saving transaction: it first writes the company's row (a no-op update), which takes that
     /// row's write lock on both databases, so requests for one company count and compare one after the other and the
     /// limit holds under concurrency without a unique index. Null <paramref name="maxPerCompany"/>: no count (updates).
     /// </summary>
-    public static async Task<IResult?> CheckAsync(TechLinkDbContext db, WebhookRegistration registration, int? maxPerCompany, CancellationToken ct)
+    public static async Task<Refusal?> CheckAsync(TechLinkDbContext db, WebhookRegistration registration, int? maxPerCompany, CancellationToken ct)
     {
         var companyId = registration.CompanyId;
         var locked = await db.Companies.Where(c => c.Id == companyId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Name, c => c.Name), ct);
-        if (locked == 0) return Problems.Validation("company_id", "No such company.");
+        if (locked == 0) return Refusal.Validation("company_id", "No such company.");
 
         var others = await db.WebhookRegistrations.AsNoTracking()
             .Where(r => r.CompanyId == companyId && r.Id != registration.Id)
@@ -42,17 +42,15 @@ internal static class RegistrationRules
         if (others.FirstOrDefault(o => o.Type == registration.Type && Identity(o.Url) == identity) is { } same)
         {
             var id = Formats.Id(same.Id);
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-                detail: $"Registration {id} already sends '{same.Type}' to {same.Url}; change or enable that one instead.",
-                extensions: new Dictionary<string, object?> { ["webhook_id"] = id });
+            return Refusal.Conflict($"Registration {id} already sends '{same.Type}' to {same.Url}; change or enable that one instead.",
+                new Dictionary<string, object?> { ["webhook_id"] = id });
         }
 
         if (maxPerCompany is { } max && others.Count >= max)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-                detail: $"The company has {others.Count} webhook registrations, the most allowed is {max} (TechLink:Webhooks:MaxPerCompany). "
-                    + "Delete one first, or let one registration take several event types (\"(any webhooks)\").",
-                extensions: new Dictionary<string, object?> { ["max_per_company"] = max });
+            return Refusal.Conflict($"The company has {others.Count} webhook registrations, the most allowed is {max} (TechLink:Webhooks:MaxPerCompany). "
+                + "Delete one first, or let one registration take several event types (\"(any webhooks)\").",
+                new Dictionary<string, object?> { ["max_per_company"] = max });
         }
 
         return null;

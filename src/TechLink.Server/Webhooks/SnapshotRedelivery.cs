@@ -12,15 +12,14 @@ namespace TechLink.Server.Webhooks;
 /// </summary>
 internal static class SnapshotRedelivery
 {
-    public static async Task<IResult> RedeliverCurrentAsync(DeliveryRecord finished, TechLinkDbContext db, EventOutbox outbox, FileStore files, CancellationToken ct)
+    public static async Task<Outcome<DeliveryResponse>> RedeliverCurrentAsync(DeliveryRecord finished, TechLinkDbContext db, EventOutbox outbox, FileStore files, CancellationToken ct)
     {
-        if (finished.Status == DeliveryStatus.Pending) return Problems.Conflict("This delivery is still pending; it can be redelivered once it has succeeded or failed.");
-        if (!await db.WebhookRegistrations.AnyAsync(r => r.Id == finished.EndpointId, ct)) return Problems.Conflict("The registration of this delivery was deleted.");
+        if (await DeliveryLogService.CannotRedeliverAsync(finished, db, ct) is { } refused) return refused;
         var message = finished.Message!;
         var snapshot = await CurrentSnapshot.BuildAsync(db, files, message, ct);
-        if (snapshot.Problem is { } problem) return Problems.Conflict(problem);
+        if (snapshot.Problem is { } problem) return Refusal.Conflict(problem);
 
-        return await db.InTransactionAsync<IResult>(async () =>
+        return await db.CommitOnSuccessAsync<DeliveryResponse>(async () =>
         {
             var webhookId = outbox.AddForRegistration(db, message.TenantId, message.EventType, snapshot.Subject!, snapshot.Payload!, finished.EndpointId);
             await db.SaveChangesAsync(ct);
@@ -29,7 +28,7 @@ internal static class SnapshotRedelivery
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.RedeliveryOfId, finished.Id), ct);
             var again = await db.Deliveries.AsNoTracking().Include(x => x.Message)
                 .SingleAsync(x => x.EndpointId == finished.EndpointId && x.WebhookMessageId == webhookId, ct);
-            return TypedResults.Accepted($"/api/v1/webhooks/deliveries/{again.Id}", DeliveryResponse.From(again, again.Message!, withPayload: false));
+            return DeliveryResponse.From(again, again.Message!, withPayload: false);
         }, ct);
     }
 }

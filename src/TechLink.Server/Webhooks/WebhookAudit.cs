@@ -15,7 +15,7 @@ internal static class WebhookAudit
 
     public static State Snapshot(WebhookRegistration r) => new(r.Type, r.Url, r.EventTypeList, r.Enabled, r.Description, r.Paused, r.TokenProtected);
 
-    public static void Created(TechLinkDbContext db, ClaimsPrincipal caller, WebhookRegistration r)
+    public static void Created(TechLinkDbContext db, ClaimsPrincipal? caller, WebhookRegistration r)
     {
         var changes = AuditChanges.Between(Snapshot(Blank(r)), Snapshot(r));
         AuditLog.Add(db, caller, r.CreatedAt, "webhook.created", TargetType, r.Id, r.CompanyId, changes);
@@ -25,7 +25,7 @@ internal static class WebhookAudit
     /// An enable or disable is an entry of its own (it is what one looks for when deliveries stopped); the other
     /// changed fields, if any, make a <c>webhook.updated</c> entry.
     /// </summary>
-    public static void Updated(TechLinkDbContext db, ClaimsPrincipal caller, State before, WebhookRegistration r)
+    public static void Updated(TechLinkDbContext db, ClaimsPrincipal? caller, State before, WebhookRegistration r)
     {
         var after = Snapshot(r);
         var changes = AuditChanges.Between(before, after);
@@ -39,11 +39,11 @@ internal static class WebhookAudit
     }
 
     /// <summary>A pause or a resume (<c>POST /webhooks/{id}/pause|resume</c>).</summary>
-    public static void PausedOrResumed(TechLinkDbContext db, ClaimsPrincipal caller, WebhookRegistration r) =>
+    public static void PausedOrResumed(TechLinkDbContext db, ClaimsPrincipal? caller, WebhookRegistration r) =>
         AuditLog.Add(db, caller, r.UpdatedAt, r.Paused ? "webhook.paused" : "webhook.resumed", TargetType, r.Id, r.CompanyId);
 
     /// <summary>A replay: its range and kind, and how many deliveries it queued.</summary>
-    public static void Replayed(TechLinkDbContext db, ClaimsPrincipal caller, WebhookReplay replay)
+    public static void Replayed(TechLinkDbContext db, ClaimsPrincipal? caller, WebhookReplay replay)
     {
         var none = new { replay_id = (string?)null, since = (string?)null, until = (string?)null, only_failed = (bool?)null, queued = (int?)null };
         var started = new

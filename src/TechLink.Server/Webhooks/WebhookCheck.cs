@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using TechLink.Delivery;
 using TechLink.Delivery.Sending;
 using TechLink.Server.Data;
@@ -20,21 +19,15 @@ public sealed record CheckResponse(bool Ready, IReadOnlyList<CheckResult> Result
 /// </summary>
 internal static class WebhookCheck
 {
-    public static async Task<IResult> CheckAsync(string webhook_id, HttpContext http, TechLinkDbContext db, WebhookSecrets secrets,
-        WebhookSender sender, TestSendLimiter limiter, IOptions<DeliveryOptions> delivery, TimeProvider clock, CancellationToken ct)
+    /// <summary>Sends the samples and the duplicate to <paramref name="r"/> (found, and let through the test-send limit, by the caller).</summary>
+    public static async Task<CheckResponse> RunAsync(WebhookRegistration r, TechLinkDbContext db, WebhookSecrets secrets, WebhookSender sender,
+        DeliveryOptions delivery, TimeProvider clock, CancellationToken ct)
     {
-        var r = await WebhookEndpoints.FindAsync(webhook_id, http, db, ct);
-        if (r is null) return Problems.NotFound("webhook registration");
-        if (limiter.TryAcquire(r.CompanyId) is { } wait)
-        {
-            return new TooManyRequestsResult(wait, $"Too many test sends for this company; try again in {RateLimiting.Seconds(wait)} s.");
-        }
-
         var types = r.EventTypeList.Contains(EventCatalog.Wildcard)
             ? [.. EventCatalog.All.Select(t => t.Type)]
             : r.EventTypeList.Where(t => EventSamples.For(t) is not null).ToList();
         var target = EndpointDirectory.ToTarget(r, secrets, clock) with { Enabled = true };
-        var slowAfter = delivery.Value.Timeout / 2;
+        var slowAfter = delivery.Timeout / 2;
         var results = new List<CheckResult>(types.Count);
         var slow = new List<string>();
         var ready = true;
@@ -68,6 +61,6 @@ internal static class WebhookCheck
             ready = false;
         }
 
-        return TypedResults.Ok(new CheckResponse(ready, results, duplicate, slow));
+        return new CheckResponse(ready, results, duplicate, slow);
     }
 }

@@ -17,6 +17,11 @@ internal static class WebhookSetup
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebhookSecrets>();
+        services.AddScoped<RegistrationService>();
+        services.AddScoped<ReplayService>();
+        services.AddScoped<TestSendService>();
+        services.AddScoped<DeliveryLogService>();
+        services.AddScoped<EventFeedService>();
         services.AddSingleton<IEndpointDirectory, EndpointDirectory>();
         services.AddSingleton<RegistrationChangeInterceptor>();
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -49,7 +49,7 @@ public sealed record DeliveryRowsView(long CompanyId, IReadOnlyList<DeliveryResp
 /// The delivery log as a search tool (issue 15): filters for time range, status (with "retrying"), status code, event,
 /// work order and <c>webhook-id</c>; test sends when asked; CSV of the filtered list; a live view of pending rows.
 /// </summary>
-public sealed class DeliveriesModel(TechLinkDbContext db, TimeProvider clock) : CompanyPage(db)
+public sealed class DeliveriesModel(TechLinkDbContext db, DeliveryLogService deliveries, TimeProvider clock) : CompanyPage(db)
 {
     public override string Tab => "deliveries";
 
@@ -76,10 +76,10 @@ public sealed class DeliveriesModel(TechLinkDbContext db, TimeProvider clock) : 
         Filter = new(Blank(webhook), Blank(@event), Blank(status), Blank(code), Blank(workorder), Blank(since), Blank(until), Blank(message), tests);
         Cursor = Blank(cursor);
         Now = clock.GetUtcNow().UtcDateTime;
-        var outcome = await CallAsync(ListAsync(Filter, PageSize, Cursor, ct));
-        if (outcome.Succeeded)
+        var outcome = await ListAsync(Filter, PageSize, Cursor, ct);
+        if (Accepted(outcome))
         {
-            var page = outcome.As<Page<DeliveryResponse>>();
+            var page = outcome.Value;
             (Items, NextCursor) = (page.Items, page.NextCursor);
         }
 
@@ -105,14 +105,14 @@ public sealed class DeliveriesModel(TechLinkDbContext db, TimeProvider clock) : 
         var rows = 0;
         do
         {
-            var outcome = await CallAsync(ListAsync(filter, PageRequest.MaxLimit, cursor, ct));
-            if (!outcome.Succeeded)
+            var outcome = await ListAsync(filter, PageRequest.MaxLimit, cursor, ct);
+            if (!Accepted(outcome))
             {
                 await OnGetAsync(webhook, @event, status, code, workorder, since, until, message, tests, null, ct);
                 return Page();
             }
 
-            var page = outcome.As<Page<DeliveryResponse>>();
+            var page = outcome.Value;
             foreach (var d in page.Items.Take(CsvMaxRows - rows)) DeliveriesCsv.Append(csv, d, urls.GetValueOrDefault(d.WebhookId));
             rows += page.Items.Count;
             cursor = page.NextCursor;
@@ -138,10 +138,9 @@ public sealed class DeliveriesModel(TechLinkDbContext db, TimeProvider clock) : 
         return Partial("DeliveryRows", Rows);
     }
 
-    private Task<IResult> ListAsync(DeliveryFilter f, int limit, string? cursor, CancellationToken ct) =>
-        WebhookEndpoints.ListDeliveriesAsync(f.Webhook, f.Status, f.Event, f.WorkOrder, CompanyKey, limit, cursor, HttpContext, Db, ct,
-            since: DeliveryFilter.Instant(f.Since), until: DeliveryFilter.Instant(f.Until), status_code: f.Code, webhook_message_id: f.Message,
-            test: f.Tests ? "all" : null);
+    private Task<Outcome<Page<DeliveryResponse>>> ListAsync(DeliveryFilter f, int limit, string? cursor, CancellationToken ct) =>
+        deliveries.ListAsync(Caller, new DeliveryQuery(f.Webhook, f.Status, f.Event, f.WorkOrder, CompanyKey, DeliveryFilter.Instant(f.Since), DeliveryFilter.Instant(f.Until),
+            f.Code, f.Message, f.Tests ? "all" : null), limit, cursor, ct);
 
     private Task<Dictionary<string, string>> UrlsAsync(CancellationToken ct)
     {

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using TechLink.Delivery;
 using TechLink.Delivery.Model;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
@@ -12,7 +11,7 @@ namespace TechLink.Server.Portal.Companies;
 /// One delivery: every attempt with its request headers and body as sent and the response's status, headers and body
 /// excerpt (unescaped, so a copied signature matches), Retry now (pending or failed) and Redeliver.
 /// </summary>
-public sealed class DeliveryModel(TechLinkDbContext db, EndpointChanges changes, TimeProvider clock) : CompanyPage(db)
+public sealed class DeliveryModel(TechLinkDbContext db, DeliveryLogService deliveries, TimeProvider clock) : CompanyPage(db)
 {
     public override string Tab => "deliveries";
 
@@ -33,10 +32,10 @@ public sealed class DeliveryModel(TechLinkDbContext db, EndpointChanges changes,
     public async Task<IActionResult> OnPostRedeliverAsync(string deliveryId, CancellationToken ct)
     {
         if (!await OwnsAsync(deliveryId, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookEndpoints.RedeliverAsync(deliveryId, HttpContext, Db, clock, ct));
-        if (outcome.Succeeded)
+        var outcome = await deliveries.RedeliverAsync(Caller, deliveryId, request: null, ct);
+        if (Accepted(outcome))
         {
-            var again = outcome.As<DeliveryResponse>();
+            var again = outcome.Value;
             return Done($"Redelivery #{again.DeliveryId} queued: it is sent within seconds.", new { companyId = CompanyKey, deliveryId = again.DeliveryId });
         }
 
@@ -47,8 +46,8 @@ public sealed class DeliveryModel(TechLinkDbContext db, EndpointChanges changes,
     public async Task<IActionResult> OnPostRetryAsync(string deliveryId, CancellationToken ct)
     {
         if (!await OwnsAsync(deliveryId, ct)) return NotFound();
-        var outcome = await CallAsync(DeliveryRetry.RetryNowAsync(deliveryId, HttpContext, Db, changes, clock, ct));
-        if (outcome.Succeeded && outcome.Value is DeliveryResponse again)
+        var outcome = await deliveries.RetryNowAsync(Caller, deliveryId, ct);
+        if (Accepted(outcome) && outcome.Value.Redelivery is { } again)
         {
             return Done($"Retry queued as delivery #{again.DeliveryId}: a new series of attempts, sent within seconds.", new { companyId = CompanyKey, deliveryId = again.DeliveryId });
         }
@@ -63,9 +62,9 @@ public sealed class DeliveryModel(TechLinkDbContext db, EndpointChanges changes,
     private async Task<bool> LoadAsync(string deliveryId, CancellationToken ct)
     {
         if (!await OwnsAsync(deliveryId, ct)) return false;
-        var outcome = ApiOutcome.From(await WebhookEndpoints.GetDeliveryAsync(deliveryId, HttpContext, Db, ct));
+        var outcome = await deliveries.GetAsync(Caller, deliveryId, ct);
         if (!outcome.Succeeded) return false;
-        Delivery = outcome.As<DeliveryResponse>();
+        Delivery = outcome.Value;
         var id = long.Parse(Delivery.DeliveryId, System.Globalization.CultureInfo.InvariantCulture);
         Attempts = await Db.DeliveryAttempts.AsNoTracking().Where(a => a.DeliveryId == id).OrderBy(a => a.Attempt).ToListAsync(ct);
         var endpoint = long.Parse(Delivery.WebhookId, System.Globalization.CultureInfo.InvariantCulture);

@@ -1,10 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using TechLink.Delivery;
 using TechLink.Delivery.Model;
-using TechLink.Delivery.Sending;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Webhooks;
@@ -27,12 +24,12 @@ public sealed class WebhookForm
 /// <summary>
 /// The Webhooks tab (issue 15): <c>/companies/{id}/webhooks</c> is the endpoints overview (a compact table and "Add New
 /// Webhook Registration"); <c>/companies/{id}/webhooks/{webhookId}</c> is one endpoint's page with its health, chart,
-/// recent deliveries and every action. Every change goes through the API's own handlers; another company's
+/// recent deliveries and every action. Every change goes through the API's own services; another company's
 /// registration answers 404 like a missing one.
 /// </summary>
 public sealed class WebhooksModel(
-    TechLinkDbContext db, WebhookSecrets secrets, WebhookSender sender, TestSendLimiter limiter, IOptions<DeliveryOptions> delivery,
-    IOptions<WebhookOptions> limits, TimeProvider clock, EndpointChanges changes)
+    TechLinkDbContext db, RegistrationService registrations, ReplayService replays, TestSendService tests, DeliveryLogService deliveries,
+    TestSendLimiter limiter, TimeProvider clock)
     : CompanyPage(db)
 {
     public override string Tab => "webhooks";
@@ -103,10 +100,10 @@ public sealed class WebhooksModel(
     {
         if (RouteId is { } routeId && !await OwnsAsync(routeId, ct)) return NotFound();
         var request = new WebhookRequest(Caller.IsStaff ? CompanyKey : null, Form.Type, Form.Url, Form.Token ?? "", Form.Enabled, Blank(Form.Description));
-        var outcome = await CallAsync(WebhookEndpoints.CreateAsync(request, HttpContext, Db, secrets, delivery, limits, clock, ct));
-        if (outcome.Succeeded)
+        var outcome = await registrations.CreateAsync(Caller, request, ct);
+        if (Accepted(outcome))
         {
-            var created = outcome.As<WebhookResponse>();
+            var created = outcome.Value;
             Flash = $"Webhook registration saved: {created.Type} → {created.Url}. Use Reveal signing secret to copy its whsec_ secret.";
             return Redirect($"/companies/{CompanyKey}/webhooks/{created.WebhookId}");
         }
@@ -120,8 +117,8 @@ public sealed class WebhooksModel(
         if (!await OwnsAsync(id, ct)) return NotFound();
         var token = Form.RemoveToken ? "" : string.IsNullOrEmpty(Form.Token) ? null : Form.Token;
         var request = new WebhookRequest(null, Form.Type, Form.Url, token, Form.Enabled, Form.Description?.Trim() ?? "");
-        var outcome = await CallAsync(WebhookEndpoints.UpdateAsync(id, request, replace: false, HttpContext, Db, secrets, delivery, clock, ct));
-        if (outcome.Succeeded) return Done("Webhook registration saved.");
+        var outcome = await registrations.UpdateAsync(Caller, id, request, replace: false, ct);
+        if (Accepted(outcome)) return Done("Webhook registration saved.");
         Edit = id;
         return await PageAsync(ct);
     }
@@ -129,8 +126,8 @@ public sealed class WebhooksModel(
     public async Task<IActionResult> OnPostToggleAsync(string id, bool enabled, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookEndpoints.UpdateAsync(id, new WebhookRequest(null, null, null, null, enabled), replace: false, HttpContext, Db, secrets, delivery, clock, ct));
-        return outcome.Succeeded ? Done(enabled ? "Registration enabled." : "Registration disabled: it receives no events until enabled again.") : await PageAsync(ct, id);
+        var outcome = await registrations.UpdateAsync(Caller, id, new WebhookRequest(null, null, null, null, enabled), replace: false, ct);
+        return Accepted(outcome) ? Done(enabled ? "Registration enabled." : "Registration disabled: it receives no events until enabled again.") : await PageAsync(ct, id);
     }
 
     /// <summary>
@@ -144,11 +141,10 @@ public sealed class WebhooksModel(
         var failingSince = await Db.EndpointHealth.AsNoTracking().Where(h => h.EndpointId == endpointId).Select(h => h.FailingSince).FirstOrDefaultAsync(ct);
         var since = failingSince ?? registration.DisabledAt ?? registration.UpdatedAt;
 
-        var enabled = await CallAsync(WebhookEndpoints.UpdateAsync(id, new WebhookRequest(null, null, null, null, true), replace: false, HttpContext, Db, secrets, delivery, clock, ct));
-        if (!enabled.Succeeded) return await PageAsync(ct, id);
-        var replay = await CallAsync(WebhookOperationsEndpoints.ReplayAsync(id, new ReplayRequest(Formats.Instant(since), null, OnlyFailed: false), HttpContext, Db, changes, clock, ct));
-        if (!replay.Succeeded) return await PageAsync(ct, id);
-        var started = replay.As<ReplayStarted>();
+        if (!Accepted(await registrations.UpdateAsync(Caller, id, new WebhookRequest(null, null, null, null, true), replace: false, ct))) return await PageAsync(ct, id);
+        var replay = await replays.ReplayAsync(Caller, id, new ReplayRequest(Formats.Instant(since), null, OnlyFailed: false), ct);
+        if (!Accepted(replay)) return await PageAsync(ct, id);
+        var started = replay.Value;
         return Done($"Registration enabled. Replay {started.ReplayId}: {started.Queued} events since {Formats.Instant(since)} queued.",
             new { replay = started.ReplayId });
     }
@@ -156,8 +152,7 @@ public sealed class WebhooksModel(
     public async Task<IActionResult> OnPostDeleteAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookEndpoints.DeleteAsync(id, HttpContext, Db, clock, ct));
-        if (!outcome.Succeeded) return await PageAsync(ct, id);
+        if (!Accepted(await registrations.DeleteAsync(Caller, id, ct))) return await PageAsync(ct, id);
         Flash = "Webhook registration deleted.";
         return Redirect($"/companies/{CompanyKey}/webhooks");
     }
@@ -165,40 +160,38 @@ public sealed class WebhooksModel(
     public async Task<IActionResult> OnPostPauseAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookOperationsEndpoints.PauseAsync(id, HttpContext, Db, secrets, changes, clock, ct));
-        return outcome.Succeeded ? Done("Registration paused: its deliveries wait, unattempted, until you resume it.") : await PageAsync(ct, id);
+        return Accepted(await registrations.PauseAsync(Caller, id, ct)) ? Done("Registration paused: its deliveries wait, unattempted, until you resume it.") : await PageAsync(ct, id);
     }
 
     public async Task<IActionResult> OnPostResumeAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookOperationsEndpoints.ResumeAsync(id, HttpContext, Db, secrets, changes, clock, ct));
-        return outcome.Succeeded ? Done("Registration resumed: the deliveries that waited are sent now, oldest first.") : await PageAsync(ct, id);
+        return Accepted(await registrations.ResumeAsync(Caller, id, ct)) ? Done("Registration resumed: the deliveries that waited are sent now, oldest first.") : await PageAsync(ct, id);
     }
 
     /// <summary>"Replay failed": the times are the browser's local input, read as UTC (the page says so).</summary>
     public async Task<IActionResult> OnPostReplayAsync(string id, string? since, string? until, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookOperationsEndpoints.ReplayAsync(id, new ReplayRequest(Blank(since), Blank(until), OnlyFailed: true), HttpContext, Db, changes, clock, ct));
-        if (!outcome.Succeeded) return await PageAsync(ct, id);
-        var started = outcome.As<ReplayStarted>();
+        var outcome = await replays.ReplayAsync(Caller, id, new ReplayRequest(Blank(since), Blank(until), OnlyFailed: true), ct);
+        if (!Accepted(outcome)) return await PageAsync(ct, id);
+        var started = outcome.Value;
         return Done($"Replay {started.ReplayId}: {started.Queued} failed deliveries queued again.", new { replay = started.ReplayId });
     }
 
     public async Task<IActionResult> OnPostRevealAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookEndpoints.GetSecretAsync(id, HttpContext, Db, secrets, clock, ct));
-        if (outcome.Succeeded) Secret = outcome.As<SecretResponse>();
+        var outcome = await registrations.RevealSecretAsync(Caller, id, ct);
+        if (Accepted(outcome)) Secret = outcome.Value;
         return await PageAsync(ct, id);
     }
 
     public async Task<IActionResult> OnPostRotateAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookEndpoints.RotateSecretAsync(id, HttpContext, Db, secrets, clock, ct));
-        if (outcome.Succeeded) Secret = outcome.As<SecretResponse>();
+        var outcome = await registrations.RotateSecretAsync(Caller, id, ct);
+        if (Accepted(outcome)) Secret = outcome.Value;
         return await PageAsync(ct, id);
     }
 
@@ -206,17 +199,25 @@ public sealed class WebhooksModel(
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
         TestEvent = testEvent;
-        var outcome = await CallAsync(WebhookEndpoints.TestAsync(id, new TestRequest(string.IsNullOrEmpty(testEvent) ? null : testEvent), HttpContext, Db, secrets, sender, limiter, clock, ct));
-        if (outcome.Succeeded) TestResult = outcome.As<TestResponse>();
+        var plan = await tests.PlanTestAsync(Caller, id, new TestRequest(string.IsNullOrEmpty(testEvent) ? null : testEvent), ct);
+        if (Accepted(plan) && WithinTestLimit(plan.Value.CompanyId)) TestResult = await tests.SendTestAsync(plan.Value, ct);
         return await PageAsync(ct, id);
     }
 
     public async Task<IActionResult> OnPostCheckAsync(string id, CancellationToken ct)
     {
         if (!await OwnsAsync(id, ct)) return NotFound();
-        var outcome = await CallAsync(WebhookCheck.CheckAsync(id, HttpContext, Db, secrets, sender, limiter, delivery, clock, ct));
-        if (outcome.Succeeded) CheckResult = outcome.As<CheckResponse>();
+        var plan = await tests.PlanCheckAsync(Caller, id, ct);
+        if (Accepted(plan) && WithinTestLimit(plan.Value.CompanyId)) CheckResult = await tests.CheckAsync(plan.Value, ct);
         return await PageAsync(ct, id);
+    }
+
+    /// <summary>Whether the company may make one more test send now; if not, the page says when it may (the API's 429 detail).</summary>
+    private bool WithinTestLimit(long companyId)
+    {
+        if (WebhookEndpoints.TooManyTests(limiter, companyId) is not { } tooMany) return true;
+        Errors.Fail(tooMany.Problem.ProblemDetails.Detail!);
+        return false;
     }
 
     private async Task<IActionResult> PageAsync(CancellationToken ct, string? focus = null)
@@ -233,16 +234,16 @@ public sealed class WebhooksModel(
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        var list = ApiOutcome.From(await WebhookEndpoints.ListAsync(CompanyKey, PageRequest.MaxLimit, null, HttpContext, Db, secrets, ct));
-        Registrations = list.Succeeded ? list.As<Page<WebhookResponse>>().Items : [];
+        var list = await registrations.ListAsync(Caller, CompanyKey, PageRequest.MaxLimit, null, ct);
+        Registrations = list.Succeeded ? list.Value.Items : [];
         if (Edit is not null && HttpMethods.IsGet(Request.Method) && Registrations.FirstOrDefault(r => r.WebhookId == Edit) is { } editing)
         {
             Form = new WebhookForm { Type = editing.Type, Url = editing.Url, Enabled = editing.Enabled, Description = editing.Description };
         }
 
-        if (Replay is not null && ApiOutcome.From(await WebhookOperationsEndpoints.GetReplayAsync(Replay, HttpContext, Db, ct)) is { Succeeded: true } replay)
+        if (Replay is not null && await replays.ProgressAsync(Caller, Replay, ct) is { Succeeded: true } replay)
         {
-            ReplayShown = replay.As<ReplayProgress>();
+            ReplayShown = replay.Value;
         }
 
         var stats = await WebhookStats.LoadAsync(Db, Company.Id, ct);
@@ -264,7 +265,7 @@ public sealed class WebhooksModel(
             .Select(a => new { a.StartedAt, a.Error, a.DurationMs })
             .ToListAsync(ct);
         Hours = DeliveryChart.Buckets(attempts.Select(a => (a.StartedAt, a.Error == null, a.DurationMs)), Now);
-        var recent = ApiOutcome.From(await WebhookEndpoints.ListDeliveriesAsync(endpoint.WebhookId, null, null, null, CompanyKey, RecentCount, null, HttpContext, Db, ct, test: "all"));
-        Recent = recent.Succeeded ? recent.As<Page<DeliveryResponse>>().Items : [];
+        var recent = await deliveries.ListAsync(Caller, new DeliveryQuery(WebhookId: endpoint.WebhookId, CompanyId: CompanyKey, Test: "all"), RecentCount, null, ct);
+        Recent = recent.Succeeded ? recent.Value.Items : [];
     }
 }

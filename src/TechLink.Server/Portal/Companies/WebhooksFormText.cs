@@ -17,8 +17,8 @@ public static class WebhooksFormText
             "type" when Missing(first) => "Choose which events to send: one event type, (all current webhooks) or (any webhooks).",
             "type" => "Choose one of the event types in the list.",
             "url" when Missing(first) => "Enter the URL that receives the webhooks, for example https://yourserver.com/techlink_webhook/.",
-            "url" when first.Contains($"at most {WebhookEndpoints.MaxUrlLength}", StringComparison.Ordinal) =>
-                $"This URL is too long: it may have at most {WebhookEndpoints.MaxUrlLength:N0} characters.",
+            "url" when first.Contains($"at most {RegistrationService.MaxUrlLength}", StringComparison.Ordinal) =>
+                $"This URL is too long: it may have at most {RegistrationService.MaxUrlLength:N0} characters.",
             "description" => "Keep the description to 200 characters or fewer.",
             _ => null,
         };
