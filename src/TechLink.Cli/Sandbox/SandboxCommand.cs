@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
-using TechLink.Server.Infrastructure;
-using TechLink.Server.Sandbox;
+using TechLink.Data;
+using TechLink.Data.Postgres;
+using TechLink.Data.Sandbox;
+using TechLink.Data.Sqlite;
 
 namespace TechLink.Cli.Sandbox;
 
@@ -11,6 +13,9 @@ internal static class SandboxCommand
 {
     /// <summary>Tests replace the refresher (to inject a failure half way); null means the real one.</summary>
     internal static Func<SandboxRefresher>? RefresherFactory { get; set; }
+
+    /// <summary>The databases the tool reads and writes; <c>--from-provider</c>/<c>--to-provider</c> choose one each.</summary>
+    private static readonly DataProvider[] Providers = [SqliteDataProvider.Instance, PostgresDataProvider.Instance];
 
     public static Command Create(CliIo io)
     {
@@ -39,8 +44,8 @@ internal static class SandboxCommand
         refresh.SetAction((parseResult, cancellationToken) => RunAsync(
             io,
             new SandboxRefreshRequest(
-                new DatabaseLocation(parseResult.GetValue(fromProvider), Connection(parseResult.GetRequiredValue(from), parseResult.GetValue(fromProvider))),
-                new DatabaseLocation(parseResult.GetValue(toProvider), Connection(parseResult.GetRequiredValue(to), parseResult.GetValue(toProvider))),
+                Location(parseResult.GetValue(fromProvider), parseResult.GetRequiredValue(from)),
+                Location(parseResult.GetValue(toProvider), parseResult.GetRequiredValue(to)),
                 parseResult.GetValue(fromFiles),
                 parseResult.GetValue(toFiles),
                 parseResult.GetValue(forceSource)),
@@ -49,9 +54,12 @@ internal static class SandboxCommand
         return new Command("sandbox", "Operate the sandbox environment.") { refresh };
     }
 
-    /// <summary>A bare SQLite path is accepted for convenience.</summary>
-    private static string Connection(string value, DatabaseProvider provider) =>
-        provider == DatabaseProvider.Sqlite && !value.Contains('=', StringComparison.Ordinal) ? $"Data Source={value}" : value;
+    /// <summary>A bare SQLite path is accepted for convenience (<see cref="DataProvider.NormalizeConnectionString"/>).</summary>
+    private static DatabaseLocation Location(DatabaseProvider kind, string connection)
+    {
+        var provider = DataProvider.Choose(kind, Providers);
+        return new DatabaseLocation(provider, provider.NormalizeConnectionString(connection));
+    }
 
     private static async Task<int> RunAsync(CliIo io, SandboxRefreshRequest request, CancellationToken cancellationToken)
     {

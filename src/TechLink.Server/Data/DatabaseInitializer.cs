@@ -7,26 +7,23 @@ using TechLink.Server.Infrastructure;
 namespace TechLink.Server.Data;
 
 /// <summary>
-/// Start-up work, in order: turn on WAL for SQLite, apply migrations, import a key ring an older release kept on disk, record which environment the database
+/// Start-up work, in order: the provider's preparation (WAL for SQLite), apply migrations, import a key ring an older release kept on disk, record which environment the database
 /// belongs to (and refuse a database of the other one), ensure the bootstrap staff key, seed the sandbox demo.
 /// </summary>
 internal sealed partial class DatabaseInitializer(
     IDbContextFactory<TechLinkDbContext> contexts,
+    DataProvider provider,
     IOptions<TechLinkOptions> options,
     DemoData demo,
     TimeProvider clock,
     ILogger<DatabaseInitializer> logger)
 {
-    public const string EnvironmentKey = "environment";
+    public const string EnvironmentKey = SystemSetting.EnvironmentKey;
 
     public async Task InitializeAsync(CancellationToken ct)
     {
         await using var db = contexts.CreateDbContext();
-        if (db.Database.IsSqlite())
-        {
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
-        }
-
+        await provider.BeforeMigrateAsync(db, ct);
         await db.Database.MigrateAsync(ct);
         await KeyRing.ImportFileKeysAsync(db, KeyRing.LegacyDirectory(options.Value), logger, ct);
         await ClaimEnvironmentAsync(db, ct);

@@ -7,7 +7,7 @@ namespace TechLink.Server.Infrastructure;
 /// Turns a bad request that the framework rejected (malformed JSON, a value of the wrong type, a body too
 /// large) into problem details naming the field. Anything else is a 500 without a stack trace.
 /// </summary>
-internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, DataProvider database, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -92,13 +92,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     private ValueTask<bool> WriteAsync(ProblemDetailsContext context) =>
         Portal.PortalErrors.IsPortal(context.HttpContext) ? ValueTask.FromResult(true) : problems.TryWriteAsync(context);
 
-    /// <summary>The database is down or unreachable (PostgreSQL connection failures, SQLite busy or locked beyond the timeout).</summary>
-    private static bool DatabaseUnavailable(Exception? e)
+    /// <summary>The database is down or unreachable, as its provider tells (<see cref="DataProvider.IsUnavailable"/>).</summary>
+    private bool DatabaseUnavailable(Exception? e)
     {
         for (; e is not null; e = e.InnerException)
         {
-            if (e is Npgsql.NpgsqlException { IsTransient: true }) return true;
-            if (e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }) return true;
+            if (database.IsUnavailable(e)) return true;
         }
 
         return false;

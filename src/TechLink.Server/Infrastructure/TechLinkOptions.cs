@@ -2,18 +2,6 @@ using System.ComponentModel.DataAnnotations;
 
 namespace TechLink.Server.Infrastructure;
 
-public enum TechLinkEnvironment
-{
-    Sandbox,
-    Production,
-}
-
-public enum DatabaseProvider
-{
-    Sqlite,
-    Postgres,
-}
-
 public sealed class TechLinkOptions
 {
     public const string SectionName = "TechLink";

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using TechLink.Data.Sandbox;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 

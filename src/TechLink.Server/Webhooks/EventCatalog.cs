@@ -10,7 +10,7 @@ public static class EventCatalog
 {
     public const string AllCurrent = "(all current webhooks)";
     public const string Any = "(any webhooks)";
-    public const string Wildcard = "*";
+    public const string Wildcard = WebhookRegistration.AnyEventType;
 
     // The event types themselves are the SDK's records (TechLink.Webhooks.TechLinkEventTypes.Definitions): name,
     // description and sample each written once, there.

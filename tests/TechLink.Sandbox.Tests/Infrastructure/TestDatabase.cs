@@ -1,9 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using TechLink.Server.Data;
-using TechLink.Server.Infrastructure;
-using TechLink.Server.Sandbox;
 using TechLink.Testing;
 
 namespace TechLink.Sandbox.Tests.Infrastructure;
@@ -24,17 +21,17 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string FilesDir { get; }
 
-    public bool IsPostgres => Location.Provider == DatabaseProvider.Postgres;
+    public bool IsPostgres => Location.Provider.Kind == DatabaseProvider.Postgres;
 
     public static TestDatabase Sqlite()
     {
         var dir = NewDir();
         var cs = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "techlink.db"), Pooling = false }.ToString();
-        return new TestDatabase(dir, new DatabaseLocation(DatabaseProvider.Sqlite, cs));
+        return new TestDatabase(dir, new DatabaseLocation(SqliteDataProvider.Instance, cs));
     }
 
     public static async Task<TestDatabase> PostgresAsync(PostgresCluster cluster) =>
-        new(NewDir(), new DatabaseLocation(DatabaseProvider.Postgres, await cluster.CreateDatabaseAsync("sbx")));
+        new(NewDir(), new DatabaseLocation(PostgresDataProvider.Instance, await cluster.CreateDatabaseAsync("sbx")));
 
     internal TechLinkDbContext Open() => SandboxRefresher.Open(Location, forWriting: true);
 
@@ -42,9 +39,9 @@ public sealed class TestDatabase : IAsyncDisposable
     public async Task MigrateAsync(TechLinkEnvironment environment)
     {
         await using var db = Open();
-        if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        await Location.Provider.BeforeMigrateAsync(db, CancellationToken.None);
         await db.Database.MigrateAsync();
-        db.SystemSettings.Add(new SystemSetting { Key = DatabaseInitializer.EnvironmentKey, Value = environment.ToString() });
+        db.SystemSettings.Add(new SystemSetting { Key = SystemSetting.EnvironmentKey, Value = environment.ToString() });
         await db.SaveChangesAsync();
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TechLink.Server.Tests.Infrastructure;
 using TechLink.Webhooks;
+using WorkOrderStatus = TechLink.Webhooks.WorkOrderStatus;
 
 namespace TechLink.Server.Tests.EndToEnd;
 
