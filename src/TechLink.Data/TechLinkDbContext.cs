@@ -22,7 +22,7 @@ public abstract class TechLinkDbContext : IdentityDbContext<User, IdentityRole<l
 {
     /// <remarks>
     /// No automatic savepoints: every unit of work runs in one transaction that commits or rolls back whole
-    /// (<c>Transactions.InTransactionAsync</c>; the outbox's own), so a savepoint per <c>SaveChanges</c> undid nothing
+    /// (the server's <c>CommitOnSuccessAsync</c>, <c>SaveAndPublishAsync</c>), so a savepoint per <c>SaveChanges</c> undid nothing
     /// anyone kept, and cost two statements per save and, on SQLite, a copy of every page it touched (the API profile).
     /// </remarks>
     protected TechLinkDbContext(DbContextOptions options)
@@ -53,11 +53,19 @@ public abstract class TechLinkDbContext : IdentityDbContext<User, IdentityRole<l
     /// <summary>The Data Protection key ring, shared by every node of a deployment (issue 13).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>
+    /// The company whose rows this context reads: a client's, for its requests (set once per request by the server's
+    /// tenancy middleware); null for staff and for the system's own work (every company). Every entity that belongs to
+    /// a company is filtered by it (<see cref="Tenancy"/>); a client-scoped query needs no hand-written company check.
+    /// </summary>
+    public long? CompanyScope { get; set; }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(TechLinkDbContext).Assembly);
         DeliveryModel.Apply(builder);
+        Tenancy.Apply(builder, this);
         // The FK's name dates from when EF found it by the old property name (DeliveryRecord.MessageId) while the event
         // table was still named after the DbSet; keep that name now that the property is DeliveryRecord.EventId.
         builder.Entity<DeliveryRecord>().HasOne(d => d.Message).WithMany().HasForeignKey(d => d.EventId).HasConstraintName("fk_deliveries_events_message_id");

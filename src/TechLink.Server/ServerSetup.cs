@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -149,6 +150,7 @@ internal static class ServerSetup
         // After authentication (the partition is the key), before authorization (refused keys are counted too).
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseTechLinkTenancy();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         // Our own page: system fonts (nothing from a font CDN), no vendor buttons (API client, AI agent, MCP, developer
@@ -181,10 +183,10 @@ internal static class ServerSetup
 
     /// <summary>The time-limited links that photo and document objects carry; the token is the credential.</summary>
     private static void MapFileLinks(this WebApplication app) =>
-        app.MapGet("/files/{token}", async (string token, FileStore files, TechLinkDbContext db, CancellationToken ct) =>
+        app.MapGet("/files/{token}", async Task<Results<FileStreamHttpResult, ProblemHttpResult>> (string token, FileStore files, TechLinkDbContext db, CancellationToken ct) =>
         {
-            if (files.ReadToken(token) is not { } id) return Problems.NotFound("file (the link may have expired)");
+            if (files.ReadToken(token) is not { } id) return Refusal.NotFound("file (the link may have expired)").ToResult();
             var file = await db.Files.FindAsync([id], ct);
-            return file is null || !files.Exists(file) ? Problems.NotFound("file") : files.Serve(file);
+            return file is null || !files.Exists(file) ? Refusal.NotFound("file").ToResult() : files.Serve(file);
         }).AllowAnonymous().ExcludeFromDescription();
 }

@@ -28,8 +28,7 @@ public sealed class UserService(TechLinkDbContext db, UserManager<User> users, U
         if (!parsed.Succeeded) return parsed.Refusal!;
         var page = parsed.Value;
         var query = db.Users.AsNoTracking().Where(u => !u.IsStaff && u.Id > page.After);
-        if (!caller.IsStaff) query = query.Where(u => u.CompanyId == caller.CompanyId);
-        else if (companyId is not null)
+        if (caller.IsStaff && companyId is not null)
         {
             if (!Formats.TryParseId(companyId, out var filter)) return Refusal.Validation("company_id", "'company_id' must be an id.");
             query = query.Where(u => u.CompanyId == filter);
@@ -40,14 +39,14 @@ public sealed class UserService(TechLinkDbContext db, UserManager<User> users, U
     }
 
     public async Task<Outcome<UserResponse>> GetAsync(Caller caller, string userId, CancellationToken ct) =>
-        await FindAsync(userId, caller, ct) is { } user ? UserResponse.From(user) : Refusal.NotFound("user");
+        await FindAsync(userId, ct) is { } user ? UserResponse.From(user) : Refusal.NotFound("user");
 
-    /// <summary>The client user, tracked, when <paramref name="caller"/> may see it; null as if missing otherwise.</summary>
-    private async Task<User?> FindAsync(string userId, Caller caller, CancellationToken ct)
+    /// <summary>The client user, tracked; null when missing or another company's (the tenancy filter).</summary>
+    private async Task<User?> FindAsync(string userId, CancellationToken ct)
     {
         if (!Formats.TryParseId(userId, out var id)) return null;
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id && !u.IsStaff, ct);
-        return user is not null && user.CompanyId is { } c && caller.CanSee(c) ? user : null;
+        return user is { CompanyId: not null } ? user : null;
     }
 
     /// <summary>
@@ -72,7 +71,9 @@ public sealed class UserService(TechLinkDbContext db, UserManager<User> users, U
             return Refusal.TooManyRequests(wait, "Too many unavailable usernames were tried. Try again later.");
         }
 
-        if (await users.FindByNameAsync(username!) is not null) return Refusal.Conflict(UsernameUnavailable);
+        // Usernames are unique across the platform: this one read crosses the caller's company (Tenancy).
+        var normalized = users.NormalizeName(username!);
+        if (await db.Users.IgnoreQueryFilters().AnyAsync(u => u.NormalizedUserName == normalized, ct)) return Refusal.Conflict(UsernameUnavailable);
         if (!caller.IsStaff) conflicts.Release(companyId);
 
         var now = Formats.Now(clock);
@@ -97,7 +98,7 @@ public sealed class UserService(TechLinkDbContext db, UserManager<User> users, U
     public Task<Outcome<UserResponse>> UpdateAsync(Caller caller, string userId, UpdateUserRequest request, CancellationToken ct) =>
         db.ReadModifyWriteAsync<UserResponse>(async () =>
         {
-            var user = await FindAsync(userId, caller, ct);
+            var user = await FindAsync(userId, ct);
             if (user is null) return Refusal.NotFound("user");
             var before = UserResponse.From(user);
             var v = new Validator();

@@ -20,8 +20,7 @@ public sealed class AuditService(TechLinkDbContext db)
         var v = new Validator();
         var query = db.AuditEntries.AsNoTracking();
         if (page.After > 0) query = query.Where(a => a.Id < page.After);
-        if (!caller.IsStaff) query = query.Where(a => a.CompanyId == caller.CompanyId);
-        else if (companyId is not null)
+        if (caller.IsStaff && companyId is not null)
         {
             var c = v.Id("company_id", companyId);
             query = query.Where(a => a.CompanyId == c);

@@ -1,21 +1,8 @@
 namespace TechLink.Server.Infrastructure;
 
-/// <summary>RFC 9457 answers with a stable title per kind of failure.</summary>
+/// <summary>Wording shared by refusals (<see cref="Refusal"/> builds the answers themselves).</summary>
 internal static class Problems
 {
-    public static IResult NotFound(string what) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"No such {what}.");
-
-    public static IResult Conflict(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
-
-    /// <summary>429 with <c>Retry-After</c> in whole seconds (at least 1).</summary>
-    public static IResult Forbidden(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);
-
-    public static IResult Validation(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
-
     /// <summary>A rejected value as a message may quote it: at most 64 characters, so a refusal never echoes a megabyte back.</summary>
     public static string Quote(string value) => value.Length > 64 ? value[..64] + "…" : value;
 }
@@ -74,8 +61,6 @@ internal sealed class Validator
         if (!Formats.TryParseId(value, out var id)) Add(field, $"'{field}' must be an id (a string of digits).");
         return id;
     }
-
-    public IResult Problem() => TypedResults.ValidationProblem(Errors);
 
     /// <summary>The one 400 of a service, with every field error collected.</summary>
     public Refusal Refusal() => Infrastructure.Refusal.Validation(Errors);

@@ -11,41 +11,6 @@ internal static class Transactions
     public const int MaxAttempts = 5;
 
     /// <summary>
-    /// Runs <paramref name="work"/> in one database transaction: the change and the events it writes commit
-    /// together or not at all. The work may call SaveChanges several times (to learn new ids for the payloads).
-    /// An error result (4xx) rolls everything back.
-    /// </summary>
-    public static async Task<T> InTransactionAsync<T>(this TechLinkDbContext db, Func<Task<T>> work, CancellationToken cancellationToken = default)
-    {
-        if (db.Database.CurrentTransaction is not null)
-        {
-            return await work();
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        try
-        {
-            var result = await work();
-            if (result is Microsoft.AspNetCore.Http.IStatusCodeHttpResult { StatusCode: >= 400 })
-            {
-                // The work refused (validation, conflict): nothing of it may stay.
-                await transaction.RollbackAsync(cancellationToken);
-                db.ChangeTracker.Clear();
-                return result;
-            }
-
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
-        }
-        catch
-        {
-            await RollBackAsync(transaction);
-            throw;
-        }
-    }
-
-    /// <summary>
     /// Runs a service's <paramref name="work"/> in one database transaction: it commits when the work succeeded and rolls
     /// back whole when it answered a <see cref="Refusal"/>: the change and the events it writes commit together or not at all.
     /// </summary>
@@ -78,7 +43,14 @@ internal static class Transactions
         }
     }
 
-    /// <summary>The <see cref="Outcome{T}"/> form of <see cref="ReadModifyWriteAsync(TechLinkDbContext, Func{Task{IResult}}, CancellationToken)"/>.</summary>
+    /// <summary>
+    /// Runs a read-modify-write action (find the row, check the request against it, change it, write the events that
+    /// the change computes from the state it found) in one transaction. When another request changed or deleted the
+    /// row between this one's read and its write (the row's <see cref="IVersioned.Version"/> moved on, or the row is
+    /// gone: <see cref="DbUpdateConcurrencyException"/>), nothing of this attempt stays and the action runs again on
+    /// fresh data; after <see cref="MaxAttempts"/> lost races it answers a 409 refusal. The action must be safe to run again: it
+    /// reads everything it decides on inside itself.
+    /// </summary>
     public static async Task<Outcome<T>> ReadModifyWriteAsync<T>(this TechLinkDbContext db, Func<Task<Outcome<T>>> action, CancellationToken cancellationToken = default)
     {
         if (db.Database.CurrentTransaction is not null) return await action();
@@ -97,36 +69,6 @@ internal static class Transactions
     }
 
     private static Refusal LostRaces => Refusal.Conflict($"This was changed by {MaxAttempts} other requests while it was being changed; nothing was changed. Read it again and retry.");
-
-    /// <summary>
-    /// Runs a read-modify-write action (find the row, check the request against it, change it, write the events that
-    /// the change computes from the state it found) in one transaction. When another request changed or deleted the
-    /// row between this one's read and its write (the row's <see cref="IVersioned.Version"/> moved on, or the row is
-    /// gone: <see cref="DbUpdateConcurrencyException"/>), nothing of this attempt stays and the action runs again on
-    /// fresh data; after <see cref="MaxAttempts"/> lost races it answers 409. The action must be safe to run again: it
-    /// reads everything it decides on inside itself.
-    /// </summary>
-    public static async Task<IResult> ReadModifyWriteAsync(this TechLinkDbContext db, Func<Task<IResult>> action, CancellationToken cancellationToken = default)
-    {
-        // Inside a caller's transaction a retry would repeat only part of its work: the caller decides.
-        if (db.Database.CurrentTransaction is not null) return await action();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await db.InTransactionAsync(action, cancellationToken);
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                // What this attempt read is stale: the next one reads afresh.
-                db.ChangeTracker.Clear();
-                if (attempt >= MaxAttempts)
-                {
-                    return LostRaces.ToResult();
-                }
-            }
-        }
-    }
 
     /// <summary>
     /// Rolls back explicitly (not just by disposing), so that the interceptors see it: the outbox drops the events this

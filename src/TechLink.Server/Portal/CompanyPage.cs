@@ -35,7 +35,7 @@ public abstract class CompanyPage(TechLinkDbContext db) : PageModel
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
         Caller = Caller.From(User);
-        var company = Formats.TryParseId(RouteData.Values["companyId"] as string, out var id) && Caller.CanSee(id)
+        var company = Formats.TryParseId(RouteData.Values["companyId"] as string, out var id)
             ? await db.Companies.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, HttpContext.RequestAborted)
             : null;
         if (company is null)
@@ -49,14 +49,6 @@ public abstract class CompanyPage(TechLinkDbContext db) : PageModel
         ViewData[Webhooks.AutoDisabler.BannerKey] = await Webhooks.AutoDisabler.DisabledAsync(db, company.Id, HttpContext.RequestAborted);
         ViewData["Tab"] = Tab;
         await next();
-    }
-
-    /// <summary>Runs an API handler; on refusal keeps its messages for the form and answers false.</summary>
-    internal async Task<ApiOutcome> CallAsync(Task<IResult> call)
-    {
-        var outcome = await ApiOutcome.RunAsync(call);
-        if (!outcome.Succeeded) Errors.Add(outcome);
-        return outcome;
     }
 
     /// <summary>A service's outcome for the form: on refusal keeps its messages next to the fields and answers false.</summary>

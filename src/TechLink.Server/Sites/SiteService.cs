@@ -19,8 +19,7 @@ public sealed class SiteService(TechLinkDbContext db, EventOutbox outbox, TimePr
         if (!parsed.Succeeded) return parsed.Refusal!;
         var page = parsed.Value;
         var query = db.Sites.AsNoTracking().Where(s => s.Id > page.After);
-        if (!caller.IsStaff) query = query.Where(s => s.CompanyId == caller.CompanyId);
-        else if (companyId is not null)
+        if (caller.IsStaff && companyId is not null)
         {
             if (!Formats.TryParseId(companyId, out var filter)) return Refusal.Validation("company_id", "'company_id' must be an id.");
             query = query.Where(s => s.CompanyId == filter);
@@ -30,16 +29,16 @@ public sealed class SiteService(TechLinkDbContext db, EventOutbox outbox, TimePr
         return page.Build(rows, s => s.Id, SiteResponse.From);
     }
 
-    /// <summary>The site, tracked, when <paramref name="caller"/> may see it; null as if missing otherwise.</summary>
-    internal static async Task<Site?> FindAsync(string siteId, Caller caller, TechLinkDbContext db, CancellationToken ct)
+    /// <summary>The site, tracked; null when missing or another company's (the tenancy filter).</summary>
+    internal static async Task<Site?> FindAsync(string siteId, TechLinkDbContext db, CancellationToken ct)
     {
         if (!Formats.TryParseId(siteId, out var id)) return null;
         var site = await db.Sites.FirstOrDefaultAsync(s => s.Id == id, ct);
-        return site is not null && caller.CanSee(site.CompanyId) ? site : null;
+        return site;
     }
 
     public async Task<Outcome<SiteResponse>> GetAsync(Caller caller, string siteId, CancellationToken ct) =>
-        await FindAsync(siteId, caller, db, ct) is { } site ? SiteResponse.From(site) : Refusal.NotFound("site");
+        await FindAsync(siteId, db, ct) is { } site ? SiteResponse.From(site) : Refusal.NotFound("site");
 
     public async Task<Outcome<SiteResponse>> CreateAsync(Caller caller, SiteRequest request, CancellationToken ct)
     {
@@ -67,7 +66,7 @@ public sealed class SiteService(TechLinkDbContext db, EventOutbox outbox, TimePr
     public Task<Outcome<SiteResponse>> UpdateAsync(Caller caller, string siteId, SiteRequest request, CancellationToken ct) =>
         db.ReadModifyWriteAsync<SiteResponse>(async () =>
         {
-            var site = await FindAsync(siteId, caller, db, ct);
+            var site = await FindAsync(siteId, db, ct);
             if (site is null) return Refusal.NotFound("site");
             var before = SiteResponse.From(site);
             var v = new Validator();

@@ -30,8 +30,7 @@ public sealed class EventFeedService(TechLinkDbContext db, FileUrlFinisher files
 
         // Test sends write their sample event under no company: never part of a feed.
         var held = db.Events.AsNoTracking().Where(e => e.TenantId != TestSendLog.NoTenant);
-        if (!caller.IsStaff) held = held.Where(e => e.TenantId == caller.CompanyId);
-        else if (companyId is not null)
+        if (caller.IsStaff && companyId is not null)
         {
             var c = v.Id("company_id", companyId);
             held = held.Where(e => e.TenantId == c);

@@ -20,12 +20,12 @@ public sealed class RegistrationService(
     /// <summary>The longest registration URL accepted (issue 15): longer ones are refused with a 400 naming <c>url</c>.</summary>
     public const int MaxUrlLength = 2048;
 
-    /// <summary>The registration, tracked, when <paramref name="caller"/> may see it; null as if missing otherwise.</summary>
-    internal static async Task<WebhookRegistration?> FindAsync(string webhookId, Caller caller, TechLinkDbContext db, CancellationToken ct)
+    /// <summary>The registration, tracked; null when missing or another company's (the tenancy filter).</summary>
+    internal static async Task<WebhookRegistration?> FindAsync(string webhookId, TechLinkDbContext db, CancellationToken ct)
     {
         if (!Formats.TryParseId(webhookId, out var id)) return null;
         var r = await db.WebhookRegistrations.FirstOrDefaultAsync(x => x.Id == id, ct);
-        return r is not null && caller.CanSee(r.CompanyId) ? r : null;
+        return r;
     }
 
     internal static Refusal Missing => Refusal.NotFound("webhook registration");
@@ -36,8 +36,7 @@ public sealed class RegistrationService(
         if (!parsed.Succeeded) return parsed.Refusal!;
         var page = parsed.Value;
         var query = db.WebhookRegistrations.AsNoTracking().Where(r => r.Id > page.After);
-        if (!caller.IsStaff) query = query.Where(r => r.CompanyId == caller.CompanyId);
-        else if (companyId is not null)
+        if (caller.IsStaff && companyId is not null)
         {
             if (!Formats.TryParseId(companyId, out var c)) return Refusal.Validation("company_id", "'company_id' must be an id.");
             query = query.Where(r => r.CompanyId == c);
@@ -49,7 +48,7 @@ public sealed class RegistrationService(
     }
 
     public async Task<Outcome<WebhookResponse>> GetAsync(Caller caller, string webhookId, CancellationToken ct) =>
-        await FindAsync(webhookId, caller, db, ct) is { } r ? await AnswerAsync(r, ct) : Missing;
+        await FindAsync(webhookId, db, ct) is { } r ? await AnswerAsync(r, ct) : Missing;
 
     public async Task<Outcome<WebhookResponse>> CreateAsync(Caller caller, WebhookRequest request, CancellationToken ct)
     {
@@ -80,7 +79,7 @@ public sealed class RegistrationService(
     /// <summary>PUT (<paramref name="replace"/>: what is left out goes back to its default) or PATCH (only what is given).</summary>
     public async Task<Outcome<WebhookResponse>> UpdateAsync(Caller caller, string webhookId, WebhookRequest request, bool replace, CancellationToken ct)
     {
-        var r = await FindAsync(webhookId, caller, db, ct);
+        var r = await FindAsync(webhookId, db, ct);
         if (r is null) return Missing;
         var v = new Validator();
         if (request.CompanyId is not null && request.CompanyId != Formats.Id(r.CompanyId)) v.Add("company_id", "A registration cannot move to another company.");
@@ -115,7 +114,7 @@ public sealed class RegistrationService(
 
     public async Task<Outcome<string>> DeleteAsync(Caller caller, string webhookId, CancellationToken ct)
     {
-        var r = await FindAsync(webhookId, caller, db, ct);
+        var r = await FindAsync(webhookId, db, ct);
         if (r is null) return Missing;
         db.WebhookRegistrations.Remove(r);
         AuditLog.Add(db, caller.Principal, Formats.Now(clock), "webhook.deleted", WebhookAudit.TargetType, r.Id, r.CompanyId);
@@ -128,7 +127,7 @@ public sealed class RegistrationService(
     /// <summary>The signing secret. Who saw a secret is worth knowing after a leak: the reveal is written before it is answered.</summary>
     public async Task<Outcome<SecretResponse>> RevealSecretAsync(Caller caller, string webhookId, CancellationToken ct)
     {
-        var r = await FindAsync(webhookId, caller, db, ct);
+        var r = await FindAsync(webhookId, db, ct);
         if (r is null) return Missing;
         AuditLog.Add(db, caller.Principal, Formats.Now(clock), "webhook.secret_revealed", WebhookAudit.TargetType, r.Id, r.CompanyId);
         await db.SaveChangesAsync(ct);
@@ -138,7 +137,7 @@ public sealed class RegistrationService(
     /// <summary>A new secret; the previous one still signs for 24 hours.</summary>
     public async Task<Outcome<SecretResponse>> RotateSecretAsync(Caller caller, string webhookId, CancellationToken ct)
     {
-        var r = await FindAsync(webhookId, caller, db, ct);
+        var r = await FindAsync(webhookId, db, ct);
         if (r is null) return Missing;
         var now = Formats.Now(clock);
         var secret = WebhookSecret.Generate();
@@ -160,7 +159,7 @@ public sealed class RegistrationService(
 
     private async Task<Outcome<WebhookResponse>> SetPausedAsync(Caller caller, string webhookId, bool paused, CancellationToken ct)
     {
-        var r = await FindAsync(webhookId, caller, db, ct);
+        var r = await FindAsync(webhookId, db, ct);
         if (r is null) return Missing;
         if (r.Paused != paused)
         {

@@ -22,7 +22,7 @@ public sealed class TestSendService(TechLinkDbContext db, WebhookSecrets secrets
 {
     public async Task<Outcome<TestSendPlan>> PlanTestAsync(Caller caller, string webhookId, TestRequest? request, CancellationToken ct)
     {
-        var r = await RegistrationService.FindAsync(webhookId, caller, db, ct);
+        var r = await RegistrationService.FindAsync(webhookId, db, ct);
         if (r is null) return RegistrationService.Missing;
         var type = request?.Event ?? r.EventTypeList.FirstOrDefault(t => t != EventCatalog.Wildcard) ?? TechLink.Webhooks.TechLinkEventTypes.WorkOrderStatusChange;
         if (!EventCatalog.IsEventType(type)) return Refusal.Validation("event", $"'{Problems.Quote(type)}' is not an event type.");
@@ -49,7 +49,7 @@ public sealed class TestSendService(TechLinkDbContext db, WebhookSecrets secrets
 
     /// <summary>The registration a readiness check would send to.</summary>
     public async Task<Outcome<WebhookRegistration>> PlanCheckAsync(Caller caller, string webhookId, CancellationToken ct) =>
-        await RegistrationService.FindAsync(webhookId, caller, db, ct) is { } r ? r : RegistrationService.Missing;
+        await RegistrationService.FindAsync(webhookId, db, ct) is { } r ? r : RegistrationService.Missing;
 
     /// <summary>The readiness check (<see cref="WebhookCheck"/>).</summary>
     public Task<CheckResponse> CheckAsync(WebhookRegistration registration, CancellationToken ct) =>

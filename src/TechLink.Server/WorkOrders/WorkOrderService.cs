@@ -16,12 +16,12 @@ namespace TechLink.Server.WorkOrders;
 /// </summary>
 public sealed class WorkOrderService(TechLinkDbContext db, EventOutbox outbox, TimeProvider clock)
 {
-    /// <summary>A work order the caller may see, tracked, with its site; null as if missing otherwise.</summary>
-    internal static async Task<WorkOrder?> FindAsync(string workOrderId, Caller caller, TechLinkDbContext db, CancellationToken ct)
+    /// <summary>The work order, tracked, with its site; null when missing or another company's (the tenancy filter).</summary>
+    internal static async Task<WorkOrder?> FindAsync(string workOrderId, TechLinkDbContext db, CancellationToken ct)
     {
         if (!Formats.TryParseId(workOrderId, out var id)) return null;
         var workOrder = await db.WorkOrders.Include(w => w.Site).FirstOrDefaultAsync(w => w.Id == id, ct);
-        return workOrder is not null && caller.CanSee(workOrder.CompanyId) ? workOrder : null;
+        return workOrder;
     }
 
     internal static WorkOrderResponse Body(WorkOrder w) => WorkOrderResponse.From(w, w.Site!.TimeZone);
@@ -34,7 +34,6 @@ public sealed class WorkOrderService(TechLinkDbContext db, EventOutbox outbox, T
         if (!parsed.Succeeded) return parsed.Refusal!;
         var page = parsed.Value;
         var query = db.WorkOrders.AsNoTracking().Include(w => w.Site).Where(w => w.Id > page.After);
-        if (!caller.IsStaff) query = query.Where(w => w.CompanyId == caller.CompanyId);
         var v = new Validator();
         if (caller.IsStaff && filter.CompanyId is not null)
         {
@@ -80,11 +79,11 @@ public sealed class WorkOrderService(TechLinkDbContext db, EventOutbox outbox, T
     }
 
     public async Task<Outcome<WorkOrderResponse>> GetAsync(Caller caller, string workOrderId, CancellationToken ct) =>
-        await FindAsync(workOrderId, caller, db, ct) is { } w ? Body(w) : NotFound;
+        await FindAsync(workOrderId, db, ct) is { } w ? Body(w) : NotFound;
 
     public async Task<Outcome<Page<TimelineEntry>>> TimelineAsync(Caller caller, string workOrderId, CancellationToken ct)
     {
-        var w = await FindAsync(workOrderId, caller, db, ct);
+        var w = await FindAsync(workOrderId, db, ct);
         if (w is null) return NotFound;
         var steps = await db.WorkOrderStatusChanges.AsNoTracking().Where(c => c.WorkOrderId == w.Id).OrderBy(c => c.Id).ToListAsync(ct);
         return new Page<TimelineEntry>([.. steps.Select(s => new TimelineEntry(
@@ -101,7 +100,7 @@ public sealed class WorkOrderService(TechLinkDbContext db, EventOutbox outbox, T
         var description = v.Text("description", request.Description, 20_000) ?? "";
         var priority = v.OneOf("priority", request.Priority, WorkOrder.Priorities) ?? "normal";
         if (v.Failed) return v.Refusal();
-        var site = await SiteService.FindAsync(request.SiteId!, caller, db, ct);
+        var site = await SiteService.FindAsync(request.SiteId!, db, ct);
         if (site is null) return Refusal.Validation("site_id", "No such site.");
 
         var now = Formats.Now(clock);
@@ -244,7 +243,7 @@ public sealed class WorkOrderService(TechLinkDbContext db, EventOutbox outbox, T
     private Task<Outcome<WorkOrderResponse>> ChangeAsync(Caller caller, string workOrderId, Func<WorkOrder, Task<Refusal?>> change, CancellationToken ct) =>
         db.ReadModifyWriteAsync<WorkOrderResponse>(async () =>
         {
-            var w = await FindAsync(workOrderId, caller, db, ct);
+            var w = await FindAsync(workOrderId, db, ct);
             if (w is null) return NotFound;
             return await change(w) is { } refusal ? refusal : Body(w);
         }, ct);

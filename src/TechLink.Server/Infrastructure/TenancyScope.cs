@@ -1,0 +1,22 @@
+namespace TechLink.Server.Infrastructure;
+
+/// <summary>
+/// Scopes the request's <see cref="TechLinkDbContext"/> to a client's company once the caller is known (after
+/// authentication and authorization), so every query of the request goes through the model's tenancy filter
+/// (<see cref="Tenancy"/>). Staff and anonymous requests (the login page) stay unscoped.
+/// </summary>
+internal static class TenancyScope
+{
+    /// <summary>The scope of a client principal without a company: no row is its.</summary>
+    public const long NoCompany = -1;
+
+    public static IApplicationBuilder UseTechLinkTenancy(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (http.User.Identity?.IsAuthenticated == true && Caller.From(http.User) is { IsStaff: false } client)
+        {
+            http.RequestServices.GetRequiredService<TechLinkDbContext>().CompanyScope = client.CompanyId ?? NoCompany;
+        }
+
+        await next(http);
+    });
+}
