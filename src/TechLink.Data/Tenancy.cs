@@ -17,6 +17,13 @@ public static class Tenancy
 {
     private static readonly string[] OwnerProperties = ["CompanyId", "TenantId"];
 
+    /// <summary>
+    /// The owner of an event row that belongs to no company: a test send's sample (the server's <c>TestSendLog</c>). Its
+    /// one delivery belongs to the company whose registration was tested, which must be able to read the sample with it;
+    /// the event feed and replays leave such rows out themselves.
+    /// </summary>
+    public const long NoCompany = 0;
+
     /// <summary>The entity types the filter applies to, with the property naming their company (for tests and docs).</summary>
     public static IReadOnlyList<(Type Entity, string Owner)> Filtered(Microsoft.EntityFrameworkCore.Metadata.IModel model) =>
         [.. model.GetEntityTypes().Where(t => t.BaseType is null).Select(t => (t.ClrType, Owner(t.ClrType))).Where(x => x.Item2 is not null).Select(x => (x.ClrType, x.Item2!))];
@@ -31,7 +38,13 @@ public static class Tenancy
             if (Owner(type.ClrType) is not { } owner) continue;
             var row = Expression.Parameter(type.ClrType, "row");
             var ownerId = Expression.Convert(Expression.Property(row, owner), typeof(long?));
-            var filter = Expression.Lambda(Expression.OrElse(unscoped, Expression.Equal(ownerId, scope)), row);
+            Expression visible = Expression.OrElse(unscoped, Expression.Equal(ownerId, scope));
+            if (type.ClrType == typeof(Delivery.Model.OutboxMessage))
+            {
+                visible = Expression.OrElse(visible, Expression.Equal(ownerId, Expression.Constant(NoCompany, typeof(long?))));
+            }
+
+            var filter = Expression.Lambda(visible, row);
             builder.Entity(type.ClrType).HasQueryFilter(filter);
         }
     }

@@ -14,9 +14,16 @@ internal static class TenancyScope
     {
         if (http.User.Identity?.IsAuthenticated == true && Caller.From(http.User) is { IsStaff: false } client)
         {
-            http.RequestServices.GetRequiredService<TechLinkDbContext>().CompanyScope = client.CompanyId ?? NoCompany;
+            Apply(http.RequestServices.GetRequiredService<TechLinkDbContext>(), client);
         }
 
         await next(http);
     });
+
+    /// <summary>Scopes <paramref name="db"/> for <paramref name="caller"/>: a client sees its company's rows only, staff every company's.</summary>
+    public static void Apply(TechLinkDbContext db, Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        db.CompanyScope = caller.IsStaff ? null : caller.CompanyId ?? NoCompany;
+    }
 }

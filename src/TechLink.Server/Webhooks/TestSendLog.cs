@@ -12,7 +12,7 @@ namespace TechLink.Server.Webhooks;
 /// </summary>
 internal static class TestSendLog
 {
-    public const long NoTenant = 0;
+    public const long NoTenant = Tenancy.NoCompany;
 
     public static DeliveryRecord Add(TechLinkDbContext db, WebhookRegistration r, string eventType, string payload, string webhookId, AttemptOutcome outcome,
         DateTime now, long? repeats = null)

@@ -25,9 +25,11 @@ public abstract class UserServiceTests(AppFixture fixture, PostgresFixture? post
         return (tenant, new Caller(false, long.Parse(tenant.CompanyId, CultureInfo.InvariantCulture), "tests"));
     }
 
-    private async Task<T> WithServiceAsync<T>(Func<UserService, Task<T>> work)
+    /// <param name="scopedTo">A client caller: the scope's DbContext is scoped to its company, as its request's is.</param>
+    private async Task<T> WithServiceAsync<T>(Func<UserService, Task<T>> work, Caller? scopedTo = null)
     {
         await using var scope = App.Services.CreateAsyncScope();
+        if (scopedTo is not null) TenancyScope.Apply(scope.ServiceProvider.GetRequiredService<TechLinkDbContext>(), scopedTo);
         return await work(scope.ServiceProvider.GetRequiredService<UserService>());
     }
 
@@ -94,7 +96,7 @@ public abstract class UserServiceTests(AppFixture fixture, PostgresFixture? post
         var (_, other) = await TenantWithWebhookAsync();
         var id = (await tenant.Client.PostJsonAsync("/api/v1/users", new { username = "u" + Guid.NewGuid().ToString("N")[..8], first_name = "Ann" }, HttpStatusCode.Created)).Str("user_id");
 
-        var outcome = await WithServiceAsync(s => s.UpdateAsync(other, id, new UpdateUserRequest("Taken over", null, null, null, null, null), CancellationToken.None));
+        var outcome = await WithServiceAsync(s => s.UpdateAsync(other, id, new UpdateUserRequest("Taken over", null, null, null, null, null), CancellationToken.None), scopedTo: other);
 
         Assert.True(outcome.Refusal!.IsNotFound);
         Assert.Equal("Ann", (await tenant.Client.GetJsonAsync($"/api/v1/users/{id}")).Str("first_name"));

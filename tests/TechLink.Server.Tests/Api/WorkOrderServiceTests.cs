@@ -54,6 +54,7 @@ public abstract class WorkOrderServiceTests(AppFixture fixture, PostgresFixture?
         var foreignSite = (await other.CreateSiteAsync()).Str("site_id");
         var since = await tenant.LastEventIdAsync();
         await using var scope = App.Services.CreateAsyncScope();
+        TenancyScope.Apply(scope.ServiceProvider.GetRequiredService<TechLinkDbContext>(), Client(tenant)); // as a client's request is scoped
 
         var outcome = await scope.ServiceProvider.GetRequiredService<WorkOrderService>()
             .CreateAsync(Client(tenant), new CreateWorkOrderRequest(foreignSite, null, "Not mine", null, null), default);
@@ -119,6 +120,7 @@ public abstract class WorkOrderServiceTests(AppFixture fixture, PostgresFixture?
         var before = await tenant.Client.GetJsonAsync($"/api/v1/workorders/{wo}");
         var since = await tenant.LastEventIdAsync();
         await using var scope = App.Services.CreateAsyncScope();
+        TenancyScope.Apply(scope.ServiceProvider.GetRequiredService<TechLinkDbContext>(), Client(other)); // as a client's request is scoped
         var workOrders = scope.ServiceProvider.GetRequiredService<WorkOrderService>();
         var attachments = scope.ServiceProvider.GetRequiredService<WorkOrderAttachmentService>();
 

@@ -178,7 +178,11 @@ public abstract class WebhookServiceTests(AppFixture fixture, PostgresFixture? p
         var stranger = await App.NewTenantAsync();
         var webhook = (await owner.CreateWebhookAsync("site created", receiver.Url("/mine"))).Str("webhook_id");
 
-        var outcome = await InScopeAsync(sp => sp.GetRequiredService<RegistrationService>().GetAsync(ClientOf(stranger), webhook, CancellationToken.None));
+        var outcome = await InScopeAsync(sp =>
+        {
+            TenancyScope.Apply(sp.GetRequiredService<TechLinkDbContext>(), ClientOf(stranger)); // as the stranger's request is scoped
+            return sp.GetRequiredService<RegistrationService>().GetAsync(ClientOf(stranger), webhook, CancellationToken.None);
+        });
 
         Assert.True(outcome.Refusal?.IsNotFound);
         Assert.Equal("No such webhook registration.", outcome.Refusal!.Detail);
