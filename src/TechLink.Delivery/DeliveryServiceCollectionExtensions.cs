@@ -38,7 +38,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<WebhookSender>();
         services.TryAddSingleton<DeliverySignal>();
         services.TryAddSingleton<LocalHandoff>();
-        services.TryAddSingleton<OutboxInterceptor>();
+        services.TryAddSingleton(sp => new OutboxInterceptor(sp.GetRequiredService<DeliverySignal>(), DeliveryProviders.OutboxWriter, sp.GetService<LocalHandoff>()));
         services.TryAddSingleton<EndpointChanges>();
         services.TryAddSingleton<DeliveryMetrics>();
         services.TryAddSingleton<DispatcherHealth>();

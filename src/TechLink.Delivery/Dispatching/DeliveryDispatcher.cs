@@ -284,7 +284,7 @@ public sealed class DeliveryDispatcher : BackgroundService, ILocalSink
     }
 
     /// <summary>The local fast path: which of a commit's deliveries to write leased to this node (<see cref="LocalHandoff"/>).</summary>
-    LocalLease? ILocalSink.Offer(IReadOnlyList<Outbox.PendingEvent> events)
+    LocalLease? ILocalSink.Offer(IReadOnlyList<PendingEvent> events)
     {
         var leased = _scheduler.Offer([.. events.SelectMany(e => e.Deliveries.Select(d => d.EndpointId))]);
         return leased is null ? null : new LocalLease(_node.Id, Now() + _options.Lease, leased);

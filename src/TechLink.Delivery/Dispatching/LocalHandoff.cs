@@ -1,4 +1,4 @@
-using TechLink.Delivery.Outbox;
+using TechLink.Delivery.Model;
 
 namespace TechLink.Delivery.Dispatching;
 

@@ -1,3 +1,4 @@
+using TechLink.Delivery.Model;
 using System.Data.Common;
 
 namespace TechLink.Delivery.Outbox;
@@ -31,3 +32,6 @@ internal interface IOutboxWriter
     /// <summary>Sends <paramref name="payload"/> as it is on the wake-up channel now.</summary>
     Task NotifyCommittedAsync(Microsoft.EntityFrameworkCore.DbContext context, string payload, bool async, CancellationToken cancellationToken) => Task.CompletedTask;
 }
+
+/// <summary>Makes the outbox writer for a DbContext's provider and model (the engine registers <c>Providers/DeliveryProviders.OutboxWriter</c>).</summary>
+internal delegate IOutboxWriter OutboxWriterFactory(Microsoft.EntityFrameworkCore.DbContext context);

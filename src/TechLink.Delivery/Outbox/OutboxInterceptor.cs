@@ -6,7 +6,6 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Metadata;
 using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Model;
-using TechLink.Delivery.Providers;
 
 namespace TechLink.Delivery.Outbox;
 
@@ -28,8 +27,20 @@ namespace TechLink.Delivery.Outbox;
 /// <remarks>With a <see cref="LocalHandoff"/> (a node that runs the dispatcher), the deliveries its dispatcher has room
 /// for are inserted leased to this node and handed to it in memory after the commit; the commit's wake-up and NOTIFY
 /// name only the endpoints of the rest.</remarks>
-public sealed class OutboxInterceptor(DeliverySignal signal, LocalHandoff? handoff = null) : ISaveChangesInterceptor, IDbTransactionInterceptor
+public sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
+    private readonly DeliverySignal signal;
+    private readonly OutboxWriterFactory writers;
+    private readonly LocalHandoff? handoff;
+
+    /// <param name="writers">The provider's writer for a context (the engine's registration passes <c>DeliveryProviders.OutboxWriter</c>).</param>
+    internal OutboxInterceptor(DeliverySignal signal, OutboxWriterFactory writers, LocalHandoff? handoff = null)
+    {
+        this.signal = signal;
+        this.writers = writers;
+        this.handoff = handoff;
+    }
+
     /// <summary>The writer for each model (one per provider and host DbContext type), made on first use.</summary>
     private readonly ConditionalWeakTable<IModel, IOutboxWriter> _writers = [];
 
@@ -180,7 +191,7 @@ public sealed class OutboxInterceptor(DeliverySignal signal, LocalHandoff? hando
     private static OutboxUnit? NeedsNotify(DbContext? context) =>
         UnitOf(context) is { Endpoints.Count: > 0, Notified: false } state ? state : null;
 
-    private IOutboxWriter Writer(DbContext context) => _writers.GetValue(context.Model, _ => DeliveryProviders.OutboxWriter(context));
+    private IOutboxWriter Writer(DbContext context) => _writers.GetValue(context.Model, _ => writers(context));
 
     /// <summary>The endpoints of the delivery entities the save adds (redeliveries are added the EF way), without a DetectChanges scan.</summary>
     private static List<long> AddedDeliveryEndpoints(DbContext context)

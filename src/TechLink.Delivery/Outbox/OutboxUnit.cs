@@ -1,3 +1,4 @@
+using TechLink.Delivery.Model;
 using Microsoft.EntityFrameworkCore;
 using TechLink.Delivery.Dispatching;
 

@@ -1,3 +1,4 @@
+using TechLink.Delivery.Model;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TechLink.Delivery.Outbox;

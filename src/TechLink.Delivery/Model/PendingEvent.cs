@@ -1,17 +1,17 @@
-namespace TechLink.Delivery.Outbox;
+namespace TechLink.Delivery.Model;
 
 /// <summary>An event to be written with a unit of work's changes, and the deliveries it fans out to.</summary>
 public sealed record PendingEvent(long TenantId, string EventType, string? Subject, string Payload, DateTime CreatedAt, IReadOnlyList<PendingDelivery> Deliveries)
 {
-    /// <summary>What the event is about (<see cref="Model.OutboxMessage.SubjectKey"/>); its deliveries get a sequence number per endpoint and subject. Null: no sequence.</summary>
+    /// <summary>What the event is about (<see cref="OutboxMessage.SubjectKey"/>); its deliveries get a sequence number per endpoint and subject. Null: no sequence.</summary>
     public string? SubjectKey { get; init; }
 
-    /// <summary>The W3C <c>traceparent</c> of the activity that queued the event; <see cref="OutboxInterceptor.Enqueue"/> fills it in from <c>Activity.Current</c> when unset.</summary>
+    /// <summary>The W3C <c>traceparent</c> of the activity that queued the event; <c>OutboxInterceptor.Enqueue</c> fills it in from <c>Activity.Current</c> when unset.</summary>
     public string? TraceParent { get; init; }
 }
 
 /// <summary>
 /// One registration's copy of a <see cref="PendingEvent"/>: due at once, with its own <c>webhook-id</c> header value
-/// (<see cref="WebhookMessageId"/>, see <see cref="Model.DeliveryRecord.WebhookMessageId"/>).
+/// (<see cref="WebhookMessageId"/>, see <see cref="DeliveryRecord.WebhookMessageId"/>).
 /// </summary>
 public sealed record PendingDelivery(long EndpointId, string WebhookMessageId);

@@ -1,7 +1,6 @@
-using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Model;
 
-namespace TechLink.Delivery.Health;
+namespace TechLink.Delivery.Dispatching;
 
 /// <summary>
 /// What one endpoint's results in one batch change in its <see cref="EndpointHealth"/> row. <see cref="LastSuccessAt"/>
