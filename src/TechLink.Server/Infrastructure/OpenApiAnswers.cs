@@ -17,7 +17,7 @@ internal static class OpenApiAnswers
     private const string ProblemJson = "application/problem+json";
 
     /// <summary>
-    /// 401 (no or a bad key) and 429 (rate limit) everywhere; 403 where the route is for staff; 404 where the path names
+    /// 401 (no or a bad key), 429 (rate limit) and 503 (database unavailable) everywhere; 403 where the route is for staff; 404 where the path names
     /// a resource (a missing one and another company's answer alike); 400 with <c>errors</c> where the route takes a
     /// body or query parameters. Runs last, so it sees the handler's own metadata and never doubles a status.
     /// </summary>
@@ -31,6 +31,8 @@ internal static class OpenApiAnswers
             if (route.RoutePattern.Parameters.Count > 0) Add(endpoint, StatusCodes.Status404NotFound, typeof(ProblemDetails));
             if (TakesInput(endpoint, route)) Add(endpoint, StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails));
             Add(endpoint, StatusCodes.Status429TooManyRequests, typeof(ProblemDetails));
+            // The database is unreachable (ExceptionHandling): any route, with Retry-After, nothing written.
+            Add(endpoint, StatusCodes.Status503ServiceUnavailable, typeof(ProblemDetails));
         });
         return api;
     }

@@ -58,10 +58,11 @@ public sealed class OpenApiDocumentTests(AppFixture fixture) : ServerTest(fixtur
             var statuses = ApiDocument.Statuses(operation);
             Assert.Contains("401", statuses);
             Assert.Contains("429", statuses);
+            Assert.Contains("503", statuses);
             Assert.Equal(path.Contains('{', StringComparison.Ordinal), statuses.Contains("404"));
             Assert.True(StaffOnly.Contains(name) == statuses.Contains("403"), $"{name}: 403 documented {statuses.Contains("403")}, staff only {StaffOnly.Contains(name)}");
             if (operation["requestBody"] is not null) Assert.True(statuses.Contains("400"), $"{name} takes a body but documents no 400");
-            foreach (var problem in statuses.Where(s => s[0] is '4'))
+            foreach (var problem in statuses.Where(s => s[0] is '4' or '5'))
             {
                 Assert.True(operation["responses"]![problem]!["content"]?["application/problem+json"]?["schema"] is not null, $"{name}: {problem} is not a problem details body");
             }
