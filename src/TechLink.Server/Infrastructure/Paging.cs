@@ -12,18 +12,8 @@ internal readonly record struct PageRequest(int Limit, long After)
     public const int MaxLimit = 1000;
 
     /// <summary>The page asked for, or the 400 naming the parameter at fault.</summary>
-    public static Outcome<PageRequest> Parse(int? limit, string? cursor) =>
-        Check(limit, cursor, out var page) is { } refusal ? refusal : page;
-
-    public static bool TryParse(int? limit, string? cursor, out PageRequest page, out IResult? problem)
+    public static Outcome<PageRequest> Parse(int? limit, string? cursor)
     {
-        problem = Check(limit, cursor, out page)?.ToResult();
-        return problem is null;
-    }
-
-    private static Refusal? Check(int? limit, string? cursor, out PageRequest page)
-    {
-        page = default;
         var l = limit ?? DefaultLimit;
         if (l is < 1 or > MaxLimit)
         {
@@ -36,8 +26,7 @@ internal readonly record struct PageRequest(int Limit, long After)
             return Refusal.Validation("cursor", "'cursor' is not a cursor this API handed out.");
         }
 
-        page = new PageRequest(l, after);
-        return null;
+        return new PageRequest(l, after);
     }
 
     public Page<TOut> Build<TIn, TOut>(IReadOnlyList<TIn> fetched, Func<TIn, long> id, Func<TIn, TOut> map)
