@@ -7,8 +7,8 @@ namespace TechLink.Server.Infrastructure;
 /// </summary>
 internal static class TenancyScope
 {
-    /// <summary>The scope of a client principal without a company: no row is its.</summary>
-    public const long NoCompany = -1;
+    /// <summary>The scope of a client principal without a company: no row is its (not <see cref="Tenancy.NoCompany"/>, the owner of a test send's sample event).</summary>
+    private const long NoRows = -1;
 
     public static IApplicationBuilder UseTechLinkTenancy(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
@@ -24,6 +24,6 @@ internal static class TenancyScope
     public static void Apply(TechLinkDbContext db, Caller caller)
     {
         ArgumentNullException.ThrowIfNull(db);
-        db.CompanyScope = caller.IsStaff ? null : caller.CompanyId ?? NoCompany;
+        db.CompanyScope = caller.IsStaff ? null : caller.CompanyId ?? NoRows;
     }
 }
