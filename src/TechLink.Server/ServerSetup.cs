@@ -102,7 +102,7 @@ internal static class ServerSetup
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>().AddDocumentTransformer<OpenApiWebhooks>()
+        if (options.Node.RunsApi) services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>().AddDocumentTransformer<OpenApiWebhooks>()
             .AddSchemaTransformer(OpenApiAnswers.OptionalRequestProperties).AddDocumentTransformer(OpenApiAnswers.NullableAsAnyOf));
         services.AddHealthChecks().AddDbContextCheck<TechLinkDbContext>("database", tags: ["ready"]).AddTechLinkDeliveryCheck<TechLinkDbContext>("ready");
         services.AddTechLinkTelemetry(configuration);
@@ -128,7 +128,7 @@ internal static class ServerSetup
         services.AddTechLinkRateLimiting();
         services.AddTechLinkWebhooks(configuration, options);
         services.AddTechLinkSandbox();
-        services.AddTechLinkPortal();
+        if (options.Node.RunsApi) services.AddTechLinkPortal();
         return builder;
     }
 
@@ -140,7 +140,8 @@ internal static class ServerSetup
 
     public static WebApplication MapTechLink(this WebApplication app)
     {
-        app.UseTechLinkWebSecurity(app.Services.GetRequiredService<IOptions<TechLinkOptions>>().Value);
+        var options = app.Services.GetRequiredService<IOptions<TechLinkOptions>>().Value;
+        app.UseTechLinkWebSecurity(options);
         app.UseTechLinkStatusCodePages();
         app.UseSandboxDataAsOf();
         app.UseStaticFiles();
@@ -152,15 +153,19 @@ internal static class ServerSetup
         app.UseAuthorization();
         app.UseTechLinkTenancy();
 
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapTechLinkMetrics();
+        // A dispatcher-only node serves its health and metrics, nothing a client calls: no API, portal or documents,
+        // whose routes (hundreds of compiled request delegates and the Razor pages) would cost it memory it has no use for.
+        if (!options.Node.RunsApi) return app;
+
         app.MapOpenApi("/openapi/{documentName}.json");
         // Our own page: system fonts (nothing from a font CDN), no vendor buttons (API client, AI agent, MCP, developer
         // tools), no telemetry; the CSP of /docs (WebSecurity) lets it reach nothing but this server.
         app.MapScalarApiReference("/docs", o => o.WithTitle("TechLink Services API").AddPreferredSecuritySchemes("ApiKey").DisableDefaultFonts()
             .HideClientButton().DisableAgent().DisableMcp().DisableTelemetry().HideDeveloperTools()
             .WithCustomCss("a[href*=\"scalar.com\"] { display: none !important; }"));
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        app.MapTechLinkMetrics();
 
         var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Api).RequireRateLimiting(ApiRateLimit.Policy).DocumentsProblems();
         api.MapCompanies();
