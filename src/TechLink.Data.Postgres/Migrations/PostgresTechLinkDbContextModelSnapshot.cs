@@ -209,368 +209,6 @@ namespace TechLink.Data.Postgres.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryAttempt", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<int>("Attempt")
-                        .HasColumnType("integer")
-                        .HasColumnName("attempt");
-
-                    b.Property<long>("DeliveryId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("delivery_id");
-
-                    b.Property<int>("DurationMs")
-                        .HasColumnType("integer")
-                        .HasColumnName("duration_ms");
-
-                    b.Property<string>("Error")
-                        .HasColumnType("text")
-                        .HasColumnName("error");
-
-                    b.Property<string>("RequestHeaders")
-                        .HasColumnType("text")
-                        .HasColumnName("request_headers");
-
-                    b.Property<string>("ResponseExcerpt")
-                        .HasColumnType("text")
-                        .HasColumnName("response_excerpt");
-
-                    b.Property<string>("ResponseHeaders")
-                        .HasColumnType("text")
-                        .HasColumnName("response_headers");
-
-                    b.Property<DateTime>("StartedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("started_at");
-
-                    b.Property<int?>("StatusCode")
-                        .HasColumnType("integer")
-                        .HasColumnName("status_code");
-
-                    b.HasKey("Id")
-                        .HasName("pk_delivery_attempts");
-
-                    b.HasIndex("StartedAt")
-                        .HasDatabaseName("ix_delivery_attempts_started_at");
-
-                    b.HasIndex("DeliveryId", "Attempt")
-                        .HasDatabaseName("ix_delivery_attempts_delivery_id_attempt");
-
-                    b.ToTable("delivery_attempts", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<int>("AttemptCount")
-                        .HasColumnType("integer")
-                        .HasColumnName("attempt_count");
-
-                    b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("completed_at");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<long>("EndpointId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("endpoint_id");
-
-                    b.Property<bool>("IsTest")
-                        .HasColumnType("boolean")
-                        .HasColumnName("is_test");
-
-                    b.Property<string>("LastError")
-                        .HasColumnType("text")
-                        .HasColumnName("last_error");
-
-                    b.Property<int?>("LastStatusCode")
-                        .HasColumnType("integer")
-                        .HasColumnName("last_status_code");
-
-                    b.Property<DateTime?>("LeaseExpiresAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("lease_expires_at");
-
-                    b.Property<string>("LeaseOwner")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("lease_owner");
-
-                    b.Property<long>("MessageId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("message_id");
-
-                    b.Property<DateTime>("NextAttemptAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("next_attempt_at");
-
-                    b.Property<long?>("RedeliveryOfId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("redelivery_of_id");
-
-                    b.Property<long?>("ReplayId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("replay_id");
-
-                    b.Property<long?>("Sequence")
-                        .HasColumnType("bigint")
-                        .HasColumnName("sequence");
-
-                    b.Property<int>("Status")
-                        .HasColumnType("integer")
-                        .HasColumnName("status");
-
-                    b.Property<long>("TenantId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("tenant_id");
-
-                    b.Property<string>("WebhookId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("webhook_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_deliveries");
-
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_deliveries_created_at");
-
-                    b.HasIndex("MessageId")
-                        .HasDatabaseName("ix_deliveries_message_id");
-
-                    b.HasIndex("RedeliveryOfId")
-                        .HasDatabaseName("ix_deliveries_redelivery_of_id");
-
-                    b.HasIndex("ReplayId")
-                        .HasDatabaseName("ix_deliveries_replay_id");
-
-                    b.HasIndex("EndpointId", "CreatedAt")
-                        .HasDatabaseName("ix_deliveries_endpoint_id_created_at");
-
-                    b.HasIndex("EndpointId", "Id")
-                        .HasDatabaseName("ix_deliveries_endpoint_id_id");
-
-                    b.HasIndex("Status", "NextAttemptAt")
-                        .HasDatabaseName("ix_deliveries_status_next_attempt_at");
-
-                    b.HasIndex("TenantId", "CreatedAt")
-                        .HasDatabaseName("ix_deliveries_tenant_id_created_at");
-
-                    b.HasIndex("TenantId", "Id")
-                        .HasDatabaseName("ix_deliveries_tenant_id_id");
-
-                    b.HasIndex("EndpointId", "Status", "NextAttemptAt")
-                        .HasDatabaseName("ix_deliveries_endpoint_id_status_next_attempt_at");
-
-                    b.ToTable("deliveries", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.EndpointHealth", b =>
-                {
-                    b.Property<long>("EndpointId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("endpoint_id");
-
-                    b.Property<DateTime?>("AuthRejectedSince")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("auth_rejected_since");
-
-                    b.Property<int>("ConsecutiveFailedDeliveries")
-                        .HasColumnType("integer")
-                        .HasColumnName("consecutive_failed_deliveries");
-
-                    b.Property<DateTime?>("FailingSince")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("failing_since");
-
-                    b.Property<DateTime?>("LastFailureAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("last_failure_at");
-
-                    b.Property<DateTime?>("LastSuccessAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("last_success_at");
-
-                    b.HasKey("EndpointId")
-                        .HasName("pk_endpoint_health");
-
-                    b.ToTable("endpoint_health", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.EndpointSequence", b =>
-                {
-                    b.Property<long>("EndpointId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("endpoint_id");
-
-                    b.Property<string>("SubjectKey")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("subject_key");
-
-                    b.Property<long>("Value")
-                        .HasColumnType("bigint")
-                        .HasColumnName("value");
-
-                    b.HasKey("EndpointId", "SubjectKey")
-                        .HasName("pk_endpoint_sequences");
-
-                    b.ToTable("endpoint_sequences", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.EndpointStatsBucket", b =>
-                {
-                    b.Property<long>("EndpointId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("endpoint_id");
-
-                    b.Property<DateTime>("BucketStart")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("bucket_start");
-
-                    b.Property<int>("Attempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("attempts");
-
-                    b.Property<int>("D0")
-                        .HasColumnType("integer")
-                        .HasColumnName("d0");
-
-                    b.Property<int>("D1")
-                        .HasColumnType("integer")
-                        .HasColumnName("d1");
-
-                    b.Property<int>("D10")
-                        .HasColumnType("integer")
-                        .HasColumnName("d10");
-
-                    b.Property<int>("D11")
-                        .HasColumnType("integer")
-                        .HasColumnName("d11");
-
-                    b.Property<int>("D2")
-                        .HasColumnType("integer")
-                        .HasColumnName("d2");
-
-                    b.Property<int>("D3")
-                        .HasColumnType("integer")
-                        .HasColumnName("d3");
-
-                    b.Property<int>("D4")
-                        .HasColumnType("integer")
-                        .HasColumnName("d4");
-
-                    b.Property<int>("D5")
-                        .HasColumnType("integer")
-                        .HasColumnName("d5");
-
-                    b.Property<int>("D6")
-                        .HasColumnType("integer")
-                        .HasColumnName("d6");
-
-                    b.Property<int>("D7")
-                        .HasColumnType("integer")
-                        .HasColumnName("d7");
-
-                    b.Property<int>("D8")
-                        .HasColumnType("integer")
-                        .HasColumnName("d8");
-
-                    b.Property<int>("D9")
-                        .HasColumnType("integer")
-                        .HasColumnName("d9");
-
-                    b.Property<int>("Succeeded")
-                        .HasColumnType("integer")
-                        .HasColumnName("succeeded");
-
-                    b.HasKey("EndpointId", "BucketStart")
-                        .HasName("pk_endpoint_stats");
-
-                    b.HasIndex("BucketStart")
-                        .HasDatabaseName("ix_endpoint_stats_bucket_start");
-
-                    b.ToTable("endpoint_stats", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.OutboxMessage", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("EventType")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("event_type");
-
-                    b.Property<string>("Payload")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("payload");
-
-                    b.Property<string>("Subject")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("subject");
-
-                    b.Property<string>("SubjectKey")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("subject_key");
-
-                    b.Property<long>("TenantId")
-                        .HasColumnType("bigint")
-                        .HasColumnName("tenant_id");
-
-                    b.Property<string>("TraceParent")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("trace_parent");
-
-                    b.HasKey("Id")
-                        .HasName("pk_outbox_messages");
-
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_outbox_messages_created_at");
-
-                    b.HasIndex("TenantId", "CreatedAt")
-                        .HasDatabaseName("ix_outbox_messages_tenant_id_created_at");
-
-                    b.HasIndex("TenantId", "Id")
-                        .HasDatabaseName("ix_outbox_messages_tenant_id_id");
-
-                    b.HasIndex("TenantId", "Subject")
-                        .HasDatabaseName("ix_outbox_messages_tenant_id_subject");
-
-                    b.ToTable("outbox_messages", (string)null);
-                });
-
             modelBuilder.Entity("TechLink.Data.Accounts.User", b =>
                 {
                     b.Property<long>("Id")
@@ -831,24 +469,6 @@ namespace TechLink.Data.Postgres.Migrations
                     b.ToTable("companies", (string)null);
                 });
 
-            modelBuilder.Entity("TechLink.Data.SystemSetting", b =>
-                {
-                    b.Property<string>("Key")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("key");
-
-                    b.Property<string>("Value")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("value");
-
-                    b.HasKey("Key")
-                        .HasName("pk_system_settings");
-
-                    b.ToTable("system_settings", (string)null);
-                });
-
             modelBuilder.Entity("TechLink.Data.Sites.Site", b =>
                 {
                     b.Property<long>("Id")
@@ -939,6 +559,24 @@ namespace TechLink.Data.Postgres.Migrations
                         .HasDatabaseName("ix_sites_company_id_id");
 
                     b.ToTable("sites", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Data.SystemSetting", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_system_settings");
+
+                    b.ToTable("system_settings", (string)null);
                 });
 
             modelBuilder.Entity("TechLink.Data.Webhooks.WebhookRegistration", b =>
@@ -1446,6 +1084,372 @@ namespace TechLink.Data.Postgres.Migrations
                     b.ToTable("work_order_tasks", (string)null);
                 });
 
+            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
+                    b.Property<long>("DeliveryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<string>("RequestHeaders")
+                        .HasColumnType("text")
+                        .HasColumnName("request_headers");
+
+                    b.Property<string>("ResponseExcerpt")
+                        .HasColumnType("text")
+                        .HasColumnName("response_excerpt");
+
+                    b.Property<string>("ResponseHeaders")
+                        .HasColumnType("text")
+                        .HasColumnName("response_headers");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("status_code");
+
+                    b.HasKey("Id")
+                        .HasName("pk_delivery_attempts");
+
+                    b.HasIndex("StartedAt")
+                        .HasDatabaseName("ix_delivery_attempts_started_at");
+
+                    b.HasIndex("DeliveryId", "Attempt")
+                        .HasDatabaseName("ix_delivery_attempts_delivery_id_attempt");
+
+                    b.ToTable("delivery_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("AttemptCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt_count");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<long>("EventId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("message_id");
+
+                    b.Property<bool>("IsTest")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_test");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text")
+                        .HasColumnName("last_error");
+
+                    b.Property<int?>("LastStatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("last_status_code");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTime>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<long?>("RedeliveryOfId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("redelivery_of_id");
+
+                    b.Property<long?>("ReplayId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("replay_id");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<long>("TenantId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("WebhookMessageId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("webhook_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_deliveries");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_deliveries_created_at");
+
+                    b.HasIndex("EventId")
+                        .HasDatabaseName("ix_deliveries_message_id");
+
+                    b.HasIndex("RedeliveryOfId")
+                        .HasDatabaseName("ix_deliveries_redelivery_of_id")
+                        .HasFilter("redelivery_of_id IS NOT NULL");
+
+                    b.HasIndex("ReplayId")
+                        .HasDatabaseName("ix_deliveries_replay_id")
+                        .HasFilter("replay_id IS NOT NULL");
+
+                    b.HasIndex("EndpointId", "CreatedAt")
+                        .HasDatabaseName("ix_deliveries_endpoint_id_created_at");
+
+                    b.HasIndex("EndpointId", "Id")
+                        .HasDatabaseName("ix_deliveries_endpoint_id_id");
+
+                    b.HasIndex("Status", "NextAttemptAt")
+                        .HasDatabaseName("ix_deliveries_status_next_attempt_at")
+                        .HasFilter("status = 0");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_deliveries_tenant_id_created_at");
+
+                    b.HasIndex("TenantId", "Id")
+                        .HasDatabaseName("ix_deliveries_tenant_id_id");
+
+                    b.HasIndex("EndpointId", "Status", "NextAttemptAt")
+                        .HasDatabaseName("ix_deliveries_endpoint_id_status_next_attempt_at")
+                        .HasFilter("status = 0");
+
+                    b.ToTable("deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointHealth", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<DateTime?>("AuthRejectedSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("auth_rejected_since");
+
+                    b.Property<int>("ConsecutiveFailedDeliveries")
+                        .HasColumnType("integer")
+                        .HasColumnName("consecutive_failed_deliveries");
+
+                    b.Property<DateTime?>("FailingSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("failing_since");
+
+                    b.Property<DateTime?>("LastFailureAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_failure_at");
+
+                    b.Property<DateTime?>("LastSuccessAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_success_at");
+
+                    b.HasKey("EndpointId")
+                        .HasName("pk_endpoint_health");
+
+                    b.ToTable("endpoint_health", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointSequence", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("SubjectKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("subject_key");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint")
+                        .HasColumnName("value");
+
+                    b.HasKey("EndpointId", "SubjectKey")
+                        .HasName("pk_endpoint_sequences");
+
+                    b.ToTable("endpoint_sequences", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointStatsBucket", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<DateTime>("BucketStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<int>("D0")
+                        .HasColumnType("integer")
+                        .HasColumnName("d0");
+
+                    b.Property<int>("D1")
+                        .HasColumnType("integer")
+                        .HasColumnName("d1");
+
+                    b.Property<int>("D10")
+                        .HasColumnType("integer")
+                        .HasColumnName("d10");
+
+                    b.Property<int>("D11")
+                        .HasColumnType("integer")
+                        .HasColumnName("d11");
+
+                    b.Property<int>("D2")
+                        .HasColumnType("integer")
+                        .HasColumnName("d2");
+
+                    b.Property<int>("D3")
+                        .HasColumnType("integer")
+                        .HasColumnName("d3");
+
+                    b.Property<int>("D4")
+                        .HasColumnType("integer")
+                        .HasColumnName("d4");
+
+                    b.Property<int>("D5")
+                        .HasColumnType("integer")
+                        .HasColumnName("d5");
+
+                    b.Property<int>("D6")
+                        .HasColumnType("integer")
+                        .HasColumnName("d6");
+
+                    b.Property<int>("D7")
+                        .HasColumnType("integer")
+                        .HasColumnName("d7");
+
+                    b.Property<int>("D8")
+                        .HasColumnType("integer")
+                        .HasColumnName("d8");
+
+                    b.Property<int>("D9")
+                        .HasColumnType("integer")
+                        .HasColumnName("d9");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("integer")
+                        .HasColumnName("succeeded");
+
+                    b.HasKey("EndpointId", "BucketStart")
+                        .HasName("pk_endpoint_stats");
+
+                    b.HasIndex("BucketStart")
+                        .HasDatabaseName("ix_endpoint_stats_bucket_start");
+
+                    b.ToTable("endpoint_stats", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.OutboxMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("event_type");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("subject");
+
+                    b.Property<string>("SubjectKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("subject_key");
+
+                    b.Property<long>("TenantId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("trace_parent");
+
+                    b.HasKey("Id")
+                        .HasName("pk_outbox_messages");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_outbox_messages_created_at");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_outbox_messages_tenant_id_created_at");
+
+                    b.HasIndex("TenantId", "Id")
+                        .HasDatabaseName("ix_outbox_messages_tenant_id_id");
+
+                    b.HasIndex("TenantId", "Subject")
+                        .HasDatabaseName("ix_outbox_messages_tenant_id_subject");
+
+                    b.ToTable("outbox_messages", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<long>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole<long>", null)
@@ -1501,28 +1505,6 @@ namespace TechLink.Data.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_asp_net_user_tokens_asp_net_users_user_id");
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryAttempt", b =>
-                {
-                    b.HasOne("TechLink.Delivery.Model.DeliveryRecord", null)
-                        .WithMany("Attempts")
-                        .HasForeignKey("DeliveryId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_delivery_attempts_deliveries_delivery_id");
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>
-                {
-                    b.HasOne("TechLink.Delivery.Model.OutboxMessage", "Message")
-                        .WithMany()
-                        .HasForeignKey("MessageId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_deliveries_events_message_id");
-
-                    b.Navigation("Message");
                 });
 
             modelBuilder.Entity("TechLink.Data.Accounts.User", b =>
@@ -1630,6 +1612,28 @@ namespace TechLink.Data.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_work_order_tasks_work_orders_work_order_id");
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryAttempt", b =>
+                {
+                    b.HasOne("TechLink.Delivery.Model.DeliveryRecord", null)
+                        .WithMany("Attempts")
+                        .HasForeignKey("DeliveryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_delivery_attempts_deliveries_delivery_id");
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>
+                {
+                    b.HasOne("TechLink.Delivery.Model.OutboxMessage", "Message")
+                        .WithMany()
+                        .HasForeignKey("EventId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_deliveries_events_message_id");
+
+                    b.Navigation("Message");
                 });
 
             modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>

@@ -196,362 +196,6 @@ namespace TechLink.Data.Sqlite.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryAttempt", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("id");
-
-                    b.Property<int>("Attempt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("attempt");
-
-                    b.Property<long>("DeliveryId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("delivery_id");
-
-                    b.Property<int>("DurationMs")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("duration_ms");
-
-                    b.Property<string>("Error")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("error");
-
-                    b.Property<string>("RequestHeaders")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("request_headers");
-
-                    b.Property<string>("ResponseExcerpt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("response_excerpt");
-
-                    b.Property<string>("ResponseHeaders")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("response_headers");
-
-                    b.Property<DateTime>("StartedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("started_at");
-
-                    b.Property<int?>("StatusCode")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("status_code");
-
-                    b.HasKey("Id")
-                        .HasName("pk_delivery_attempts");
-
-                    b.HasIndex("StartedAt")
-                        .HasDatabaseName("ix_delivery_attempts_started_at");
-
-                    b.HasIndex("DeliveryId", "Attempt")
-                        .HasDatabaseName("ix_delivery_attempts_delivery_id_attempt");
-
-                    b.ToTable("delivery_attempts", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("id");
-
-                    b.Property<int>("AttemptCount")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("attempt_count");
-
-                    b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("completed_at");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("created_at");
-
-                    b.Property<long>("EndpointId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("endpoint_id");
-
-                    b.Property<bool>("IsTest")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("is_test");
-
-                    b.Property<string>("LastError")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_error");
-
-                    b.Property<int?>("LastStatusCode")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("last_status_code");
-
-                    b.Property<DateTime?>("LeaseExpiresAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("lease_expires_at");
-
-                    b.Property<string>("LeaseOwner")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("lease_owner");
-
-                    b.Property<long>("MessageId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("message_id");
-
-                    b.Property<DateTime>("NextAttemptAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("next_attempt_at");
-
-                    b.Property<long?>("RedeliveryOfId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("redelivery_of_id");
-
-                    b.Property<long?>("ReplayId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("replay_id");
-
-                    b.Property<long?>("Sequence")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("sequence");
-
-                    b.Property<int>("Status")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("status");
-
-                    b.Property<long>("TenantId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("tenant_id");
-
-                    b.Property<string>("WebhookId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("webhook_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_deliveries");
-
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_deliveries_created_at");
-
-                    b.HasIndex("MessageId")
-                        .HasDatabaseName("ix_deliveries_message_id");
-
-                    b.HasIndex("RedeliveryOfId")
-                        .HasDatabaseName("ix_deliveries_redelivery_of_id");
-
-                    b.HasIndex("ReplayId")
-                        .HasDatabaseName("ix_deliveries_replay_id");
-
-                    b.HasIndex("EndpointId", "CreatedAt")
-                        .HasDatabaseName("ix_deliveries_endpoint_id_created_at");
-
-                    b.HasIndex("EndpointId", "Id")
-                        .HasDatabaseName("ix_deliveries_endpoint_id_id");
-
-                    b.HasIndex("Status", "NextAttemptAt")
-                        .HasDatabaseName("ix_deliveries_status_next_attempt_at");
-
-                    b.HasIndex("TenantId", "CreatedAt")
-                        .HasDatabaseName("ix_deliveries_tenant_id_created_at");
-
-                    b.HasIndex("TenantId", "Id")
-                        .HasDatabaseName("ix_deliveries_tenant_id_id");
-
-                    b.HasIndex("EndpointId", "Status", "NextAttemptAt")
-                        .HasDatabaseName("ix_deliveries_endpoint_id_status_next_attempt_at");
-
-                    b.ToTable("deliveries", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.EndpointHealth", b =>
-                {
-                    b.Property<long>("EndpointId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("endpoint_id");
-
-                    b.Property<DateTime?>("AuthRejectedSince")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("auth_rejected_since");
-
-                    b.Property<int>("ConsecutiveFailedDeliveries")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("consecutive_failed_deliveries");
-
-                    b.Property<DateTime?>("FailingSince")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("failing_since");
-
-                    b.Property<DateTime?>("LastFailureAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_failure_at");
-
-                    b.Property<DateTime?>("LastSuccessAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_success_at");
-
-                    b.HasKey("EndpointId")
-                        .HasName("pk_endpoint_health");
-
-                    b.ToTable("endpoint_health", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.EndpointSequence", b =>
-                {
-                    b.Property<long>("EndpointId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("endpoint_id");
-
-                    b.Property<string>("SubjectKey")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("subject_key");
-
-                    b.Property<long>("Value")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("value");
-
-                    b.HasKey("EndpointId", "SubjectKey")
-                        .HasName("pk_endpoint_sequences");
-
-                    b.ToTable("endpoint_sequences", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.EndpointStatsBucket", b =>
-                {
-                    b.Property<long>("EndpointId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("endpoint_id");
-
-                    b.Property<DateTime>("BucketStart")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("bucket_start");
-
-                    b.Property<int>("Attempts")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("attempts");
-
-                    b.Property<int>("D0")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d0");
-
-                    b.Property<int>("D1")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d1");
-
-                    b.Property<int>("D10")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d10");
-
-                    b.Property<int>("D11")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d11");
-
-                    b.Property<int>("D2")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d2");
-
-                    b.Property<int>("D3")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d3");
-
-                    b.Property<int>("D4")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d4");
-
-                    b.Property<int>("D5")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d5");
-
-                    b.Property<int>("D6")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d6");
-
-                    b.Property<int>("D7")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d7");
-
-                    b.Property<int>("D8")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d8");
-
-                    b.Property<int>("D9")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("d9");
-
-                    b.Property<int>("Succeeded")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("succeeded");
-
-                    b.HasKey("EndpointId", "BucketStart")
-                        .HasName("pk_endpoint_stats");
-
-                    b.HasIndex("BucketStart")
-                        .HasDatabaseName("ix_endpoint_stats_bucket_start");
-
-                    b.ToTable("endpoint_stats", (string)null);
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.OutboxMessage", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("id");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("EventType")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("event_type");
-
-                    b.Property<string>("Payload")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("payload");
-
-                    b.Property<string>("Subject")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("subject");
-
-                    b.Property<string>("SubjectKey")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("subject_key");
-
-                    b.Property<long>("TenantId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("tenant_id");
-
-                    b.Property<string>("TraceParent")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("trace_parent");
-
-                    b.HasKey("Id")
-                        .HasName("pk_outbox_messages");
-
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_outbox_messages_created_at");
-
-                    b.HasIndex("TenantId", "CreatedAt")
-                        .HasDatabaseName("ix_outbox_messages_tenant_id_created_at");
-
-                    b.HasIndex("TenantId", "Id")
-                        .HasDatabaseName("ix_outbox_messages_tenant_id_id");
-
-                    b.HasIndex("TenantId", "Subject")
-                        .HasDatabaseName("ix_outbox_messages_tenant_id_subject");
-
-                    b.ToTable("outbox_messages", (string)null);
-                });
-
             modelBuilder.Entity("TechLink.Data.Accounts.User", b =>
                 {
                     b.Property<long>("Id")
@@ -804,24 +448,6 @@ namespace TechLink.Data.Sqlite.Migrations
                     b.ToTable("companies", (string)null);
                 });
 
-            modelBuilder.Entity("TechLink.Data.SystemSetting", b =>
-                {
-                    b.Property<string>("Key")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("key");
-
-                    b.Property<string>("Value")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("value");
-
-                    b.HasKey("Key")
-                        .HasName("pk_system_settings");
-
-                    b.ToTable("system_settings", (string)null);
-                });
-
             modelBuilder.Entity("TechLink.Data.Sites.Site", b =>
                 {
                     b.Property<long>("Id")
@@ -910,6 +536,24 @@ namespace TechLink.Data.Sqlite.Migrations
                         .HasDatabaseName("ix_sites_company_id_id");
 
                     b.ToTable("sites", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Data.SystemSetting", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_system_settings");
+
+                    b.ToTable("system_settings", (string)null);
                 });
 
             modelBuilder.Entity("TechLink.Data.Webhooks.WebhookRegistration", b =>
@@ -1401,6 +1045,366 @@ namespace TechLink.Data.Sqlite.Migrations
                     b.ToTable("work_order_tasks", (string)null);
                 });
 
+            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempt");
+
+                    b.Property<long>("DeliveryId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<int>("DurationMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<string>("RequestHeaders")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_headers");
+
+                    b.Property<string>("ResponseExcerpt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("response_excerpt");
+
+                    b.Property<string>("ResponseHeaders")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("response_headers");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status_code");
+
+                    b.HasKey("Id")
+                        .HasName("pk_delivery_attempts");
+
+                    b.HasIndex("StartedAt")
+                        .HasDatabaseName("ix_delivery_attempts_started_at");
+
+                    b.HasIndex("DeliveryId", "Attempt")
+                        .HasDatabaseName("ix_delivery_attempts_delivery_id_attempt");
+
+                    b.ToTable("delivery_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<int>("AttemptCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempt_count");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<long>("EventId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("message_id");
+
+                    b.Property<bool>("IsTest")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_test");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<int?>("LastStatusCode")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_status_code");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTime>("NextAttemptAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<long?>("RedeliveryOfId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("redelivery_of_id");
+
+                    b.Property<long?>("ReplayId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("replay_id");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sequence");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<long>("TenantId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("WebhookMessageId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("webhook_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_deliveries");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_deliveries_created_at");
+
+                    b.HasIndex("EventId")
+                        .HasDatabaseName("ix_deliveries_message_id");
+
+                    b.HasIndex("RedeliveryOfId")
+                        .HasDatabaseName("ix_deliveries_redelivery_of_id")
+                        .HasFilter("redelivery_of_id IS NOT NULL");
+
+                    b.HasIndex("ReplayId")
+                        .HasDatabaseName("ix_deliveries_replay_id")
+                        .HasFilter("replay_id IS NOT NULL");
+
+                    b.HasIndex("EndpointId", "CreatedAt")
+                        .HasDatabaseName("ix_deliveries_endpoint_id_created_at");
+
+                    b.HasIndex("EndpointId", "Id")
+                        .HasDatabaseName("ix_deliveries_endpoint_id_id");
+
+                    b.HasIndex("Status", "NextAttemptAt")
+                        .HasDatabaseName("ix_deliveries_status_next_attempt_at")
+                        .HasFilter("status = 0");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_deliveries_tenant_id_created_at");
+
+                    b.HasIndex("TenantId", "Id")
+                        .HasDatabaseName("ix_deliveries_tenant_id_id");
+
+                    b.HasIndex("EndpointId", "Status", "NextAttemptAt")
+                        .HasDatabaseName("ix_deliveries_endpoint_id_status_next_attempt_at")
+                        .HasFilter("status = 0");
+
+                    b.ToTable("deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointHealth", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<DateTime?>("AuthRejectedSince")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("auth_rejected_since");
+
+                    b.Property<int>("ConsecutiveFailedDeliveries")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("consecutive_failed_deliveries");
+
+                    b.Property<DateTime?>("FailingSince")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failing_since");
+
+                    b.Property<DateTime?>("LastFailureAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_failure_at");
+
+                    b.Property<DateTime?>("LastSuccessAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_success_at");
+
+                    b.HasKey("EndpointId")
+                        .HasName("pk_endpoint_health");
+
+                    b.ToTable("endpoint_health", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointSequence", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("SubjectKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_key");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("value");
+
+                    b.HasKey("EndpointId", "SubjectKey")
+                        .HasName("pk_endpoint_sequences");
+
+                    b.ToTable("endpoint_sequences", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.EndpointStatsBucket", b =>
+                {
+                    b.Property<long>("EndpointId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<DateTime>("BucketStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<int>("D0")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d0");
+
+                    b.Property<int>("D1")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d1");
+
+                    b.Property<int>("D10")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d10");
+
+                    b.Property<int>("D11")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d11");
+
+                    b.Property<int>("D2")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d2");
+
+                    b.Property<int>("D3")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d3");
+
+                    b.Property<int>("D4")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d4");
+
+                    b.Property<int>("D5")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d5");
+
+                    b.Property<int>("D6")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d6");
+
+                    b.Property<int>("D7")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d7");
+
+                    b.Property<int>("D8")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d8");
+
+                    b.Property<int>("D9")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("d9");
+
+                    b.Property<int>("Succeeded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("succeeded");
+
+                    b.HasKey("EndpointId", "BucketStart")
+                        .HasName("pk_endpoint_stats");
+
+                    b.HasIndex("BucketStart")
+                        .HasDatabaseName("ix_endpoint_stats_bucket_start");
+
+                    b.ToTable("endpoint_stats", (string)null);
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.OutboxMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_type");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
+                    b.Property<string>("SubjectKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_key");
+
+                    b.Property<long>("TenantId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_parent");
+
+                    b.HasKey("Id")
+                        .HasName("pk_outbox_messages");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_outbox_messages_created_at");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("ix_outbox_messages_tenant_id_created_at");
+
+                    b.HasIndex("TenantId", "Id")
+                        .HasDatabaseName("ix_outbox_messages_tenant_id_id");
+
+                    b.HasIndex("TenantId", "Subject")
+                        .HasDatabaseName("ix_outbox_messages_tenant_id_subject");
+
+                    b.ToTable("outbox_messages", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<long>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole<long>", null)
@@ -1456,28 +1460,6 @@ namespace TechLink.Data.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_asp_net_user_tokens_asp_net_users_user_id");
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryAttempt", b =>
-                {
-                    b.HasOne("TechLink.Delivery.Model.DeliveryRecord", null)
-                        .WithMany("Attempts")
-                        .HasForeignKey("DeliveryId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_delivery_attempts_deliveries_delivery_id");
-                });
-
-            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>
-                {
-                    b.HasOne("TechLink.Delivery.Model.OutboxMessage", "Message")
-                        .WithMany()
-                        .HasForeignKey("MessageId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_deliveries_events_message_id");
-
-                    b.Navigation("Message");
                 });
 
             modelBuilder.Entity("TechLink.Data.Accounts.User", b =>
@@ -1585,6 +1567,28 @@ namespace TechLink.Data.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_work_order_tasks_work_orders_work_order_id");
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryAttempt", b =>
+                {
+                    b.HasOne("TechLink.Delivery.Model.DeliveryRecord", null)
+                        .WithMany("Attempts")
+                        .HasForeignKey("DeliveryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_delivery_attempts_deliveries_delivery_id");
+                });
+
+            modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>
+                {
+                    b.HasOne("TechLink.Delivery.Model.OutboxMessage", "Message")
+                        .WithMany()
+                        .HasForeignKey("EventId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_deliveries_events_message_id");
+
+                    b.Navigation("Message");
                 });
 
             modelBuilder.Entity("TechLink.Delivery.Model.DeliveryRecord", b =>

@@ -46,7 +46,6 @@ internal abstract class DeliveryStoreBase<TContext>(IDbContextFactory<TContext> 
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.CommandText = sql;
         Add(command, "now", now);
-        Add(command, "pending", (int)DeliveryStatus.Pending);
         Add(command, "excluded", Excluded(excluded));
         var found = new List<long>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -92,7 +91,6 @@ internal abstract class DeliveryStoreBase<TContext>(IDbContextFactory<TContext> 
         Add(command, "owner", Owner);
         Add(command, "until", leaseUntil);
         Add(command, "now", now);
-        Add(command, "pending", (int)DeliveryStatus.Pending);
         Add(command, "scan", window.Scan);
         Add(command, "limit", window.Limit);
         Add(command, "per_endpoint", window.PerEndpoint);

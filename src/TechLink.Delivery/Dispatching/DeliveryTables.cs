@@ -35,6 +35,12 @@ internal sealed record DeliveryTables(
     /// <summary>The last attempt's HTTP status, kept on the row for the log's <c>status_code</c> filter.</summary>
     public string LastStatusCode { get; init; } = "";
 
+    /// <summary>
+    /// The test that a row is pending, with the status as a literal: the claim indexes hold pending rows only, and a
+    /// query can use them only when its predicate says so in the same words (a parameter cannot prove it).
+    /// </summary>
+    public string IsPending => $"{Status} = {(int)DeliveryStatus.Pending}";
+
     /// <summary>What a claim answers per row, in <see cref="DeliveryStoreBase{TContext}.ReadClaimsAsync"/>'s order.</summary>
     public string Returning => $"{Id}, {EventId}, {Endpoint}, {WebhookMessageId}, {Count}, {Next}, {Sequence}";
 
@@ -77,7 +83,7 @@ internal sealed record DeliveryTables(
         WHERE e.id IS NOT NULL AND {notExcluded}
           AND EXISTS (
             SELECT 1 FROM {Deliveries} d
-            WHERE d.{Endpoint} = e.id AND d.{Status} = @pending AND d.{Next} <= @now
+            WHERE d.{Endpoint} = e.id AND d.{IsPending} AND d.{Next} <= @now
               AND (d.{LeaseExpires} IS NULL OR d.{LeaseExpires} < @now))
         """;
 }

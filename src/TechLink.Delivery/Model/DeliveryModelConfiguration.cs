@@ -38,6 +38,9 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
 
 internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<DeliveryRecord>
 {
+    /// <summary>The filter of the claim indexes: pending rows only (<see cref="DeliveryStatus.Pending"/> is 0).</summary>
+    internal const string PendingOnly = "status = 0";
+
     public void Configure(EntityTypeBuilder<DeliveryRecord> builder)
     {
         builder.ToTable("deliveries");
@@ -46,17 +49,24 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
         builder.Property(d => d.EventId).HasColumnName("message_id");
         builder.Property(d => d.WebhookMessageId).HasColumnName("webhook_id").HasMaxLength(64);
         builder.Property(d => d.LeaseOwner).HasMaxLength(100);
-        builder.Property(d => d.Status).HasConversion<int>();
+        // Named here, not by the host's naming convention, because the index filters below name them in SQL.
+        builder.Property(d => d.Status).HasConversion<int>().HasColumnName("status");
+        builder.Property(d => d.RedeliveryOfId).HasColumnName("redelivery_of_id");
+        builder.Property(d => d.ReplayId).HasColumnName("replay_id");
         builder.HasOne(d => d.Message).WithMany().HasForeignKey(d => d.EventId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(d => d.Attempts).WithOne().HasForeignKey(a => a.DeliveryId).OnDelete(DeleteBehavior.Cascade);
-        // The claim query walks this index: pending work by due time.
-        builder.HasIndex(d => new { d.Status, d.NextAttemptAt });
+        // Every row version costs an entry in each index it belongs to (PostgreSQL writes one per index for each UPDATE
+        // that is not HOT), so the indexes that only some rows need hold only those rows. The claims walk these two:
+        // pending work by due time, of all endpoints or of one (postponing a not-answering endpoint's due rows too).
+        // Only pending rows are in them, so a row that ends leaves them and a delivered backlog is never walked; a query
+        // uses them only when it says `status = 0` as a literal (DeliveryTables.IsPending), not as a parameter.
+        builder.HasIndex(d => new { d.Status, d.NextAttemptAt }).HasFilter(PendingOnly);
         builder.HasIndex(d => new { d.TenantId, d.Id });
         builder.HasIndex(d => new { d.EndpointId, d.Id });
-        // Postponing a not-answering endpoint's due rows finds them by this one.
-        builder.HasIndex(d => new { d.EndpointId, d.Status, d.NextAttemptAt });
-        builder.HasIndex(d => d.RedeliveryOfId);
-        builder.HasIndex(d => d.ReplayId);
+        builder.HasIndex(d => new { d.EndpointId, d.Status, d.NextAttemptAt }).HasFilter(PendingOnly);
+        // Redeliveries and replays are rare: the rows that are neither are in neither index.
+        builder.HasIndex(d => d.RedeliveryOfId).HasFilter("redelivery_of_id IS NOT NULL");
+        builder.HasIndex(d => d.ReplayId).HasFilter("replay_id IS NOT NULL");
         // The log's since/until, a replay's range, and retention.
         builder.HasIndex(d => new { d.TenantId, d.CreatedAt });
         builder.HasIndex(d => new { d.EndpointId, d.CreatedAt });

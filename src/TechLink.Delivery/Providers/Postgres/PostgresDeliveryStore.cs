@@ -35,7 +35,6 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         Add(command, "owner", Owner);
         Add(command, "until", leaseUntil);
         Add(command, "now", now);
-        Add(command, "pending", (int)DeliveryStatus.Pending);
         Add(command, "endpoints", endpoints.Select(e => e.EndpointId).ToArray());
         Add(command, "limits", endpoints.Select(e => e.Limit).ToArray());
         await command.PrepareAsync(cancellationToken);
@@ -120,7 +119,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
                 SELECT p.{t.Id} FROM unnest(@endpoints::bigint[], @limits::int[]) AS w(endpoint_id, n)
                 CROSS JOIN LATERAL (
                     SELECT {t.Id} FROM {t.Deliveries}
-                    WHERE {t.Endpoint} = w.endpoint_id AND {t.Status} = @pending AND {t.Next} <= @now
+                    WHERE {t.Endpoint} = w.endpoint_id AND {t.IsPending} AND {t.Next} <= @now
                       AND ({t.LeaseExpires} IS NULL OR {t.LeaseExpires} < @now)
                     ORDER BY {t.Next}
                     LIMIT w.n
@@ -165,7 +164,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
         var window = $"""
             WITH scan AS (
                 SELECT {t.Id}, {t.Endpoint}, {t.Next} FROM {t.Deliveries}
-                WHERE {t.Status} = @pending AND {t.Next} <= @now AND ({t.LeaseExpires} IS NULL OR {t.LeaseExpires} < @now)
+                WHERE {t.IsPending} AND {t.Next} <= @now AND ({t.LeaseExpires} IS NULL OR {t.LeaseExpires} < @now)
                 ORDER BY {t.Next}
                 LIMIT @scan),
             ranked AS (
@@ -174,7 +173,7 @@ internal sealed class PostgresDeliveryStore<TContext>(IDbContextFactory<TContext
             picked AS (
                 SELECT d.{t.Id} FROM {t.Deliveries} d
                 WHERE d.{t.Id} IN (SELECT r.{t.Id} FROM ranked r WHERE r.rn <= @per_endpoint ORDER BY r.{t.Next}, r.{t.Id} LIMIT @limit)
-                  AND d.{t.Status} = @pending AND (d.{t.LeaseExpires} IS NULL OR d.{t.LeaseExpires} < @now)
+                  AND d.{t.IsPending} AND (d.{t.LeaseExpires} IS NULL OR d.{t.LeaseExpires} < @now)
                 FOR UPDATE SKIP LOCKED),
             claimed AS (
                 UPDATE {t.Deliveries} SET {t.LeaseOwner} = @owner, {t.LeaseExpires} = @until

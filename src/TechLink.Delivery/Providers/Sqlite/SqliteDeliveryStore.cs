@@ -40,7 +40,6 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
             Add(command, "owner", Owner);
             Add(command, "until", leaseUntil);
             Add(command, "now", now);
-            Add(command, "pending", (int)DeliveryStatus.Pending);
             // One execution per distinct limit (SQLite's LIMIT cannot name the outer row), each endpoint still read
             // through its own index range.
             var endpointIds = Add(command, "endpoints", "[]");
@@ -113,7 +112,6 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
             rest.Transaction = dbTransaction;
             rest.CommandText = sql.Remaining;
             Add(rest, "now", now);
-            Add(rest, "pending", (int)DeliveryStatus.Pending);
             Add(rest, "rest", window.Scan - claims.Count);
             exhausted = Convert.ToInt64(await rest.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) < window.Scan - claims.Count;
         }
@@ -168,7 +166,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
                 SELECT x.{t.Id} FROM json_each(@endpoints) AS w
                 JOIN {t.Deliveries} AS x ON x.{t.Id} IN (
                     SELECT y.{t.Id} FROM {t.Deliveries} AS y
-                    WHERE y.{t.Endpoint} = w.value AND y.{t.Status} = @pending AND y.{t.Next} <= @now
+                    WHERE y.{t.Endpoint} = w.value AND y.{t.IsPending} AND y.{t.Next} <= @now
                       AND (y.{t.LeaseExpires} IS NULL OR y.{t.LeaseExpires} < @now)
                     ORDER BY y.{t.Next}
                     LIMIT @limit))
@@ -200,7 +198,7 @@ internal sealed class SqliteDeliveryStore<TContext>(IDbContextFactory<TContext> 
             """;
         // Breadth: the oldest due rows of any endpoints, bounded by @scan (excluded endpoints' rows count toward it, so
         // a deep held backlog cannot make it walk further), at most @per_endpoint each; the count of the rest says whether it saw all.
-        var due = $"{t.Status} = @pending AND {t.Next} <= @now AND ({t.LeaseExpires} IS NULL OR {t.LeaseExpires} < @now)";
+        var due = $"{t.IsPending} AND {t.Next} <= @now AND ({t.LeaseExpires} IS NULL OR {t.LeaseExpires} < @now)";
         var window = $"""
             UPDATE {t.Deliveries} SET {t.LeaseOwner} = @owner, {t.LeaseExpires} = @until
             WHERE {t.Id} IN (
