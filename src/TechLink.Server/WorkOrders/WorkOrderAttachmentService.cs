@@ -17,7 +17,7 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
 
     public async Task<Outcome<Page<NoteResponse>>> NotesAsync(Caller caller, string workOrderId, CancellationToken ct)
     {
-        var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+        var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
         if (w is null) return NoWorkOrder;
         var notes = await db.Notes.AsNoTracking().Where(n => n.WorkOrderId == w.Id).OrderBy(n => n.Id).ToListAsync(ct);
         return new Page<NoteResponse>([.. notes.Select(NoteResponse.From)], null);
@@ -25,7 +25,7 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
 
     public async Task<Outcome<NoteResponse>> AddNoteAsync(Caller caller, string workOrderId, NoteRequest request, CancellationToken ct)
     {
-        var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+        var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
         if (w is null) return NoWorkOrder;
         var v = new Validator();
         v.Text("content", request.Content, 100_000, required: true);
@@ -43,7 +43,7 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
 
     public async Task<Outcome<Page<QuestionResponse>>> QuestionsAsync(Caller caller, string workOrderId, CancellationToken ct)
     {
-        var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+        var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
         if (w is null) return NoWorkOrder;
         var questions = await db.Questions.AsNoTracking().Where(q => q.WorkOrderId == w.Id).OrderBy(q => q.Id).ToListAsync(ct);
         return new Page<QuestionResponse>([.. questions.Select(QuestionResponse.From)], null);
@@ -52,7 +52,7 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
     /// <summary>A question raises no event (the spec has none); its answer does.</summary>
     public async Task<Outcome<QuestionResponse>> AddQuestionAsync(Caller caller, string workOrderId, QuestionRequest request, CancellationToken ct)
     {
-        var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+        var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
         if (w is null) return NoWorkOrder;
         var v = new Validator();
         var text = v.Text("question", request.Question, 2000, required: true);
@@ -66,7 +66,7 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
     public Task<Outcome<QuestionResponse>> AnswerAsync(Caller caller, string workOrderId, string questionId, AnswerRequest request, CancellationToken ct) =>
         db.ReadModifyWriteAsync<QuestionResponse>(async () =>
         {
-            var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+            var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
             if (w is null || !Formats.TryParseId(questionId, out var id)) return Refusal.NotFound("question");
             var question = await db.Questions.FirstOrDefaultAsync(q => q.Id == id && q.WorkOrderId == w.Id, ct);
             if (question is null) return Refusal.NotFound("question");
@@ -83,7 +83,7 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
 
     public async Task<Outcome<Page<TaskResponse>>> TasksAsync(Caller caller, string workOrderId, CancellationToken ct)
     {
-        var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+        var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
         if (w is null) return NoWorkOrder;
         var tasks = await db.Tasks.AsNoTracking().Where(t => t.WorkOrderId == w.Id).OrderBy(t => t.Id).ToListAsync(ct);
         return new Page<TaskResponse>([.. tasks.Select(TaskResponse.From)], null);
@@ -91,7 +91,7 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
 
     public async Task<Outcome<TaskResponse>> AddTaskAsync(Caller caller, string workOrderId, TaskRequest request, CancellationToken ct)
     {
-        var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+        var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
         if (w is null) return NoWorkOrder;
         var now = Formats.Now(clock);
         var task = new WorkTask { WorkOrderId = w.Id, CompanyId = w.CompanyId, Title = "", CreatedAt = now, UpdatedAt = now };
@@ -108,13 +108,13 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
         }, ct);
     }
 
-    private static async Task<WorkTask?> FindTaskAsync(WorkOrder w, string taskId, TechLinkDbContext db, CancellationToken ct) =>
+    private static async Task<WorkTask?> FindTaskAsync(WorkOrderKey w, string taskId, TechLinkDbContext db, CancellationToken ct) =>
         Formats.TryParseId(taskId, out var id) ? await db.Tasks.FirstOrDefaultAsync(t => t.Id == id && t.WorkOrderId == w.Id, ct) : null;
 
     public Task<Outcome<TaskResponse>> UpdateTaskAsync(Caller caller, string workOrderId, string taskId, TaskRequest request, CancellationToken ct) =>
         db.ReadModifyWriteAsync<TaskResponse>(async () =>
         {
-            var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+            var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
             var task = w is null ? null : await FindTaskAsync(w, taskId, db, ct);
             if (w is null || task is null) return Refusal.NotFound("task");
             var v = new Validator();
@@ -134,7 +134,7 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
     public Task<Outcome<TaskResponse>> DeleteTaskAsync(Caller caller, string workOrderId, string taskId, CancellationToken ct) =>
         db.ReadModifyWriteAsync<TaskResponse>(async () =>
         {
-            var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+            var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
             var task = w is null ? null : await FindTaskAsync(w, taskId, db, ct);
             if (w is null || task is null) return Refusal.NotFound("task");
             db.Tasks.Remove(task);

@@ -34,7 +34,7 @@ public sealed class WorkOrderFileService(TechLinkDbContext db, FileStore files, 
 
     private async Task<Outcome<Page<T>>> ListAsync<T>(Caller caller, string workOrderId, FileKind kind, Func<WorkOrderFile, T> map, CancellationToken ct)
     {
-        var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+        var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
         if (w is null) return Refusal.NotFound("work order");
         var rows = await db.Files.AsNoTracking().Where(f => f.WorkOrderId == w.Id && f.Kind == kind).OrderBy(f => f.Id).ToListAsync(ct);
         return new Page<T>([.. rows.Select(map)], null);
@@ -44,7 +44,7 @@ public sealed class WorkOrderFileService(TechLinkDbContext db, FileStore files, 
     public async Task<Outcome<WorkOrderFile>> StoredAsync(Caller caller, string workOrderId, string fileId, FileKind kind, CancellationToken ct)
     {
         var notFound = Refusal.NotFound(kind == FileKind.Photo ? "photo" : "document");
-        var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+        var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
         if (w is null || !Formats.TryParseId(fileId, out var id)) return notFound;
         var file = await db.Files.AsNoTracking().FirstOrDefaultAsync(f => f.Id == id && f.WorkOrderId == w.Id && f.Kind == kind, ct);
         return file is null || !files.Exists(file) ? notFound : file;
@@ -64,7 +64,7 @@ public sealed class WorkOrderFileService(TechLinkDbContext db, FileStore files, 
     private async Task<Outcome<T>> UploadAsync<T>(Caller caller, string workOrderId, FileKind kind, ReadUpload read, Func<WorkOrderFile, T> map, CancellationToken ct)
         where T : notnull
     {
-        var w = await WorkOrderService.FindAsync(workOrderId, db, ct);
+        var w = await WorkOrderService.FindKeyAsync(workOrderId, db, ct);
         if (w is null) return Refusal.NotFound("work order");
         var max = MaxUploadBytes;
         var received = await read(max, ct);

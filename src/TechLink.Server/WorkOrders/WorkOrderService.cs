@@ -24,6 +24,16 @@ public sealed class WorkOrderService(TechLinkDbContext db, EventOutbox outbox, T
         return workOrder;
     }
 
+    /// <summary>
+    /// The work order's id and company, for what hangs off it (notes, questions, tasks, files, the timeline): one
+    /// untracked row of two columns, not the tracked row with its site; null when missing or another company's.
+    /// </summary>
+    internal static async Task<WorkOrderKey?> FindKeyAsync(string workOrderId, TechLinkDbContext db, CancellationToken ct)
+    {
+        if (!Formats.TryParseId(workOrderId, out var id)) return null;
+        return await db.WorkOrders.AsNoTracking().Where(w => w.Id == id).Select(w => new WorkOrderKey(w.Id, w.CompanyId)).FirstOrDefaultAsync(ct);
+    }
+
     internal static WorkOrderResponse Body(WorkOrder w) => WorkOrderResponse.From(w, w.Site!.TimeZone);
 
     private static Refusal NotFound => Refusal.NotFound("work order");
@@ -83,7 +93,7 @@ public sealed class WorkOrderService(TechLinkDbContext db, EventOutbox outbox, T
 
     public async Task<Outcome<Page<TimelineEntry>>> TimelineAsync(Caller caller, string workOrderId, CancellationToken ct)
     {
-        var w = await FindAsync(workOrderId, db, ct);
+        var w = await FindKeyAsync(workOrderId, db, ct);
         if (w is null) return NotFound;
         var steps = await db.WorkOrderStatusChanges.AsNoTracking().Where(c => c.WorkOrderId == w.Id).OrderBy(c => c.Id).ToListAsync(ct);
         return new Page<TimelineEntry>([.. steps.Select(s => new TimelineEntry(
@@ -279,3 +289,6 @@ public sealed class WorkOrderService(TechLinkDbContext db, EventOutbox outbox, T
 
 /// <summary>The list's filters, as the query names them (<c>status_code</c> a comma-separated set); null means no filter.</summary>
 public sealed record WorkOrderFilter(string? StatusCode = null, string? SiteId = null, string? UpdatedSince = null, string? CompanyId = null);
+
+/// <summary>A work order's id and the company it belongs to (<see cref="WorkOrderService.FindKeyAsync"/>).</summary>
+internal sealed record WorkOrderKey(long Id, long CompanyId);
