@@ -38,8 +38,10 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
 
 internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<DeliveryRecord>
 {
-    /// <summary>The filter of the claim indexes: pending rows only (<see cref="DeliveryStatus.Pending"/> is 0).</summary>
-    internal const string PendingOnly = "status = 0";
+    private const string StatusColumn = "status";
+
+    /// <summary>The filter of the claim indexes: pending rows only, the status as a literal.</summary>
+    private static readonly string PendingOnly = $"{StatusColumn} = {(int)DeliveryStatus.Pending}";
 
     public void Configure(EntityTypeBuilder<DeliveryRecord> builder)
     {
@@ -50,7 +52,7 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
         builder.Property(d => d.WebhookMessageId).HasColumnName("webhook_id").HasMaxLength(64);
         builder.Property(d => d.LeaseOwner).HasMaxLength(100);
         // Named here, not by the host's naming convention, because the index filters below name them in SQL.
-        builder.Property(d => d.Status).HasConversion<int>().HasColumnName("status");
+        builder.Property(d => d.Status).HasConversion<int>().HasColumnName(StatusColumn);
         builder.Property(d => d.RedeliveryOfId).HasColumnName("redelivery_of_id");
         builder.Property(d => d.ReplayId).HasColumnName("replay_id");
         builder.HasOne(d => d.Message).WithMany().HasForeignKey(d => d.EventId).OnDelete(DeleteBehavior.Cascade);
