@@ -1259,6 +1259,8 @@ namespace TechLink.Data.Postgres.Migrations
                         .HasFilter("status = 0");
 
                     b.ToTable("deliveries", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 50);
                 });
 
             modelBuilder.Entity("TechLink.Delivery.Model.EndpointHealth", b =>

@@ -1216,6 +1216,8 @@ namespace TechLink.Data.Sqlite.Migrations
                         .HasFilter("status = 0");
 
                     b.ToTable("deliveries", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 50);
                 });
 
             modelBuilder.Entity("TechLink.Delivery.Model.EndpointHealth", b =>

@@ -40,6 +40,9 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
 {
     private const string StatusColumn = "status";
 
+    /// <summary>Npgsql's annotation for a table's <c>fillfactor</c> (what its <c>HasFillFactor</c> sets).</summary>
+    internal const string PostgresFillFactor = "Npgsql:StorageParameter:fillfactor";
+
     /// <summary>The filter of the claim indexes: pending rows only, the status as a literal.</summary>
     private static readonly string PendingOnly = $"{StatusColumn} = {(int)DeliveryStatus.Pending}";
 
@@ -47,6 +50,10 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
     {
         builder.ToTable("deliveries");
         builder.HasKey(d => d.Id);
+        // A claim writes only the lease, which no index holds: on PostgreSQL that is a HOT update (no index entries, a
+        // third of the WAL) when the row's page has room for the new version, so pages are filled only half at insert.
+        // SQLite ignores the annotation (Npgsql's name for a table's storage parameter).
+        builder.HasAnnotation(PostgresFillFactor, 50);
         // The C# names say what the ids are (DeliveryRecord's remarks); the columns keep their names.
         builder.Property(d => d.EventId).HasColumnName("message_id");
         builder.Property(d => d.WebhookMessageId).HasColumnName("webhook_id").HasMaxLength(64);

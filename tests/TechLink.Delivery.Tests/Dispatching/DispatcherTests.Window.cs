@@ -9,7 +9,7 @@ namespace TechLink.Delivery.Tests.Dispatching;
 /// <summary>The window claim (breadth) against each provider's SQL, and a fan-out drained through it.</summary>
 public abstract partial class DispatcherTests
 {
-    private async Task<(IDeliveryStore Store, DateTime Now)> StoreWithRowsAsync(Action<TestDbContext, DateTime> add)
+    private protected async Task<(IDeliveryStore Store, DateTime Now)> StoreWithRowsAsync(Action<TestDbContext, DateTime> add)
     {
         var node = await StartNodeAsync(dispatcher: false);
         var now = DateTime.UtcNow;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Model;
 using TechLink.Delivery.Tests.Infrastructure;
 using TechLink.Testing;
@@ -13,6 +14,31 @@ public sealed class PostgresDispatcherTests(OwnPostgresFixture fixture) : Dispat
     {
         var connectionString = await fixture.Cluster.CreateDatabaseAsync("delivery");
         return o => o.UseNpgsql(connectionString);
+    }
+
+    /// <summary>
+    /// A claim changes only the lease, which no index holds: with room left on the row's page (the table's fillfactor),
+    /// PostgreSQL writes the new version there as a heap-only tuple and adds no index entries (a HOT update).
+    /// </summary>
+    [Fact]
+    public async Task Claim_OfRowsJustWritten_IsHotUpdate()
+    {
+        var endpoint = Endpoints.Add(Receiver.Url());
+        var (store, now) = await StoreWithRowsAsync((db, now) => AddDeliveries(db, endpoint, 128, now.AddSeconds(-1)));
+
+        var claimed = await store.ClaimAsync([new EndpointClaim(endpoint, 128)], now, now.AddMinutes(1), default);
+
+        Assert.Equal(128, claimed.Count);
+        await using var db = CreateContext();
+        await db.Database.ExecuteSqlRawAsync("CREATE EXTENSION IF NOT EXISTS pageinspect");
+        // HEAP_ONLY_TUPLE (0x8000 in t_infomask2): a version reached through its page's HOT chain, not through an index.
+        var heapOnly = await db.Database.SqlQueryRaw<long>("""
+            SELECT count(*) AS "Value" FROM generate_series(0, (pg_relation_size('deliveries') / current_setting('block_size')::int - 1)::int) AS p,
+                LATERAL heap_page_items(get_raw_page('deliveries', p)) AS t
+            WHERE t.t_infomask2 & 32768 <> 0
+            """).SingleAsync();
+        // Without the fillfactor 6 of 128 were (pages full); with it about 104. A page that fills up takes the rest elsewhere.
+        Assert.True(heapOnly >= 96, $"{heapOnly} of 128 claimed rows were written as heap-only tuples");
     }
 
     [Fact]
