@@ -21,11 +21,15 @@ namespace TechLink.Server.Webhooks;
 internal sealed class EndpointDirectory(IDbContextFactory<TechLinkDbContext> contexts, WebhookSecrets secrets, TimeProvider clock) : IEndpointDirectory
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
-    private const int MaxCached = 10_000;
+    internal const int MaxCached = 10_000;
     private readonly ConcurrentDictionary<long, (EndpointTarget? Target, DateTimeOffset Until, long Generation)> _cache = new();
     private readonly ConcurrentDictionary<long, long> _invalidatedAt = new();
     private long _generation;
     private long _allInvalidatedAt;
+    private long _nextSweep;
+
+    /// <summary>Entries held now, expired ones included (for tests).</summary>
+    internal int CachedCount => _cache.Count;
 
     public async ValueTask<EndpointTarget?> FindAsync(long endpointId, CancellationToken cancellationToken)
     {
@@ -42,9 +46,11 @@ internal sealed class EndpointDirectory(IDbContextFactory<TechLinkDbContext> con
     public async ValueTask PrefetchAsync(IReadOnlyCollection<long> endpointIds, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (_cache.Count > MaxCached)
+        if (_cache.Count > MaxCached && now.UtcTicks >= Interlocked.Read(ref _nextSweep))
         {
-            // Expired entries are only a memory cost: drop them once there are many (traffic over many registrations).
+            // Expired entries are only a memory cost: drop them once there are many (traffic over many registrations),
+            // at most once per cache time, because a sweep walks every entry.
+            Interlocked.Exchange(ref _nextSweep, (now + CacheFor).UtcTicks);
             foreach (var (id, entry) in _cache)
             {
                 if (entry.Until <= now) _cache.TryRemove(id, out _);
