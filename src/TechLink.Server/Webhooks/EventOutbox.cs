@@ -22,6 +22,13 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
 {
     private sealed record Registration(long Id, string[] Types);
 
+    private sealed record RegistrationRow(long Id, string EventTypes);
+
+    /// <summary>Compiled, as every event-writing request reads them (<see cref="CompiledQuery{TQuery}"/>).</summary>
+    private static readonly CompiledQuery<Func<TechLinkDbContext, long, IAsyncEnumerable<RegistrationRow>>> EnabledRegistrations = new(() =>
+        EF.CompileAsyncQuery((TechLinkDbContext db, long companyId) =>
+            db.WebhookRegistrations.AsNoTracking().Where(r => r.CompanyId == companyId && r.Enabled).Select(r => new RegistrationRow(r.Id, r.EventTypes))));
+
     /// <summary>What one DbContext knows of the registrations: per company, and whether it changed one itself.</summary>
     private sealed class Known
     {
@@ -80,11 +87,12 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
         var known = db.Outbox.Item(() => Watch(db));
         var changedHere = known.ChangedHere;
         if (!changedHere && known.ByCompany.TryGetValue(companyId, out var cached)) return cached;
-        var rows = await db.WebhookRegistrations.AsNoTracking()
-            .Where(r => r.CompanyId == companyId && r.Enabled)
-            .Select(r => new { r.Id, r.EventTypes })
-            .ToListAsync(cancellationToken);
-        var registrations = rows.Select(r => new Registration(r.Id, r.EventTypes.Split('\n', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        var registrations = new List<Registration>();
+        await foreach (var r in EnabledRegistrations.For(db)(db, companyId).WithCancellation(cancellationToken))
+        {
+            registrations.Add(new Registration(r.Id, r.EventTypes.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        }
+
         if (changedHere) known.ByCompany.Remove(companyId);
         else known.ByCompany[companyId] = registrations;
         return registrations;

@@ -31,8 +31,13 @@ public sealed class WorkOrderService(TechLinkDbContext db, EventOutbox outbox, T
     internal static async Task<WorkOrderKey?> FindKeyAsync(string workOrderId, TechLinkDbContext db, CancellationToken ct)
     {
         if (!Formats.TryParseId(workOrderId, out var id)) return null;
-        return await db.WorkOrders.AsNoTracking().Where(w => w.Id == id).Select(w => new WorkOrderKey(w.Id, w.CompanyId)).FirstOrDefaultAsync(ct);
+        return await KeyQuery.For(db)(db, id, ct);
     }
+
+    /// <summary>Compiled: building and caching this expression cost more CPU than running it (perf of a POST of a note).</summary>
+    private static readonly CompiledQuery<Func<TechLinkDbContext, long, CancellationToken, Task<WorkOrderKey?>>> KeyQuery = new(() =>
+        EF.CompileAsyncQuery((TechLinkDbContext db, long id, CancellationToken ct) =>
+            db.WorkOrders.AsNoTracking().Where(w => w.Id == id).Select(w => new WorkOrderKey(w.Id, w.CompanyId)).FirstOrDefault()));
 
     internal static WorkOrderResponse Body(WorkOrder w) => WorkOrderResponse.From(w, w.Site!.TimeZone);
 
