@@ -41,7 +41,7 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
     private const string StatusColumn = "status";
 
     /// <summary>Npgsql's annotation for a table's <c>fillfactor</c> (what its <c>HasFillFactor</c> sets).</summary>
-    internal const string PostgresFillFactor = "Npgsql:StorageParameter:fillfactor";
+    private const string PostgresFillFactor = "Npgsql:StorageParameter:fillfactor";
 
     /// <summary>The filter of the claim indexes: pending rows only, the status as a literal.</summary>
     private static readonly string PendingOnly = $"{StatusColumn} = {(int)DeliveryStatus.Pending}";
