@@ -19,7 +19,7 @@ public sealed class PostgresDataProvider : DataProvider
 
     public override void AddContext(IServiceCollection services, string connectionString, Action<IServiceProvider, DbContextOptionsBuilder> configure)
     {
-        services.AddDbContextFactory<PostgresTechLinkDbContext>((sp, o) => configure(sp, Use(o, connectionString)));
+        services.AddPooledDbContextFactory<PostgresTechLinkDbContext>((sp, o) => configure(sp, Use(o, connectionString)));
         services.AddSingleton<IDbContextFactory<TechLinkDbContext>, UpcastDbContextFactory<PostgresTechLinkDbContext>>();
         services.AddScoped<TechLinkDbContext>(sp => sp.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext());
     }

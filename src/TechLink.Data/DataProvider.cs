@@ -56,9 +56,18 @@ public sealed class DatabaseMissingException(string database) : Exception($"The 
     public string Database { get; } = database;
 }
 
-/// <summary>Lets code depend on <see cref="TechLinkDbContext"/> while the container builds the provider's subclass.</summary>
+/// <summary>
+/// Lets code depend on <see cref="TechLinkDbContext"/> while the container builds the provider's subclass. The contexts
+/// come from EF Core's pool (the providers' <c>AddContext</c>), so each is started as a new one here (<see cref="TechLinkDbContext.StartLease"/>):
+/// every way to get one (the request's scoped context, the factory) goes through this.
+/// </summary>
 public sealed class UpcastDbContextFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<TechLinkDbContext>
     where T : TechLinkDbContext
 {
-    public TechLinkDbContext CreateDbContext() => inner.CreateDbContext();
+    public TechLinkDbContext CreateDbContext()
+    {
+        var db = inner.CreateDbContext();
+        db.StartLease();
+        return db;
+    }
 }

@@ -60,6 +60,17 @@ public abstract class TechLinkDbContext : IdentityDbContext<User, IdentityRole<l
     /// </summary>
     public long? CompanyScope { get; set; }
 
+    /// <summary>
+    /// Starts a lease of a pooled instance as a new instance would start: EF Core resets its own state (tracked entities,
+    /// transaction, options); this resets ours, so no client's scope and nothing of the last unit of work (queued
+    /// events, what the host kept in <see cref="OutboxUnit"/>, its event handlers) reaches the next request.
+    /// </summary>
+    internal void StartLease()
+    {
+        CompanyScope = null;
+        Outbox.Reset();
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -47,12 +47,30 @@ public sealed class OutboxUnit
         return (T)item;
     }
 
+    /// <summary>The host's state of type <typeparamref name="T"/> for this unit of work, if it made one.</summary>
+    public T? Find<T>()
+        where T : class =>
+        _items is not null && _items.TryGetValue(typeof(T), out var item) ? (T)item : null;
+
     internal void Clear()
     {
         Queued.Clear();
         Endpoints.Clear();
         Handed.Clear();
         Notified = false;
+    }
+
+    /// <summary>
+    /// Starts a new unit of work on the same DbContext (a pooled one's next lease): nothing queued, written or kept
+    /// of the last one; the host's items that are <see cref="IDisposable"/> are disposed (e.g. to drop their event handlers).
+    /// </summary>
+    public void Reset()
+    {
+        Clear();
+        if (_items is null) return;
+        var items = _items.Values.ToList();
+        _items = null;
+        foreach (var item in items) (item as IDisposable)?.Dispose();
     }
 
     /// <summary>The unit of <paramref name="context"/>, which must be an <see cref="IOutboxContext"/>.</summary>

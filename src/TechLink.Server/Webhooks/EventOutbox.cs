@@ -1,6 +1,7 @@
 using TechLink.Delivery.Model;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using TechLink.Delivery.Outbox;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
@@ -29,12 +30,48 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
         EF.CompileAsyncQuery((TechLinkDbContext db, long companyId) =>
             db.WebhookRegistrations.AsNoTracking().Where(r => r.CompanyId == companyId && r.Enabled).Select(r => new RegistrationRow(r.Id, r.EventTypes))));
 
-    /// <summary>What one DbContext knows of the registrations: per company, and whether it changed one itself.</summary>
-    private sealed class Known
+    /// <summary>
+    /// What one unit of work knows of the registrations: per company, and whether it changed one itself. Kept in the
+    /// context's <see cref="OutboxUnit"/>; disposed when a pooled context starts its next lease, which drops its handlers.
+    /// </summary>
+    private sealed class Known : IDisposable
     {
+        private readonly TechLinkDbContext _db;
+
+        public Known(TechLinkDbContext db)
+        {
+            _db = db;
+            ChangedHere = EventOutbox.ChangedHere(db);
+            // What this DbContext saved may have been a registration: read them again after any save.
+            db.SavedChanges += OnSaved;
+            // From now on the change tracker says when a registration is added, changed or removed here, instead of a
+            // scan of its entries per event (a bulk of events paid for that scan once each: 3% of the engine's CPU).
+            db.ChangeTracker.Tracked += OnTracked;
+            db.ChangeTracker.StateChanged += OnStateChanged;
+        }
+
         public Dictionary<long, List<Registration>> ByCompany { get; } = [];
 
         public bool ChangedHere { get; set; }
+
+        public void Dispose()
+        {
+            _db.SavedChanges -= OnSaved;
+            _db.ChangeTracker.Tracked -= OnTracked;
+            _db.ChangeTracker.StateChanged -= OnStateChanged;
+        }
+
+        private void OnSaved(object? sender, SavedChangesEventArgs e)
+        {
+            ByCompany.Clear();
+            ChangedHere = false;
+        }
+
+        private void OnTracked(object? sender, EntityTrackedEventArgs e) =>
+            ChangedHere |= e.Entry.Entity is WebhookRegistration && e.Entry.State == EntityState.Added;
+
+        private void OnStateChanged(object? sender, EntityStateChangedEventArgs e) =>
+            ChangedHere |= e.Entry.Entity is WebhookRegistration && e.NewState is EntityState.Added or EntityState.Modified or EntityState.Deleted;
     }
 
     /// <summary>Queues a work order event with fields of its own; the record names its type (<c>new WorkOrderScheduled { ... }</c>).</summary>
@@ -84,7 +121,7 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
 
     private async Task<List<Registration>> RegistrationsAsync(TechLinkDbContext db, long companyId, CancellationToken cancellationToken)
     {
-        var known = db.Outbox.Item(() => Watch(db));
+        var known = db.Outbox.Item(() => new Known(db));
         var changedHere = known.ChangedHere;
         if (!changedHere && known.ByCompany.TryGetValue(companyId, out var cached)) return cached;
         var registrations = new List<Registration>();
@@ -96,24 +133,6 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
         if (changedHere) known.ByCompany.Remove(companyId);
         else known.ByCompany[companyId] = registrations;
         return registrations;
-    }
-
-    /// <summary>What this DbContext knows of the registrations from now on, kept with its unit of work.</summary>
-    private static Known Watch(TechLinkDbContext db)
-    {
-        var known = new Known { ChangedHere = ChangedHere(db) };
-        // What this DbContext saved may have been a registration: read them again after any save.
-        db.SavedChanges += (_, _) =>
-        {
-            known.ByCompany.Clear();
-            known.ChangedHere = false;
-        };
-        // From now on the change tracker says when a registration is added, changed or removed here, instead of a
-        // scan of its entries per event (a bulk of events paid for that scan once each: 3% of the engine's CPU).
-        db.ChangeTracker.Tracked += (_, e) => known.ChangedHere |= e.Entry.Entity is WebhookRegistration && e.Entry.State == EntityState.Added;
-        db.ChangeTracker.StateChanged += (_, e) =>
-            known.ChangedHere |= e.Entry.Entity is WebhookRegistration && e.NewState is EntityState.Added or EntityState.Modified or EntityState.Deleted;
-        return known;
     }
 
     /// <summary>Whether this DbContext already holds an added, changed or removed registration (without a DetectChanges scan).</summary>

@@ -1,8 +1,8 @@
 using System.Data.Common;
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using TechLink.Delivery;
+using TechLink.Delivery.Outbox;
 
 namespace TechLink.Server.Webhooks;
 
@@ -20,12 +20,11 @@ internal sealed class RegistrationChangeInterceptor(IServiceProvider services) :
 
     private EndpointChanges Changes => _changes ??= services.GetRequiredService<EndpointChanges>();
 
+    /// <summary>The registrations the context's unit of work changed, kept in its <see cref="OutboxUnit"/> (a pooled context's next lease starts without them).</summary>
     private sealed class State
     {
         public HashSet<long> Changed { get; } = [];
     }
-
-    private readonly ConditionalWeakTable<DbContext, State> _states = [];
 
     public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
@@ -104,8 +103,8 @@ internal sealed class RegistrationChangeInterceptor(IServiceProvider services) :
         state.Changed.Clear();
     }
 
-    private State? Pending(DbContext? context) =>
-        context is not null && _states.TryGetValue(context, out var state) && state.Changed.Count > 0 ? state : null;
+    private static State? Pending(DbContext? context) =>
+        context is not null && OutboxUnit.Of(context).Find<State>() is { Changed.Count: > 0 } state ? state : null;
 
     /// <summary>The registrations this save changes or deletes, found without a DetectChanges scan of everything tracked.</summary>
     private void Collect(DbContext? context)
@@ -118,7 +117,7 @@ internal sealed class RegistrationChangeInterceptor(IServiceProvider services) :
             foreach (var entry in context.ChangeTracker.Entries<WebhookRegistration>())
             {
                 if (entry.State == EntityState.Unchanged) entry.DetectChanges();
-                if (entry.State is EntityState.Modified or EntityState.Deleted) _states.GetOrCreateValue(context).Changed.Add(entry.Entity.Id);
+                if (entry.State is EntityState.Modified or EntityState.Deleted) OutboxUnit.Of(context).Item(() => new State()).Changed.Add(entry.Entity.Id);
             }
         }
         finally
