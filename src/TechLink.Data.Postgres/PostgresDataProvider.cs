@@ -19,9 +19,7 @@ public sealed class PostgresDataProvider : DataProvider
 
     public override void AddContext(IServiceCollection services, string connectionString, Action<IServiceProvider, DbContextOptionsBuilder> configure)
     {
-        services.AddPooledDbContextFactory<PostgresTechLinkDbContext>((sp, o) => configure(sp, Use(o, connectionString)));
-        services.AddSingleton<IDbContextFactory<TechLinkDbContext>, UpcastDbContextFactory<PostgresTechLinkDbContext>>();
-        services.AddScoped<TechLinkDbContext>(sp => sp.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext());
+        AddPooledContext<PostgresTechLinkDbContext>(services, (sp, o) => configure(sp, Use(o, connectionString)));
     }
 
     /// <remarks>A missing database fails on first use with the server's own message; nothing here creates one.</remarks>

@@ -21,9 +21,7 @@ public sealed class SqliteDataProvider : DataProvider
 
     public override void AddContext(IServiceCollection services, string connectionString, Action<IServiceProvider, DbContextOptionsBuilder> configure)
     {
-        services.AddPooledDbContextFactory<SqliteTechLinkDbContext>((sp, o) => configure(sp, Use(o, connectionString)));
-        services.AddSingleton<IDbContextFactory<TechLinkDbContext>, UpcastDbContextFactory<SqliteTechLinkDbContext>>();
-        services.AddScoped<TechLinkDbContext>(sp => sp.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext());
+        AddPooledContext<SqliteTechLinkDbContext>(services, (sp, o) => configure(sp, Use(o, connectionString)));
     }
 
     public override TechLinkDbContext Open(string connectionString, bool mustExist = false)

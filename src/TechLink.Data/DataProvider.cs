@@ -48,6 +48,22 @@ public abstract class DataProvider
         available.FirstOrDefault(p => p.Kind == kind)
         ?? throw new InvalidOperationException(
             $"TechLink:Database:Provider '{kind}' is not supported; use one of: {string.Join(", ", available.Select(p => p.Kind))}.");
+
+    /// <summary>
+    /// Registers the provider's context: pooled (a request does not set up a fresh one), each lease started here, and
+    /// <see cref="TechLinkDbContext"/> both as a factory and as the request's scoped context.
+    /// </summary>
+    protected static void AddPooledContext<T>(IServiceCollection services, Action<IServiceProvider, DbContextOptionsBuilder> options)
+        where T : TechLinkDbContext
+    {
+        services.AddPooledDbContextFactory<T>(options);
+        var pooled = services.Last(d => d.ServiceType == typeof(IDbContextFactory<T>));
+        services.Remove(pooled);
+        services.AddSingleton<IDbContextFactory<T>>(sp => new LeasingDbContextFactory<T>((IDbContextFactory<T>)(
+            pooled.ImplementationInstance ?? pooled.ImplementationFactory?.Invoke(sp) ?? ActivatorUtilities.CreateInstance(sp, pooled.ImplementationType!))));
+        services.AddSingleton<IDbContextFactory<TechLinkDbContext>, UpcastDbContextFactory<T>>();
+        services.AddScoped<TechLinkDbContext>(sp => sp.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext());
+    }
 }
 
 /// <summary>A database that <see cref="DataProvider.Open"/> was told must exist is not there.</summary>
@@ -56,18 +72,26 @@ public sealed class DatabaseMissingException(string database) : Exception($"The 
     public string Database { get; } = database;
 }
 
-/// <summary>
-/// Lets code depend on <see cref="TechLinkDbContext"/> while the container builds the provider's subclass. The contexts
-/// come from EF Core's pool (the providers' <c>AddContext</c>), so each is started as a new one here (<see cref="TechLinkDbContext.StartLease"/>):
-/// every way to get one (the request's scoped context, the factory) goes through this.
-/// </summary>
+/// <summary>Lets code depend on <see cref="TechLinkDbContext"/> while the container builds the provider's subclass.</summary>
 public sealed class UpcastDbContextFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<TechLinkDbContext>
     where T : TechLinkDbContext
 {
-    public TechLinkDbContext CreateDbContext()
+    public TechLinkDbContext CreateDbContext() => inner.CreateDbContext();
+}
+
+/// <summary>
+/// EF Core's pooled factory for the provider's subclass, with each lease started as a new instance
+/// (<see cref="TechLinkDbContext.StartLease"/>). It replaces the pool's own registration, so every way to get a context
+/// (this factory, <see cref="UpcastDbContextFactory{T}"/>, the request's scoped context) starts one.
+/// </summary>
+public sealed class LeasingDbContextFactory<T>(IDbContextFactory<T> pool) : IDbContextFactory<T>
+    where T : TechLinkDbContext
+{
+    public T CreateDbContext()
     {
-        var db = inner.CreateDbContext();
+        var db = pool.CreateDbContext();
         db.StartLease();
         return db;
     }
+
 }

@@ -60,15 +60,51 @@ public abstract class TechLinkDbContext : IdentityDbContext<User, IdentityRole<l
     /// </summary>
     public long? CompanyScope { get; set; }
 
+    /// <summary>Whether this instance is back in EF Core's pool (or disposed): its lease has been ended.</summary>
+    private bool _returned;
+
     /// <summary>
-    /// Starts a lease of a pooled instance as a new instance would start: EF Core resets its own state (tracked entities,
-    /// transaction, options); this resets ours, so no client's scope and nothing of the last unit of work (queued
-    /// events, what the host kept in <see cref="OutboxUnit"/>, its event handlers) reaches the next request.
+    /// Starts a lease of a pooled instance as a new instance would start (<see cref="LeasingDbContextFactory{T}"/>, which
+    /// every lease goes through): EF Core resets its own state (tracked entities, transaction, options, event handlers);
+    /// this resets ours, so no client's scope and nothing of the last unit of work reaches the next one.
     /// </summary>
     internal void StartLease()
     {
+        _returned = false;
         CompanyScope = null;
         Outbox.Reset();
+    }
+
+    public override void Dispose()
+    {
+        if (!_returned) EndLeaseAsync(async: false).GetAwaiter().GetResult();
+        _returned = true;
+        base.Dispose();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (!_returned) await EndLeaseAsync(async: true);
+        _returned = true;
+        await base.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Ends a lease with nothing left behind: no scope, an empty unit of work (the host's items disposed), and the
+    /// connection closed through EF Core. A connection opened by hand (<c>OpenConnection</c>) and never closed would
+    /// otherwise keep its open count into the next lease, since the pool closes it without resetting that count: the next
+    /// lease would hold a connection for its whole length, and its close would bypass the interceptors (the SQLite write gate).
+    /// </summary>
+    private async Task EndLeaseAsync(bool async)
+    {
+        CompanyScope = null;
+        Outbox.Reset();
+        var connection = Database.GetDbConnection();
+        for (var i = 0; i < 100 && connection.State != System.Data.ConnectionState.Closed; i++)
+        {
+            if (async) await Database.CloseConnectionAsync();
+            else Database.CloseConnection();
+        }
     }
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -56,6 +56,46 @@ public sealed class PooledContextTests
         Assert.NotSame(item, second.Outbox.Item(() => new LeaseItem()));
     }
 
+    /// <summary>
+    /// A lease that opened the connection itself and ended without closing it must not leave the next lease holding a
+    /// connection for its whole length (on PostgreSQL a pooled connection per request, on SQLite a connection whose
+    /// close would never reach the interceptors).
+    /// </summary>
+    [Fact]
+    public async Task ConnectionLeftOpenByALease_NextLeaseClosesItAfterEachQuery()
+    {
+        await using var services = Services("sqlite");
+        var factory = services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>();
+        var first = factory.CreateDbContext();
+        await first.Database.OpenConnectionAsync();
+        await first.Database.OpenConnectionAsync();
+        await first.DisposeAsync();
+
+        var second = factory.CreateDbContext();
+        Assert.Same(first, second);
+        Assert.Equal(System.Data.ConnectionState.Closed, second.Database.GetDbConnection().State);
+        await second.Database.ExecuteSqlRawAsync("SELECT 1");
+        Assert.Equal(System.Data.ConnectionState.Closed, second.Database.GetDbConnection().State);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task ContextLeasedFromTheProvidersOwnFactory_StartsWithNoCompanyScope(string provider)
+    {
+        await using var services = Services(provider);
+        var first = services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext();
+        first.CompanyScope = 42;
+        first.Outbox.Queued.Add(new PendingEvent(42, TechLinkEventTypes.WorkOrderNoteAdded, null, "{}", DateTime.UtcNow, []));
+        await first.DisposeAsync();
+
+        // The pool's own factory (registered by EF Core for the provider's subclass) does not go through UpcastDbContextFactory.
+        var factoryType = typeof(IDbContextFactory<>).MakeGenericType(first.GetType());
+        var second = (TechLinkDbContext)((dynamic)services.GetRequiredService(factoryType)).CreateDbContext();
+        Assert.Same(first, second);
+        Assert.Null(second.CompanyScope);
+        Assert.Equal(0, second.Outbox.QueuedCount);
+    }
+
     [Theory]
     [MemberData(nameof(Providers))]
     public async Task RequestScopedContext_NextRequestGetsItWithoutTheLastClientsScope(string provider)
