@@ -39,9 +39,11 @@ internal static class WebhookHealth
         var ids = registrations.Select(r => r.Id).ToList();
         if (ids.Count == 0) return [];
         var from = WindowStart(now, TimeSpan.FromHours(24));
-        var health = await db.EndpointHealth.AsNoTracking().Where(h => ids.Contains(h.EndpointId)).ToDictionaryAsync(h => h.EndpointId, ct);
+        // The buckets first: the engine writes a result's health row and its bucket in one transaction, and a later query
+        // sees every commit an earlier one saw, so attempts are never shown without the health they came with.
         var buckets = (await db.EndpointStats.AsNoTracking().Where(b => ids.Contains(b.EndpointId) && b.BucketStart >= from).ToListAsync(ct))
             .ToLookup(b => b.EndpointId);
+        var health = await db.EndpointHealth.AsNoTracking().Where(h => ids.Contains(h.EndpointId)).ToDictionaryAsync(h => h.EndpointId, ct);
         return registrations.ToDictionary(r => r.Id, r => Compute(r, health.GetValueOrDefault(r.Id), [.. buckets[r.Id]], options, now));
     }
 
