@@ -143,17 +143,7 @@ public sealed class PooledContextOutboxTests(AppFixture fixture) : ServerTest(fi
         // Committed by another context while this one remembers "no registrations".
         await using (var other = factory.CreateDbContext())
         {
-            other.WebhookRegistrations.Add(new WebhookRegistration
-            {
-                CompanyId = company,
-                Type = EventCatalog.Wildcard,
-                EventTypes = EventCatalog.Wildcard,
-                Url = "http://127.0.0.1:9/x",
-                SecretProtected = App.Services.GetRequiredService<WebhookSecrets>().Protect(TechLink.Delivery.Signing.WebhookSecret.Generate()),
-                Enabled = true,
-                CreatedAt = DateTime.UtcNow,
-                UpdatedAt = DateTime.UtcNow,
-            });
+            other.WebhookRegistrations.Add(App.NewRegistration(company, EventCatalog.Wildcard));
             await other.SaveChangesAsync();
         }
 

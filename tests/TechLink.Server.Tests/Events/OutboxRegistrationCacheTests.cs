@@ -22,18 +22,6 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
         return (long.Parse(tenant.CompanyId, System.Globalization.CultureInfo.InvariantCulture), db, App.Services.GetRequiredService<EventOutbox>());
     }
 
-    private WebhookRegistration Registration(long company, string types) => new()
-    {
-        CompanyId = company,
-        Type = types,
-        EventTypes = types,
-        Url = "http://127.0.0.1:9/x",
-        SecretProtected = App.Services.GetRequiredService<WebhookSecrets>().Protect(TechLink.Delivery.Signing.WebhookSecret.Generate()),
-        Enabled = true,
-        CreatedAt = DateTime.UtcNow,
-        UpdatedAt = DateTime.UtcNow,
-    };
-
     [Fact]
     public async Task ManyEventsInOneUnitOfWork_RegistrationSavedBetween_LaterEventsDeliveredToIt()
     {
@@ -43,7 +31,7 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
         await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 2 });
 
         // Saved by this same DbContext after its registrations were remembered: the next events see it.
-        db.WebhookRegistrations.Add(Registration(company, EventCatalog.Wildcard));
+        db.WebhookRegistrations.Add(App.NewRegistration(company, EventCatalog.Wildcard));
         await db.SaveAndPublishAsync();
         await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 3 });
         await outbox.AddAsync(db, company, TechLinkEventTypes.WorkOrderNoteAdded, null, new { n = 4 });
@@ -61,7 +49,7 @@ public abstract class OutboxRegistrationCacheTests(AppFixture fixture, PostgresF
         await db.SaveAndPublishAsync();
         await using (var other = App.Services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>().CreateDbContext())
         {
-            other.WebhookRegistrations.Add(Registration(company, TechLinkEventTypes.WorkOrderNoteAdded));
+            other.WebhookRegistrations.Add(App.NewRegistration(company, TechLinkEventTypes.WorkOrderNoteAdded));
             await other.SaveChangesAsync();
         }
 

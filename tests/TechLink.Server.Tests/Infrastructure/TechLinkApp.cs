@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TechLink.Server.Data;
+using TechLink.Server.Webhooks;
 using TechLink.Testing;
 
 namespace TechLink.Server.Tests.Infrastructure;
@@ -67,6 +68,19 @@ public sealed class TechLinkApp : WebApplicationFactory<Program>
         var key = await staff.PostJsonAsync($"/api/v1/companies/{companyId}/api-keys", new { name = "tests" }, System.Net.HttpStatusCode.Created);
         return new Tenant(this, companyId, key.Str("key"), WithKey(key.Str("key")), staff);
     }
+
+    /// <summary>An enabled registration row for <paramref name="companyId"/> (not saved), for tests that write the tables directly.</summary>
+    public WebhookRegistration NewRegistration(long companyId, string types) => new()
+    {
+        CompanyId = companyId,
+        Type = types,
+        EventTypes = types,
+        Url = "http://127.0.0.1:9/x",
+        SecretProtected = Services.GetRequiredService<WebhookSecrets>().Protect(TechLink.Delivery.Signing.WebhookSecret.Generate()),
+        Enabled = true,
+        CreatedAt = DateTime.UtcNow,
+        UpdatedAt = DateTime.UtcNow,
+    };
 
     protected override void Dispose(bool disposing)
     {

@@ -54,17 +54,7 @@ public abstract class WebhookHealthReadTests(AppFixture fixture, PostgresFixture
         var tenant = await App.NewTenantAsync();
         var company = long.Parse(tenant.CompanyId, System.Globalization.CultureInfo.InvariantCulture);
         var factory = App.Services.GetRequiredService<IDbContextFactory<TechLinkDbContext>>();
-        var registration = new WebhookRegistration
-        {
-            CompanyId = company,
-            Type = EventCatalog.Wildcard,
-            EventTypes = EventCatalog.Wildcard,
-            Url = "http://127.0.0.1:9/x",
-            SecretProtected = App.Services.GetRequiredService<WebhookSecrets>().Protect(TechLink.Delivery.Signing.WebhookSecret.Generate()),
-            Enabled = true,
-            CreatedAt = DateTime.UtcNow,
-            UpdatedAt = DateTime.UtcNow,
-        };
+        var registration = App.NewRegistration(company, EventCatalog.Wildcard);
         await using (var setup = factory.CreateDbContext())
         {
             setup.WebhookRegistrations.Add(registration);
