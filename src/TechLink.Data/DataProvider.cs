@@ -93,5 +93,4 @@ public sealed class LeasingDbContextFactory<T>(IDbContextFactory<T> pool) : IDbC
         db.StartLease();
         return db;
     }
-
 }

@@ -64,16 +64,12 @@ public abstract class TechLinkDbContext : IdentityDbContext<User, IdentityRole<l
     private bool _returned;
 
     /// <summary>
-    /// Starts a lease of a pooled instance as a new instance would start (<see cref="LeasingDbContextFactory{T}"/>, which
-    /// every lease goes through): EF Core resets its own state (tracked entities, transaction, options, event handlers);
-    /// this resets ours, so no client's scope and nothing of the last unit of work reaches the next one.
+    /// Starts a lease of a pooled instance (<see cref="LeasingDbContextFactory{T}"/>, which every lease goes through), so
+    /// that its end resets it again. EF Core resets its own state (tracked entities, transaction, options, event handlers);
+    /// ours was reset when the last lease ended (<see cref="EndLeaseAsync"/>), so no client's scope and nothing of the
+    /// last unit of work reaches this one.
     /// </summary>
-    internal void StartLease()
-    {
-        _returned = false;
-        CompanyScope = null;
-        Outbox.Reset();
-    }
+    internal void StartLease() => _returned = false;
 
     public override void Dispose()
     {
