@@ -137,7 +137,6 @@ internal static partial class Orchestrator
         // The throughput rows, the baselines they are divided by and the Wolverine peer, in counterbalanced passes: see
         // Counterbalance. Each row's figure is the sum of its two passes, each with half of its events.
         var sqliteOnly = args.Contains("--sqlite-only");
-        await using var senderHost = Run("wolverine") && !sqliteOnly ? await InProcessServer.StartAsync(new Storage(NewDir(), null), "api") : null;
         var items = new List<Counterbalance.Item> { new("bare", n => s.BareAsync(n), sizes.Bare) };
         if (Run("engine"))
         {
@@ -151,10 +150,16 @@ internal static partial class Orchestrator
             if (!sqliteOnly) items.Add(new("durable limit, PostgreSQL", async n => await DurableLimit.RunAsync(new Storage(NewDir(), await pg.CreateDatabaseAsync("bench")), receiver, concurrency, n, Scenarios.WriteBatch), sizes.Engine));
         }
 
-        if (senderHost is not null)
+        if (Run("wolverine") && !sqliteOnly && !args.Contains("--engine-only"))
         {
-            var sender = senderHost.Services.GetRequiredService<TechLink.Delivery.Sending.WebhookSender>();
-            items.Add(new("wolverine", async n => await WolverinePeer.RunAsync(await pg.CreateDatabaseAsync("wolverine"), receiver, concurrency, n, sender), sizes.WolverineMessages));
+            // The product's sender comes from a server of its own, alive only during the peer's run: a server's telemetry
+            // listens to every HttpClient in the process, the bare loop's too.
+            items.Add(new("wolverine", async n =>
+            {
+                await using var senderHost = await InProcessServer.StartAsync(new Storage(NewDir(), null), "api");
+                var sender = senderHost.Services.GetRequiredService<TechLink.Delivery.Sending.WebhookSender>();
+                return await WolverinePeer.RunAsync(await pg.CreateDatabaseAsync("wolverine"), receiver, concurrency, n, sender);
+            }, sizes.WolverineMessages));
         }
 
         var measured = await Counterbalance.RunAsync(items, Progress);
@@ -202,7 +207,7 @@ internal static partial class Orchestrator
                 $"bare {bare.CpuMicrosPerDelivery:0} µs", $"{sqlite.CpuMicrosPerDelivery / bare.CpuMicrosPerDelivery:0.0}× / {postgres.CpuMicrosPerDelivery / bare.CpuMicrosPerDelivery:0.0}×", "", null));
         }
 
-        // Diagnosis rows that take a minute of their own: in the full run (and `--rows diagnosis`) only, so that the quick run
+        // Diagnosis rows that take a minute of their own: in the full run (and `--rows engine,diagnosis`) only, so that the quick run
         // keeps its time for the measured rows.
         if (Run("diagnosis") && (full || only is not null) && Run("engine"))
         {
@@ -307,7 +312,7 @@ internal static partial class Orchestrator
             var (api, bareApi) = await s.ApiAsync(NewDir(), NewDir(), sizes.ApiFor);
             apiVsBare = api.AcceptedPerSecond / bareApi.AcceptedPerSecond;
             Add(new Row($"api (POST notes, {concurrency} clients, {sizes.ApiFor.TotalSeconds:0} s each side in {Scenarios.ApiRounds} alternating slices, SQLite, server process, delivery running)",
-                $"{api.AcceptedPerSecond:0} notes/s accepted ({api.Rejected} rejected); delivered {api.Delivered:N0} of {api.Accepted:N0}, {api.Duplicates} duplicate receipts; after a {api.WarmUpSeconds:0} s warm-up (server JIT {api.LastWarmUpJitMs:0} ms in its last second, {api.MeasuredJitMs:0} ms while measured)",
+                $"{api.AcceptedPerSecond:0} notes/s accepted ({api.Rejected} rejected); delivered {api.Delivered:N0} of {api.Accepted:N0}{(api.AllDeliveredInTurn ? "" : " (NOT all within 60 s, so later slices did not wait for theirs)")}, {api.Duplicates} duplicate receipts; after a {api.WarmUpSeconds:0} s warm-up (server JIT {api.LastWarmUpJitMs:0} ms in its last second, {api.MeasuredJitMs:0} ms while measured)",
                 $"bare minimal API + EF Core insert {bareApi.AcceptedPerSecond:0}/s ({bareApi.Rejected} rejected)", $"{apiVsBare:0.00}", "≥ 0.35", apiVsBare >= 0.35));
         }
 
@@ -366,34 +371,4 @@ internal static partial class Orchestrator
     private static string Incomplete(Throughput t) => t.Complete ? "" : $" (INCOMPLETE: {t.Delivered} received)";
 
     private static string? Arg(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-
-/// <summary>A plain SVG bar chart of the growth points, no dependencies.</summary>
-internal static class Chart
-{
-    public static string Growth(List<Drain> points)
-    {
-        const int W = 720, H = 360, Left = 70, Bottom = 300, Top = 30;
-        var max = Math.Max(1, points.Select(p => p.PerSecond).DefaultIfEmpty(1).Max());
-        var bar = (W - Left - 20) / Math.Max(1, points.Count);
-        var b = new StringBuilder();
-        b.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" font-family=\"sans-serif\" font-size=\"12\">");
-        b.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{W / 2}\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">Delivered/s and peak RSS by registrations and backlog (dispatcher process, SQLite)</text>");
-        b.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{Bottom}\" x2=\"{W - 10}\" y2=\"{Bottom}\" stroke=\"black\"/><line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Bottom}\" stroke=\"black\"/>");
-        b.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Left - 8}\" y=\"{Top + 4}\" text-anchor=\"end\">{max:0}/s</text><text x=\"{Left - 8}\" y=\"{Bottom}\" text-anchor=\"end\">0</text>");
-        for (var i = 0; i < points.Count; i++)
-        {
-            var p = points[i];
-            var h = (int)((Bottom - Top) * p.PerSecond / max);
-            var x = Left + 10 + i * bar;
-            b.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{x}\" y=\"{Bottom - h}\" width=\"{bar - 20}\" height=\"{h}\" fill=\"#4a7ebb\"/>");
-            b.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{x + (bar - 20) / 2}\" y=\"{Bottom - h - 18}\" text-anchor=\"middle\">{p.PerSecond:0}/s</text>");
-            b.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{x + (bar - 20) / 2}\" y=\"{Bottom - h - 4}\" text-anchor=\"middle\" fill=\"#a33\">{p.PeakRssMb:0} MB</text>");
-            b.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{x + (bar - 20) / 2}\" y=\"{Bottom + 16}\" text-anchor=\"middle\">{p.Registrations:N0} reg</text>");
-            b.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{x + (bar - 20) / 2}\" y=\"{Bottom + 32}\" text-anchor=\"middle\">{p.Backlog:N0} backlog</text>");
-        }
-
-        b.AppendLine("</svg>");
-        return b.ToString();
-    }
 }

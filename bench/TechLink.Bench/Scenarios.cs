@@ -38,6 +38,9 @@ internal sealed record ApiRun(long Accepted, long Rejected, double Seconds, long
     public double? MeasuredJitMs { get; init; }
 
     public double AcceptedPerSecond => Accepted / Seconds;
+
+    /// <summary>Whether every accepted note was delivered within the row's bound (the api row waits for them after each of its slices).</summary>
+    public bool AllDeliveredInTurn { get; init; } = true;
 }
 
 /// <summary>The scenarios. Every one runs against the same receiver process; every figure comes with a baseline from the same run.</summary>
