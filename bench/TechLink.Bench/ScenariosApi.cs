@@ -61,6 +61,7 @@ internal sealed partial class Scenarios
         // One bound for every wait of the row: once a wait ends incomplete, later slices do not wait (the row says so).
         var deliveryPatience = TimeSpan.FromSeconds(60);
         var measuring = Stopwatch.GetTimestamp();
+        var waiting = true;
         for (var round = 0; round < ApiRounds; round++)
         {
             foreach (var serverTurn in round % 2 == 0 ? new[] { true, false } : [false, true])
@@ -72,11 +73,12 @@ internal sealed partial class Scenarios
                 }
 
                 s += await server.RunAsync(slice);
-                if (!received.Complete && round > 0) continue;
+                if (!waiting) continue;
                 // The wait for the slice's deliveries counts as the server's time: they are its work.
                 var waited = Stopwatch.GetTimestamp();
                 received = await receiver.WaitForAsync(s.Accepted, TimeSpan.FromMilliseconds(Math.Max(1, (deliveryPatience - Stopwatch.GetElapsedTime(measuring)).TotalMilliseconds)));
                 s += new NoteLoop.Run(0, 0, Seconds(Stopwatch.GetTimestamp() - waited));
+                waiting = received.Complete;
             }
         }
 
