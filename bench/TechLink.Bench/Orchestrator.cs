@@ -80,6 +80,8 @@ internal static partial class Orchestrator
         Console.WriteLine($"| scenario | result | baseline (same run) | ratio | floor | met |");
         Console.WriteLine($"|---|---|---|---|---|---|");
         await using var pg = await PostgresCluster.StartAsync();
+        // pg_ctl's server lives in a session of its own: a SIGTERM (the run's timeout, an interrupted bench/ab) would leave it running.
+        using var stopOnTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => pg.DisposeAsync().AsTask().GetAwaiter().GetResult());
         await using var receiver = await ReceiverProcess.StartAsync();
         var s = new Scenarios(receiver, concurrency);
 
