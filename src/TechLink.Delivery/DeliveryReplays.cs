@@ -15,7 +15,8 @@ public sealed record ReplayScope(long EndpointId, long TenantId, long ReplayId, 
 /// Queues a replay's deliveries in the caller's transaction with one <c>INSERT ... SELECT</c> (no round trip per row), so
 /// a replay is queued whole or not at all, survives restarts like any delivery, and is sent by the ordinary dispatcher
 /// with the endpoint's usual concurrency. Rows are inserted oldest first and all due at once, so they are claimed in that
-/// order. The same SQL serves both providers.
+/// order. The same SQL serves both providers. A range starts at its <see cref="IdMarks"/> floor on <c>(endpoint_id, id)</c>
+/// or <c>(tenant_id, id)</c>; no index holds <c>created_at</c>.
 /// </summary>
 public static class DeliveryReplays
 {
@@ -32,12 +33,13 @@ public static class DeliveryReplays
                    x.{d(nameof(DeliveryRecord.Sequence))}, @no
             FROM {deliveries} AS x
             WHERE x.{d(nameof(DeliveryRecord.EndpointId))} = @endpoint AND x.{d(nameof(DeliveryRecord.Status))} = @failed
-              AND x.{d(nameof(DeliveryRecord.IsTest))} = @no
+              AND x.{d(nameof(DeliveryRecord.IsTest))} = @no AND x.{d(nameof(DeliveryRecord.Id))} > @floor
               AND x.{d(nameof(DeliveryRecord.CreatedAt))} >= @since AND x.{d(nameof(DeliveryRecord.CreatedAt))} < @until
             ORDER BY x.{d(nameof(DeliveryRecord.CreatedAt))}, x.{d(nameof(DeliveryRecord.Id))}
             """;
         await using var command = Command(db, sql, scope);
         Add(command, "failed", (int)DeliveryStatus.Failed);
+        Add(command, "floor", await IdMarks.DeliveryFloorAsync(db, scope.Since, cancellationToken));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -65,7 +67,7 @@ public static class DeliveryReplays
                    COALESCE({Earlier(nameof(DeliveryRecord.WebhookMessageId))}, @prefix || e.{m(nameof(OutboxMessage.Id))}),
                    @pending, 0, @next, @now, {Earlier(nameof(DeliveryRecord.Id))}, @replay, {Earlier(nameof(DeliveryRecord.Sequence))}, @no
             FROM {messages} AS e
-            WHERE e.{m(nameof(OutboxMessage.TenantId))} = @tenant
+            WHERE e.{m(nameof(OutboxMessage.TenantId))} = @tenant AND e.{m(nameof(OutboxMessage.Id))} > @floor
               AND e.{m(nameof(OutboxMessage.CreatedAt))} >= @since AND e.{m(nameof(OutboxMessage.CreatedAt))} < @until
               {types}
               AND NOT EXISTS (SELECT 1 FROM {deliveries} AS t
@@ -74,6 +76,7 @@ public static class DeliveryReplays
             """;
         await using var command = Command(db, sql, scope);
         Add(command, "tenant", scope.TenantId);
+        Add(command, "floor", await IdMarks.EventFloorAsync(db, scope.Since, cancellationToken));
         Add(command, "prefix", webhookIdPrefix);
         Add(command, "yes", true);
         for (var i = 0; i < (eventTypes?.Count ?? 0); i++) Add(command, "t" + i, eventTypes![i]);

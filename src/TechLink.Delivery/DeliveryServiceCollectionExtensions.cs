@@ -72,9 +72,9 @@ public static class DeliveryServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The retention sweeper (<c>TechLink:Retention</c>), as a hosted service and as itself (to sweep on demand). Runs
-    /// beside the dispatcher; several nodes may run it, one sweeps at a time. The host adds its own steps as
-    /// <see cref="IRetentionTask"/>.
+    /// The retention sweeper (<c>TechLink:Retention</c>), as a hosted service and as itself (to sweep on demand), and the
+    /// <see cref="IdMarkRecorder"/>. Runs beside the dispatcher; several nodes may run it, one sweeps at a time. The host
+    /// adds its own steps as <see cref="IRetentionTask"/>.
     /// </summary>
     public static IServiceCollection AddTechLinkRetention<TContext>(this IServiceCollection services)
         where TContext : DbContext
@@ -92,6 +92,10 @@ public static class DeliveryServiceCollectionExtensions
                 sp.GetRequiredService<ILogger<RetentionSweeper>>());
         });
         services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
+        services.AddHostedService(sp => new IdMarkRecorder(
+            sp.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<IdMarkRecorder>>()));
         return services;
     }
 

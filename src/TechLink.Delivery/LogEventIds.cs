@@ -33,6 +33,7 @@ internal static class LogEventIds
     public const int RetentionSwept = 1050;
     public const int RetentionFailed = 1051;
     public const int RetentionSkipped = 1052;
+    public const int IdMarkFailed = 1053;
 
     public const int UnexpectedSendError = 2001;
 }

@@ -1238,18 +1238,12 @@ namespace TechLink.Data.Postgres.Migrations
                         .HasDatabaseName("ix_deliveries_replay_id")
                         .HasFilter("replay_id IS NOT NULL");
 
-                    b.HasIndex("EndpointId", "CreatedAt")
-                        .HasDatabaseName("ix_deliveries_endpoint_id_created_at");
-
                     b.HasIndex("EndpointId", "Id")
                         .HasDatabaseName("ix_deliveries_endpoint_id_id");
 
                     b.HasIndex("Status", "NextAttemptAt")
                         .HasDatabaseName("ix_deliveries_status_next_attempt_at")
                         .HasFilter("status = 0");
-
-                    b.HasIndex("TenantId", "CreatedAt")
-                        .HasDatabaseName("ix_deliveries_tenant_id_created_at");
 
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_deliveries_tenant_id_id");
@@ -1391,6 +1385,36 @@ namespace TechLink.Data.Postgres.Migrations
                     b.ToTable("endpoint_stats", (string)null);
                 });
 
+            modelBuilder.Entity("TechLink.Delivery.Model.IdMark", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("DeliveryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<long>("EventId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("event_id");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_id_marks");
+
+                    b.HasIndex("RecordedAt")
+                        .HasDatabaseName("ix_id_marks_recorded_at");
+
+                    b.ToTable("id_marks", (string)null);
+                });
+
             modelBuilder.Entity("TechLink.Delivery.Model.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -1439,9 +1463,6 @@ namespace TechLink.Data.Postgres.Migrations
 
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_outbox_messages_created_at");
-
-                    b.HasIndex("TenantId", "CreatedAt")
-                        .HasDatabaseName("ix_outbox_messages_tenant_id_created_at");
 
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_outbox_messages_tenant_id_id");

@@ -39,7 +39,7 @@ internal sealed class SandboxTables
     [
         typeof(ApiKey), typeof(WebhookRegistration), typeof(WebhookReplay), typeof(AuditEntry),
         typeof(OutboxMessage), typeof(DeliveryRecord), typeof(DeliveryAttempt), typeof(EndpointHealth), typeof(EndpointStatsBucket), typeof(EndpointSequence),
-        typeof(SystemSetting), typeof(DataProtectionKey),
+        typeof(IdMark), typeof(SystemSetting), typeof(DataProtectionKey),
     ];
 
     private SandboxTables(IReadOnlyList<IEntityType> copied, IReadOnlyList<IEntityType> upserted, IReadOnlyList<IEntityType> kept)

@@ -24,5 +24,8 @@ public sealed record RetentionCutoffs(DateTime Deliveries, DateTime Events, Date
 /// <summary>What one sweep deleted.</summary>
 public sealed record RetentionResult(int Deliveries, int Events, int StatsBuckets, int HostRows, int Batches, bool Skipped)
 {
+    /// <summary>Id marks deleted: older than both ages, they bound no row kept.</summary>
+    public int IdMarks { get; init; }
+
     public static readonly RetentionResult None = new(0, 0, 0, 0, 0, Skipped: true);
 }

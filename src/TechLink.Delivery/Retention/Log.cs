@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = LogEventIds.RetentionSkipped, Level = LogLevel.Debug, Message = "Retention sweep skipped: another node is sweeping")]
     public static partial void RetentionSkipped(this ILogger logger);
+
+    [LoggerMessage(EventId = LogEventIds.IdMarkFailed, Level = LogLevel.Warning, Message = "Recording an id mark failed; trying again in {Interval}")]
+    public static partial void IdMarkFailed(this ILogger logger, Exception exception, TimeSpan interval);
 }

@@ -9,7 +9,7 @@ namespace TechLink.Delivery.Retention;
 /// <summary>
 /// Deletes what has outlived <see cref="RetentionOptions"/>, every <see cref="RetentionOptions.SweepInterval"/> (the first
 /// sweep at start-up): finished deliveries with their attempts, events none of whose deliveries is pending (with their
-/// finished deliveries), old stats buckets, then the host's <see cref="IRetentionTask"/>s. A pending delivery is never
+/// finished deliveries), old stats buckets and <see cref="IdMark"/>s, then the host's <see cref="IRetentionTask"/>s. A pending delivery is never
 /// deleted, nor its event. Each batch of <see cref="RetentionOptions.BatchSize"/> rows is its own short transaction that
 /// first takes the <see cref="IRetentionLock"/>: on SQLite the writer is free between batches, on PostgreSQL one node
 /// sweeps at a time (another node's sweep stops at its first refused batch and waits for its next interval).
@@ -72,8 +72,11 @@ public sealed class RetentionSweeper : BackgroundService
         var (deliveries, skipped) = await RepeatAsync(db => DeleteDeliveriesAsync(db, cutoffs.Deliveries, cancellationToken), b => batches += b, cancellationToken);
         var (events, s2) = skipped ? (0, true) : await RepeatAsync(db => DeleteEventsAsync(db, cutoffs.Events, cancellationToken), b => batches += b, cancellationToken);
         var (stats, s3) = s2 ? (0, true) : await OnceAsync(db => db.Set<EndpointStatsBucket>().Where(b => b.BucketStart < cutoffs.Stats).ExecuteDeleteAsync(cancellationToken), cancellationToken);
+        // A mark bounds rows created after it: once both kinds of row before it may be gone, it bounds nothing kept.
+        var marksBefore = cutoffs.Deliveries < cutoffs.Events ? cutoffs.Deliveries : cutoffs.Events;
+        var (marks, s4) = s3 ? (0, true) : await OnceAsync(db => db.Set<IdMark>().Where(m => m.RecordedAt < marksBefore).ExecuteDeleteAsync(cancellationToken), cancellationToken);
         var host = 0;
-        skipped = s3;
+        skipped = s4;
         foreach (var task in _hostTasks)
         {
             if (skipped) break;
@@ -88,7 +91,7 @@ public sealed class RetentionSweeper : BackgroundService
         }
 
         if (deliveries + events + stats + host > 0) _logger.RetentionSwept(deliveries, events, stats, host, batches, clock.ElapsedMilliseconds);
-        return new RetentionResult(deliveries, events, stats, host, batches, skipped);
+        return new RetentionResult(deliveries, events, stats, host, batches, skipped) { IdMarks = marks };
     }
 
     /// <summary>Runs <paramref name="batch"/> in transactions of its own until one deletes less than a full batch.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
 using TechLink.Delivery.Model;
 using TechLink.Server.Infrastructure;
 
@@ -8,16 +9,25 @@ namespace TechLink.Server.Webhooks;
 /// The delivery log's filters of issue 14: <c>since</c> (inclusive) and <c>until</c> (exclusive) on <c>created_at</c>,
 /// the last attempt's <c>status_code</c>, the <c>webhook-id</c> header, and test sends (left out unless <c>test=true</c>,
 /// which lists only them; <c>test=all</c> lists both, for the portal's "Include test sends"). A bad value names its parameter in the 400.
+/// No index holds <c>created_at</c>: <c>since</c> also bounds the id from below (<see cref="IdMarks"/>), so the newest-first
+/// walk of <c>(tenant_id, id)</c> or <c>(endpoint_id, id)</c> stops there; <c>until</c> is a filter on the rows walked.
 /// </summary>
 internal static class DeliveryLogFilters
 {
-    public static IQueryable<DeliveryRecord> Apply(IQueryable<DeliveryRecord> query, Validator v,
-        string? since, string? until, string? statusCode, string? webhookMessageId, string? test)
+    public static async Task<IQueryable<DeliveryRecord>> ApplyAsync(IQueryable<DeliveryRecord> query, DbContext db, Validator v,
+        string? since, string? until, string? statusCode, string? webhookMessageId, string? test, CancellationToken ct)
     {
         if (since is not null)
         {
-            if (Instant(since) is { } from) query = query.Where(d => d.CreatedAt >= from);
-            else v.Add("since", "'since' must be an ISO 8601 instant, e.g. 2026-03-01T12:00:00Z.");
+            if (Instant(since) is { } from)
+            {
+                var floor = await IdMarks.DeliveryFloorAsync(db, from, ct);
+                query = query.Where(d => d.Id > floor && d.CreatedAt >= from);
+            }
+            else
+            {
+                v.Add("since", "'since' must be an ISO 8601 instant, e.g. 2026-03-01T12:00:00Z.");
+            }
         }
 
         if (until is not null)

@@ -47,7 +47,7 @@ public sealed class DeliveryLogService(TechLinkDbContext db, EventOutbox outbox,
             if (status == "retrying") query = query.Where(d => d.AttemptCount > 0);
         }
 
-        query = DeliveryLogFilters.Apply(query, v, filter.Since, filter.Until, filter.StatusCode, filter.WebhookMessageId, filter.Test);
+        query = await DeliveryLogFilters.ApplyAsync(query, db, v, filter.Since, filter.Until, filter.StatusCode, filter.WebhookMessageId, filter.Test, ct);
         if (filter.Event is { } type) query = query.Where(d => d.Message!.EventType == type);
         if (filter.WorkorderId is { } workOrder)
         {

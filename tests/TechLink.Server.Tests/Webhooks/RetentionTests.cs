@@ -77,6 +77,10 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
             db.EndpointStats.AddRange(
                 new EndpointStatsBucket { EndpointId = endpointId, BucketStart = now.AddDays(-3), Attempts = 1 },
                 new EndpointStatsBucket { EndpointId = endpointId, BucketStart = now.AddHours(-1), Attempts = 1 });
+            // Id marks older than both ages bound nothing kept; a newer one stays (one of the deliveries' age is not enough).
+            db.AddRange(
+                new IdMark { RecordedAt = now.AddHours(-3), DeliveryId = 1, EventId = 1 },
+                new IdMark { RecordedAt = now.AddMinutes(-90), DeliveryId = 1, EventId = 1 });
             await db.SaveChangesAsync();
             await db.Deliveries.Where(d => d.Id == pending.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, DeliveryStatus.Pending).SetProperty(d => d.NextAttemptAt, now.AddDays(1)).SetProperty(d => d.ReplayId, kept.Id));
@@ -87,6 +91,7 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
 
         Assert.False(result.Skipped);
         Assert.True(result.Batches >= 4, $"{result.Batches} batches for {old + 1} deliveries of {Batch}");
+        Assert.True(result.IdMarks >= 1, $"{result.IdMarks} id marks");
         await WithDbAsync(async db =>
         {
             var all = gone.Concat([pendingEvent, youngEvent, fresh]).ToList();
@@ -102,6 +107,8 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
             var buckets = await db.EndpointStats.Where(b => b.EndpointId == endpointId).Select(b => b.BucketStart).ToListAsync();
             Assert.DoesNotContain(buckets, b => b < DateTime.UtcNow.AddDays(-2));
             Assert.Contains(buckets, b => b > DateTime.UtcNow.AddHours(-2));
+            var marks = await db.Set<IdMark>().Where(m => m.DeliveryId == 1 && m.EventId == 1).Select(m => m.RecordedAt).ToListAsync();
+            Assert.Equal(DateTime.UtcNow.AddMinutes(-90), Assert.Single(marks), TimeSpan.FromMinutes(5));
             return 0;
         });
 

@@ -1,5 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TechLink.Delivery.Model;
+using TechLink.Server.Data;
 using TechLink.Server.Tests.Infrastructure;
 using TechLink.Testing;
 
@@ -134,6 +138,37 @@ public abstract class WebhookPauseReplayTests(AppFixture fixture, PostgresFixtur
         await other.Client.GetJsonAsync($"/api/v1/webhooks/replays/{replayId}", HttpStatusCode.NotFound);
         await tenant.Client.GetJsonAsync("/api/v1/webhooks/replays/999999999", HttpStatusCode.NotFound);
         Assert.Equal(replayId, (await tenant.Staff.GetJsonAsync($"/api/v1/webhooks/replays/{replayId}")).Str("replay_id"));
+    }
+
+    /// <summary>
+    /// The log's <c>since</c> and a replay's range start at an <see cref="IdMark"/>'s id floor (no index holds
+    /// <c>created_at</c>). A probe mark that says the rows so far were written before the instant hides them from both,
+    /// though they were created within the range: the floor is applied. A real mark never says that of rows created
+    /// after it (IdMarkTests in the engine's tests).
+    /// </summary>
+    [Fact]
+    public async Task Since_LogAndReplayStartAtTheIdMarkFloor()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var tenant = await App.NewTenantAsync();
+        var hook = (await tenant.CreateWebhookAsync("site created", receiver.Url("/floor"))).Str("webhook_id");
+        var since = DateTime.UtcNow.AddSeconds(-1);
+        var sinceText = since.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < 2; i++) await tenant.CreateSiteAsync();
+        await receiver.WaitForAsync(2, Deadline);
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TechLinkDbContext>();
+            db.Add(new IdMark { RecordedAt = since - IdMarks.Margin, DeliveryId = await db.Deliveries.MaxAsync(d => d.Id), EventId = await db.Events.MaxAsync(e => e.Id) });
+            await db.SaveChangesAsync();
+        }
+
+        for (var i = 0; i < 3; i++) await tenant.CreateSiteAsync();
+        await WaitForDeliveriesAsync(tenant, hook, 5, d => d.Str("status") == "succeeded");
+
+        Assert.Equal(3, (await tenant.DeliveriesAsync($"webhook_id={hook}&since={sinceText}")).Count);
+        var started = await tenant.Client.PostJsonAsync($"/api/v1/webhooks/{hook}/replay", new { since = sinceText, only_failed = false }, HttpStatusCode.Accepted);
+        Assert.Equal(3, started.GetProperty("queued").GetInt32());
     }
 
     [Fact]
