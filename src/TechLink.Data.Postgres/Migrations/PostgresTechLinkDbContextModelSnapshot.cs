@@ -1132,9 +1132,6 @@ namespace TechLink.Data.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_delivery_attempts");
 
-                    b.HasIndex("StartedAt")
-                        .HasDatabaseName("ix_delivery_attempts_started_at");
-
                     b.HasIndex("DeliveryId", "Attempt")
                         .HasDatabaseName("ix_delivery_attempts_delivery_id_attempt");
 
@@ -1371,6 +1368,10 @@ namespace TechLink.Data.Postgres.Migrations
                     b.Property<int>("D9")
                         .HasColumnType("integer")
                         .HasColumnName("d9");
+
+                    b.Property<long>("DurationMsTotal")
+                        .HasColumnType("bigint")
+                        .HasColumnName("duration_ms_total");
 
                     b.Property<int>("Succeeded")
                         .HasColumnType("integer")

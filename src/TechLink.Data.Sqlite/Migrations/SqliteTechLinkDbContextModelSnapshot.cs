@@ -1091,9 +1091,6 @@ namespace TechLink.Data.Sqlite.Migrations
                     b.HasKey("Id")
                         .HasName("pk_delivery_attempts");
 
-                    b.HasIndex("StartedAt")
-                        .HasDatabaseName("ix_delivery_attempts_started_at");
-
                     b.HasIndex("DeliveryId", "Attempt")
                         .HasDatabaseName("ix_delivery_attempts_delivery_id_attempt");
 
@@ -1328,6 +1325,10 @@ namespace TechLink.Data.Sqlite.Migrations
                     b.Property<int>("D9")
                         .HasColumnType("INTEGER")
                         .HasColumnName("d9");
+
+                    b.Property<long>("DurationMsTotal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("duration_ms_total");
 
                     b.Property<int>("Succeeded")
                         .HasColumnType("INTEGER")

@@ -15,7 +15,7 @@ internal sealed record HealthDelta(
     DateTime? AuthRejectedSince);
 
 /// <summary>What one endpoint's attempts in one batch add to one five-minute <see cref="EndpointStatsBucket"/>.</summary>
-internal sealed record BucketDelta(long EndpointId, DateTime BucketStart, int Attempts, int Succeeded, int[] Durations);
+internal sealed record BucketDelta(long EndpointId, DateTime BucketStart, int Attempts, int Succeeded, int[] Durations, long DurationMsTotal);
 
 /// <summary>
 /// Folds a batch of written results into per-endpoint health and stats changes, in C# so each provider needs one upsert
@@ -30,7 +30,7 @@ internal static class EndpointStatsDelta
     {
         var writtenSet = written as ISet<long> ?? written.ToHashSet();
         var health = new List<HealthDelta>();
-        var buckets = new Dictionary<(long, DateTime), (int Attempts, int Succeeded, int[] Durations)>();
+        var buckets = new Dictionary<(long, DateTime), (int Attempts, int Succeeded, int[] Durations, long Total)>();
         foreach (var endpoint in results.Where(r => r.Attempt is not null && writtenSet.Contains(r.Claim.Id)).GroupBy(r => r.Claim.EndpointId).OrderBy(g => g.Key))
         {
             var list = endpoint.ToList();
@@ -51,14 +51,14 @@ internal static class EndpointStatsDelta
             {
                 var attempt = r.Attempt!;
                 var key = (endpoint.Key, BucketOf(attempt.StartedAt));
-                if (!buckets.TryGetValue(key, out var bucket)) bucket = (0, 0, new int[EndpointStatsBucket.DurationBoundsMs.Length + 1]);
+                if (!buckets.TryGetValue(key, out var bucket)) bucket = (0, 0, new int[EndpointStatsBucket.DurationBoundsMs.Length + 1], 0);
                 bucket.Durations[DurationIndex(attempt.DurationMs)]++;
-                buckets[key] = (bucket.Attempts + 1, bucket.Succeeded + (r.Status == DeliveryStatus.Succeeded ? 1 : 0), bucket.Durations);
+                buckets[key] = (bucket.Attempts + 1, bucket.Succeeded + (r.Status == DeliveryStatus.Succeeded ? 1 : 0), bucket.Durations, bucket.Total + attempt.DurationMs);
             }
         }
 
         return (health, [.. buckets.OrderBy(b => b.Key.Item1).ThenBy(b => b.Key.Item2)
-            .Select(b => new BucketDelta(b.Key.Item1, b.Key.Item2, b.Value.Attempts, b.Value.Succeeded, b.Value.Durations))]);
+            .Select(b => new BucketDelta(b.Key.Item1, b.Key.Item2, b.Value.Attempts, b.Value.Succeeded, b.Value.Durations, b.Value.Total))]);
     }
 
     public static DateTime BucketOf(DateTime instant) =>

@@ -35,6 +35,7 @@ internal sealed class HealthTables
         Attempts = s(nameof(EndpointStatsBucket.Attempts));
         Succeeded = s(nameof(EndpointStatsBucket.Succeeded));
         Durations = [.. Enumerable.Range(0, EndpointStatsBucket.DurationBoundsMs.Length + 1).Select(i => s("D" + i))];
+        DurationTotal = s(nameof(EndpointStatsBucket.DurationMsTotal));
     }
 
     public string Health { get; }
@@ -53,12 +54,13 @@ internal sealed class HealthTables
     public string Attempts { get; }
     public string Succeeded { get; }
     public IReadOnlyList<string> Durations { get; }
+    public string DurationTotal { get; }
 
     public static HealthTables Of(DbContext db) => new(db);
 
     public string HealthColumns => $"{Endpoint}, {Consecutive}, {FailingSince}, {LastSuccess}, {LastFailure}, {AuthRejected}";
 
-    public string StatsColumns => $"{StatsEndpoint}, {BucketStart}, {Attempts}, {Succeeded}, {string.Join(", ", Durations)}";
+    public string StatsColumns => $"{StatsEndpoint}, {BucketStart}, {Attempts}, {Succeeded}, {string.Join(", ", Durations)}, {DurationTotal}";
 
     /// <summary>The <c>created_at</c> of the delivery whose id is <paramref name="idExpression"/> (the start of a failing run).</summary>
     public string CreatedAtOf(string idExpression) => $"(SELECT run_start.{DeliveryCreated} FROM {Deliveries} run_start WHERE run_start.{DeliveryId} = {idExpression})";
@@ -85,6 +87,7 @@ internal sealed class HealthTables
         ON CONFLICT ({StatsEndpoint}, {BucketStart}) DO UPDATE SET
             {Attempts} = {Stats}.{Attempts} + excluded.{Attempts},
             {Succeeded} = {Stats}.{Succeeded} + excluded.{Succeeded},
-            {string.Join(",\n    ", Durations.Select(c => $"{c} = {Stats}.{c} + excluded.{c}"))}
+            {string.Join(",\n    ", Durations.Select(c => $"{c} = {Stats}.{c} + excluded.{c}"))},
+            {DurationTotal} = {Stats}.{DurationTotal} + excluded.{DurationTotal}
         """;
 }

@@ -42,6 +42,8 @@ public sealed class EndpointStatsBucket
     public int D9 { get; set; }
     public int D10 { get; set; }
     public int D11 { get; set; }
+    /// <summary>The attempts' durations added up, for their mean (the portal's chart).</summary>
+    public long DurationMsTotal { get; set; }
 }
 
 /// <summary>The last <c>techlink-sequence</c> number handed out per endpoint and subject.</summary>

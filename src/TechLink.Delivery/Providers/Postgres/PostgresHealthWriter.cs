@@ -35,6 +35,8 @@ internal sealed class PostgresHealthWriter
             Add(command, $"s_d{i}", buckets.Select(b => b.Durations[index]).ToArray());
         }
 
+        Add(command, "s_total", buckets.Select(b => b.DurationMsTotal).ToArray());
+
         await command.PrepareAsync(cancellationToken);
         var rows = new List<HealthRow>(health.Count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -60,8 +62,8 @@ internal sealed class PostgresHealthWriter
             WHERE true
             """);
         var stats = t.StatsUpsert($"""
-            SELECT * FROM unnest(@s_endpoint::bigint[], @s_bucket::timestamptz[], @s_attempts::int[], @s_succeeded::int[], {durationArrays})
-                AS y(endpoint_id, bucket_start, attempts, succeeded, {durationNames})
+            SELECT * FROM unnest(@s_endpoint::bigint[], @s_bucket::timestamptz[], @s_attempts::int[], @s_succeeded::int[], {durationArrays}, @s_total::bigint[])
+                AS y(endpoint_id, bucket_start, attempts, succeeded, {durationNames}, duration_ms_total)
             WHERE true
             """);
         return $"""

@@ -51,6 +51,7 @@ internal sealed class SqliteHealthWriter
                 attempts = b.Attempts,
                 succeeded = b.Succeeded,
                 d = b.Durations,
+                total = b.DurationMsTotal,
             })));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -71,7 +72,7 @@ internal sealed class SqliteHealthWriter
             """);
         var durations = string.Join(", ", t.Durations.Select((_, i) => $"value -> 'd' ->> {i}"));
         var stats = t.StatsUpsert($"""
-            SELECT value ->> 'endpoint', value ->> 'bucket', value ->> 'attempts', value ->> 'succeeded', {durations}
+            SELECT value ->> 'endpoint', value ->> 'bucket', value ->> 'attempts', value ->> 'succeeded', {durations}, value ->> 'total'
             FROM json_each(@rows) WHERE true
             """);
         _sql = (health, stats);

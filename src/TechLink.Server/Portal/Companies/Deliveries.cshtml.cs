@@ -85,12 +85,11 @@ public sealed class DeliveriesModel(TechLinkDbContext db, DeliveryLogService del
 
         RegistrationUrls = await UrlsAsync(ct);
         var companyId = Company.Id;
-        var since24 = Now.AddHours(-24);
-        var attempts = await Db.DeliveryAttempts.AsNoTracking()
-            .Where(a => a.StartedAt >= since24 && Db.Deliveries.Any(d => d.Id == a.DeliveryId && d.TenantId == companyId))
-            .Select(a => new { a.StartedAt, a.Error, a.DurationMs })
+        var first = DeliveryChart.FirstHour(Now);
+        var stats = await Db.EndpointStats.AsNoTracking()
+            .Where(b => b.BucketStart >= first && Db.WebhookRegistrations.Any(r => r.Id == b.EndpointId && r.CompanyId == companyId))
             .ToListAsync(ct);
-        Hours = DeliveryChart.Buckets(attempts.Select(a => (a.StartedAt, a.Error == null, a.DurationMs)), Now);
+        Hours = DeliveryChart.Buckets(stats, Now);
     }
 
     /// <summary>The filtered list as CSV, newest first, up to <see cref="CsvMaxRows"/> rows; a bad filter answers the page with its message.</summary>

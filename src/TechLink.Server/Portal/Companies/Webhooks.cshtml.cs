@@ -259,12 +259,9 @@ public sealed class WebhooksModel(
     private async Task LoadEndpointAsync(WebhookResponse endpoint, CancellationToken ct)
     {
         var endpointId = long.Parse(endpoint.WebhookId, System.Globalization.CultureInfo.InvariantCulture);
-        var since = Now.AddHours(-24);
-        var attempts = await Db.DeliveryAttempts.AsNoTracking()
-            .Where(a => a.StartedAt >= since && Db.Deliveries.Any(d => d.Id == a.DeliveryId && d.EndpointId == endpointId && !d.IsTest))
-            .Select(a => new { a.StartedAt, a.Error, a.DurationMs })
-            .ToListAsync(ct);
-        Hours = DeliveryChart.Buckets(attempts.Select(a => (a.StartedAt, a.Error == null, a.DurationMs)), Now);
+        var first = DeliveryChart.FirstHour(Now);
+        var stats = await Db.EndpointStats.AsNoTracking().Where(b => b.EndpointId == endpointId && b.BucketStart >= first).ToListAsync(ct);
+        Hours = DeliveryChart.Buckets(stats, Now);
         var recent = await deliveries.ListAsync(Caller, new DeliveryQuery(WebhookId: endpoint.WebhookId, CompanyId: CompanyKey, Test: "all"), RecentCount, null, ct);
         Recent = recent.Succeeded ? recent.Value.Items : [];
     }
