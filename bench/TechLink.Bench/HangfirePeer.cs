@@ -24,7 +24,12 @@ public static class PeerJob
 /// <summary>6. peer: one Hangfire job per delivery on the same PostgreSQL, as many workers as the engine's concurrency.</summary>
 internal static class HangfirePeer
 {
-    public static async Task<Throughput> RunAsync(string connectionString, ReceiverProcess receiver, int workers, int jobs)
+    /// <summary>
+    /// The row's rate, and when it did not finish, what Hangfire says of its jobs. The waits are bounded so that the row
+    /// fits in the quick run's five minutes even when Hangfire stalls (seen about once in ten quick runs: the run then
+    /// ended at its bound with no SUMMARY line).
+    /// </summary>
+    public static async Task<(Throughput Rate, string? Stalled)> RunAsync(string connectionString, ReceiverProcess receiver, int workers, int jobs)
     {
         PeerJob.Url = receiver.Ok(0);
         var options = new PostgreSqlStorageOptions
@@ -46,13 +51,21 @@ internal static class HangfirePeer
         await receiver.ResetAsync();
         await EnqueueAsync(client, 3_000_000, 200);
         // A warm-up that did not finish may still be delivering into the measured run: the row then says it is incomplete.
-        var warm = await receiver.WaitForAsync(200, TimeSpan.FromSeconds(120));
+        var warm = await receiver.WaitForAsync(200, TimeSpan.FromSeconds(30));
+        var stalled = warm.Complete ? null : $"warm-up: {warm.Count} of 200 received; {Jobs()}";
         await receiver.ResetAsync();
 
         var first = await EnqueueAsync(client, 0, jobs);
-        var s = await receiver.WaitForAsync(jobs, TimeSpan.FromSeconds(240));
+        var s = await receiver.WaitForAsync(jobs, TimeSpan.FromSeconds(Math.Max(60, jobs / 25.0)));
+        if (!s.Complete) stalled = $"{(stalled is null ? "" : stalled + "; ")}run: {Jobs()}";
         server.SendStop();
-        return new Throughput(s.Count, Scenarios.Seconds(s.LastTimestamp - first), s.Duplicates, s.Complete && warm.Complete);
+        return (new Throughput(s.Count, Scenarios.Seconds(s.LastTimestamp - first), s.Duplicates, s.Complete && warm.Complete), stalled);
+    }
+
+    private static string Jobs()
+    {
+        var j = JobStorage.Current.GetMonitoringApi().GetStatistics();
+        return $"Hangfire: {j.Enqueued} enqueued, {j.Processing} processing, {j.Scheduled} scheduled (retries), {j.Failed} failed, {j.Succeeded} succeeded, {j.Servers} servers";
     }
 
     private static async Task<long> EnqueueAsync(BackgroundJobClient client, long firstSeq, int count)
