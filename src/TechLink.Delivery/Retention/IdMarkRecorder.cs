@@ -23,32 +23,12 @@ public sealed class IdMarkRecorder : BackgroundService
         _logger = logger;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var db = _createDb();
-                await IdMarks.RecordAsync(db, _time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                _logger.IdMarkFailed(ex, IdMarks.Interval);
-            }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodically.RunAsync(RecordAsync, IdMarks.Interval, _time, ex => _logger.IdMarkFailed(ex, IdMarks.Interval), stoppingToken);
 
-            try
-            {
-                await Task.Delay(IdMarks.Interval, _time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+    private async Task RecordAsync(CancellationToken cancellationToken)
+    {
+        await using var db = _createDb();
+        await IdMarks.RecordAsync(db, _time, cancellationToken);
     }
 }

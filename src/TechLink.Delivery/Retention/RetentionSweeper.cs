@@ -34,34 +34,8 @@ public sealed class RetentionSweeper : BackgroundService
         _logger = logger;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // One failed sweep (database away, a lock timeout) never stops the next one.
-                _logger.RetentionFailed(ex, _options.SweepInterval);
-            }
-
-            try
-            {
-                await Task.Delay(_options.SweepInterval, _time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodically.RunAsync(SweepAsync, _options.SweepInterval, _time, ex => _logger.RetentionFailed(ex, _options.SweepInterval), stoppingToken);
 
     /// <summary>One sweep, now.</summary>
     public async Task<RetentionResult> SweepAsync(CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using TechLink.Delivery.Model;
@@ -132,16 +131,19 @@ public abstract class IdMarkTests : IAsyncLifetime
 
 public sealed class SqliteIdMarkTests : IdMarkTests
 {
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"id-marks-{Guid.NewGuid():N}.db");
+    private readonly SqliteTestFile _file = new("id-marks");
 
-    protected override Task<DbContextOptionsBuilder<TestDbContext>> OptionsAsync() =>
-        Task.FromResult(new DbContextOptionsBuilder<TestDbContext>().UseSqlite($"Data Source={_file};Pooling=false"));
+    protected override Task<DbContextOptionsBuilder<TestDbContext>> OptionsAsync()
+    {
+        var options = new DbContextOptionsBuilder<TestDbContext>();
+        _file.Options(options);
+        return Task.FromResult(options);
+    }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        File.Delete(_file);
+        _file.Dispose();
     }
 
     /// <summary>The log's newest-first page of a company since an instant walks (tenant_id, id) from the floor up.</summary>
