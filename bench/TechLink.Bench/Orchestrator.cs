@@ -289,23 +289,24 @@ internal static partial class Orchestrator
                 "", "", "≤ 200 MB", memory.PeakRssMb <= 200));
         }
 
+        var postgresBaseline = measured.ContainsKey("engine-postgres") ? $"engine-postgres {postgres.PerSecond:0}/s" : "engine-postgres not run";
         var vsHangfire = double.NaN;
         if (Run("hangfire"))
         {
             Progress("hangfire");
             var (hangfire, stalled) = await HangfirePeer.RunAsync(await pg.CreateDatabaseAsync("hangfire"), receiver, concurrency, sizes.HangfireJobs);
             // Without the engine-postgres row (a partial --rows run) there is nothing to compare with: NaN, not 0.
-            vsHangfire = measured.ContainsKey("engine-postgres") ? postgres.PerSecond / hangfire.PerSecond : double.NaN;
+            vsHangfire = measured.ContainsKey("engine-postgres") && hangfire.PerSecond > 0 ? postgres.PerSecond / hangfire.PerSecond : double.NaN;
             Add(new Row($"peer: Hangfire.PostgreSql ({sizes.HangfireJobs} jobs, {concurrency} workers)", $"{hangfire.PerSecond:0} jobs/s{Incomplete(hangfire)}{(stalled is null ? "" : $" ({stalled})")}",
-                $"engine-postgres {postgres.PerSecond:0}/s", $"{vsHangfire:0.00}", "≥ 10", double.IsNaN(vsHangfire) ? null : vsHangfire >= 10));
+                postgresBaseline, $"{vsHangfire:0.00}", "≥ 10", double.IsNaN(vsHangfire) ? null : vsHangfire >= 10));
         }
 
         var vsWolverine = double.NaN;
         if (measured.TryGetValue("wolverine", out var wolverine))
         {
-            vsWolverine = measured.ContainsKey("engine-postgres") ? postgres.PerSecond / wolverine.PerSecond : double.NaN;
+            vsWolverine = measured.ContainsKey("engine-postgres") && wolverine.PerSecond > 0 ? postgres.PerSecond / wolverine.PerSecond : double.NaN;
             Add(new Row($"peer: WolverineFx + PostgreSQL store + EF Core outbox ({sizes.WolverineMessages} messages; {passes}; {concurrency} parallel handlers)", $"{wolverine.PerSecond:0} delivered/s{Incomplete(wolverine)}",
-                $"engine-postgres {postgres.PerSecond:0}/s", $"{vsWolverine:0.00}", "≥ 2", double.IsNaN(vsWolverine) ? null : vsWolverine >= 2));
+                postgresBaseline, $"{vsWolverine:0.00}", "≥ 2", double.IsNaN(vsWolverine) ? null : vsWolverine >= 2));
         }
 
         var apiVsBare = double.NaN;

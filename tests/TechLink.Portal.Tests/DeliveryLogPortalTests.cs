@@ -45,6 +45,9 @@ public sealed class DeliveryLogPortalTests(PortalFixture fixture)
         // Tests only when asked; the relative time carries the absolute one in the reader's zone on hover.
         await page.GotoAsync(log);
         await Assertions.Expect(rows).ToHaveCountAsync(3);
+        // The chart sums the company's registrations' stats: the attempt delivered to /ok and the one that failed at
+        // /slow; not the test send, nor the paused registration's parked delivery.
+        await ReloadUntilChartAsync(page, delivered: 1, failed: 1);
         await Assertions.Expect(page.GetByTestId("test-badge")).ToHaveCountAsync(0);
         await page.GetByLabel("Include test sends").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
@@ -142,5 +145,23 @@ public sealed class DeliveryLogPortalTests(PortalFixture fixture)
         Assert.Equal(404, (await stranger.GotoAsync($"/companies/{fixture.OtherCompanyId}/events/{eventId}"))!.Status);
         Assert.Equal(404, (await stranger.GotoAsync($"/companies/{companyId}/events/{eventId}"))!.Status);
         await stranger.Context.CloseAsync();
+    }
+
+    /// <summary>Reloads until the chart's table (its hours summed: an attempt may fall either side of an hour) shows the counts.</summary>
+    private static async Task ReloadUntilChartAsync(IPage page, int delivered, int failed, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var cells = await page.Locator("[role=region][aria-label='Attempts per hour'] tbody td").AllTextContentsAsync();
+            var counts = (Sum(cells, 1), Sum(cells, 2));
+            if (counts == (delivered, failed)) return;
+            Assert.True(DateTime.UtcNow < deadline, $"the chart shows {counts.Item1} delivered and {counts.Item2} failed, not {delivered} and {failed}");
+            await Task.Delay(200);
+            await page.ReloadAsync();
+        }
+
+        static int Sum(IReadOnlyList<string> cells, int column) =>
+            cells.Where((_, i) => i % 4 == column).Sum(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture));
     }
 }

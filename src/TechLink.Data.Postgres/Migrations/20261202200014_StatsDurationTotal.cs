@@ -17,13 +17,17 @@ namespace TechLink.Data.Postgres.Migrations
                 nullable: false,
                 defaultValue: 0L);
 
-            // The buckets kept (two days) get their attempts' durations from the attempts, through the index on their start
-            // before it goes: the portal's chart reads its mean latency from the buckets from now on.
+            // The buckets kept (two days) get their attempts' durations, summed once per endpoint and five-minute window over
+            // the attempts since the oldest bucket (read through the index on their start, before it goes; test sends left
+            // out, as the dispatcher leaves them out of its buckets). The portal's chart reads its mean latency from them.
             migrationBuilder.Sql("""
-                UPDATE endpoint_stats AS s SET duration_ms_total = COALESCE((
-                    SELECT SUM(a.duration_ms) FROM delivery_attempts AS a JOIN deliveries AS d ON d.id = a.delivery_id
-                    WHERE d.endpoint_id = s.endpoint_id AND NOT d.is_test
-                      AND a.started_at >= s.bucket_start AND a.started_at < s.bucket_start + interval '5 minutes'), 0);
+                UPDATE endpoint_stats AS s SET duration_ms_total = w.total
+                FROM (SELECT d.endpoint_id, date_bin(interval '5 minutes', a.started_at, timestamptz '2000-01-01 00:00:00+00') AS bucket_start,
+                             SUM(a.duration_ms) AS total
+                      FROM delivery_attempts AS a JOIN deliveries AS d ON d.id = a.delivery_id
+                      WHERE a.started_at >= (SELECT MIN(bucket_start) FROM endpoint_stats) AND NOT d.is_test
+                      GROUP BY 1, 2) AS w
+                WHERE s.endpoint_id = w.endpoint_id AND s.bucket_start = w.bucket_start;
                 """);
 
             migrationBuilder.DropIndex(

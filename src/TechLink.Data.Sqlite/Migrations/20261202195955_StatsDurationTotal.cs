@@ -17,13 +17,19 @@ namespace TechLink.Data.Sqlite.Migrations
                 nullable: false,
                 defaultValue: 0L);
 
-            // The buckets kept (two days) get their attempts' durations from the attempts, through the index on their start
-            // before it goes: the portal's chart reads its mean latency from the buckets from now on.
+            // The buckets kept (two days) get their attempts' durations, summed once per endpoint and five-minute window over
+            // the attempts since the oldest bucket (read through the index on their start, before it goes; test sends left
+            // out, as the dispatcher leaves them out of its buckets). The portal's chart reads its mean latency from them.
+            // A window is written as EF Core writes a whole-minute instant: 'yyyy-MM-dd HH:mm:00'.
             migrationBuilder.Sql("""
-                UPDATE endpoint_stats SET duration_ms_total = COALESCE((
-                    SELECT SUM(a.duration_ms) FROM delivery_attempts AS a JOIN deliveries AS d ON d.id = a.delivery_id
-                    WHERE d.endpoint_id = endpoint_stats.endpoint_id AND d.is_test = 0
-                      AND a.started_at >= endpoint_stats.bucket_start AND a.started_at < datetime(endpoint_stats.bucket_start, '+5 minutes')), 0);
+                UPDATE endpoint_stats SET duration_ms_total = w.total
+                FROM (SELECT d.endpoint_id AS endpoint_id,
+                             strftime('%Y-%m-%d %H:', a.started_at) || printf('%02d', CAST(strftime('%M', a.started_at) AS INTEGER) / 5 * 5) || ':00' AS bucket_start,
+                             SUM(a.duration_ms) AS total
+                      FROM delivery_attempts AS a JOIN deliveries AS d ON d.id = a.delivery_id
+                      WHERE a.started_at >= (SELECT MIN(bucket_start) FROM endpoint_stats) AND d.is_test = 0
+                      GROUP BY 1, 2) AS w
+                WHERE endpoint_stats.endpoint_id = w.endpoint_id AND endpoint_stats.bucket_start = w.bucket_start;
                 """);
 
             migrationBuilder.DropIndex(

@@ -58,7 +58,7 @@ public sealed class RetentionSweeper : BackgroundService
             host += n;
         }
 
-        if (skipped && deliveries + events + stats + host == 0)
+        if (skipped && deliveries + events + stats + marks + host == 0)
         {
             _logger.RetentionSkipped();
             return RetentionResult.None;

@@ -86,9 +86,10 @@ public sealed class DeliveriesModel(TechLinkDbContext db, DeliveryLogService del
         RegistrationUrls = await UrlsAsync(ct);
         var companyId = Company.Id;
         var first = DeliveryChart.FirstHour(Now);
-        var stats = await Db.EndpointStats.AsNoTracking()
-            .Where(b => b.BucketStart >= first && Db.WebhookRegistrations.Any(r => r.Id == b.EndpointId && r.CompanyId == companyId))
-            .ToListAsync(ct);
+        // From the company's registrations, so the buckets are read by their key (endpoint_id, bucket_start), not all
+        // companies' by their start.
+        var endpoints = await Db.WebhookRegistrations.AsNoTracking().Where(r => r.CompanyId == companyId).Select(r => r.Id).ToListAsync(ct);
+        var stats = await Db.EndpointStats.AsNoTracking().Where(b => endpoints.Contains(b.EndpointId) && b.BucketStart >= first).ToListAsync(ct);
         Hours = DeliveryChart.Buckets(stats, Now);
     }
 
