@@ -31,8 +31,8 @@ public static class IdMarks
 
     /// <summary>
     /// Records a mark of the ids assigned so far, unless they are the last mark's (nothing was written since: that
-    /// mark's floors still hold) or there are none. The ids are read before the instant is taken, so no row created at or after the
-    /// instant can have an id at or below them. Answers the mark written, or null.
+    /// mark's floors still hold) or there are none. The ids are read before the instant is taken, so no row created at
+    /// or after the instant can have an id at or below them. Answers the mark written, or null.
     /// </summary>
     public static async Task<IdMark?> RecordAsync(DbContext db, TimeProvider time, CancellationToken cancellationToken)
     {

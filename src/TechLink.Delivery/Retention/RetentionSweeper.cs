@@ -9,8 +9,8 @@ namespace TechLink.Delivery.Retention;
 /// <summary>
 /// Deletes what has outlived <see cref="RetentionOptions"/>, every <see cref="RetentionOptions.SweepInterval"/> (the first
 /// sweep at start-up): finished deliveries with their attempts, events none of whose deliveries is pending (with their
-/// finished deliveries), old stats buckets and <see cref="IdMark"/>s, then the host's <see cref="IRetentionTask"/>s. A pending delivery is never
-/// deleted, nor its event. Each batch of <see cref="RetentionOptions.BatchSize"/> rows is its own short transaction that
+/// finished deliveries), old stats buckets and <see cref="IdMark"/>s, then the host's <see cref="IRetentionTask"/>s. A
+/// pending delivery is never deleted, nor its event. Each batch of <see cref="RetentionOptions.BatchSize"/> rows is its own short transaction that
 /// first takes the <see cref="IRetentionLock"/>: on SQLite the writer is free between batches, on PostgreSQL one node
 /// sweeps at a time (another node's sweep stops at its first refused batch and waits for its next interval).
 /// </summary>

@@ -85,12 +85,10 @@ public sealed class DeliveriesModel(TechLinkDbContext db, DeliveryLogService del
 
         RegistrationUrls = await UrlsAsync(ct);
         var companyId = Company.Id;
-        var first = DeliveryChart.FirstHour(Now);
         // From the company's registrations, so the buckets are read by their key (endpoint_id, bucket_start), not all
         // companies' by their start.
         var endpoints = await Db.WebhookRegistrations.AsNoTracking().Where(r => r.CompanyId == companyId).Select(r => r.Id).ToListAsync(ct);
-        var stats = await Db.EndpointStats.AsNoTracking().Where(b => endpoints.Contains(b.EndpointId) && b.BucketStart >= first).ToListAsync(ct);
-        Hours = DeliveryChart.Buckets(stats, Now);
+        Hours = await DeliveryChart.HoursAsync(Db, endpoints, Now, ct);
     }
 
     /// <summary>The filtered list as CSV, newest first, up to <see cref="CsvMaxRows"/> rows; a bad filter answers the page with its message.</summary>

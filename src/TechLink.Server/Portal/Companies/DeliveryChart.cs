@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using Microsoft.EntityFrameworkCore;
 using TechLink.Delivery.Model;
+using TechLink.Server.Data;
 
 namespace TechLink.Server.Portal.Companies;
 
@@ -13,6 +15,15 @@ public static class DeliveryChart
 {
     /// <summary>The first hour the chart shows: 23 hours before the current one.</summary>
     public static DateTime FirstHour(DateTime now) => new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc).AddHours(-23);
+
+    /// <summary>The chart of <paramref name="endpoints"/> (one registration's page, or a company's): their buckets, read by their key.</summary>
+    public static async Task<IReadOnlyList<HourBucket>> HoursAsync(TechLinkDbContext db, IReadOnlyCollection<long> endpoints, DateTime now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var first = FirstHour(now);
+        var stats = await db.EndpointStats.AsNoTracking().Where(b => endpoints.Contains(b.EndpointId) && b.BucketStart >= first).ToListAsync(ct);
+        return Buckets(stats, now);
+    }
 
     /// <summary>
     /// The 24 hours from the endpoints' five-minute stats buckets (<see cref="EndpointStatsBucket"/>, what the dispatcher

@@ -259,9 +259,7 @@ public sealed class WebhooksModel(
     private async Task LoadEndpointAsync(WebhookResponse endpoint, CancellationToken ct)
     {
         var endpointId = long.Parse(endpoint.WebhookId, System.Globalization.CultureInfo.InvariantCulture);
-        var first = DeliveryChart.FirstHour(Now);
-        var stats = await Db.EndpointStats.AsNoTracking().Where(b => b.EndpointId == endpointId && b.BucketStart >= first).ToListAsync(ct);
-        Hours = DeliveryChart.Buckets(stats, Now);
+        Hours = await DeliveryChart.HoursAsync(Db, [endpointId], Now, ct);
         var recent = await deliveries.ListAsync(Caller, new DeliveryQuery(WebhookId: endpoint.WebhookId, CompanyId: CompanyKey, Test: "all"), RecentCount, null, ct);
         Recent = recent.Succeeded ? recent.Value.Items : [];
     }
