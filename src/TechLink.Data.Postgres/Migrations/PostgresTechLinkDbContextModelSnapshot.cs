@@ -1221,9 +1221,6 @@ namespace TechLink.Data.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
 
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_deliveries_created_at");
-
                     b.HasIndex("EventId")
                         .HasDatabaseName("ix_deliveries_message_id");
 
@@ -1461,9 +1458,6 @@ namespace TechLink.Data.Postgres.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
-
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_outbox_messages_created_at");
 
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("ix_outbox_messages_tenant_id_id");

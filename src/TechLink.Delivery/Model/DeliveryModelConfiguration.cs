@@ -31,9 +31,8 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.HasIndex(m => new { m.TenantId, m.Subject });
         builder.Property(m => m.SubjectKey).HasMaxLength(100);
         builder.Property(m => m.TraceParent).HasMaxLength(100);
-        // Retention deletes by age. Every index is written at each insert, the hot path: a replay's range reads
-        // (tenant_id, id) from an IdMark's floor rather than an index of its own on (tenant_id, created_at).
-        builder.HasIndex(m => m.CreatedAt);
+        // No index holds created_at: every index is written at each insert, the hot path. A replay's range reads
+        // (tenant_id, id) from an IdMark's floor, and retention walks the primary key up to one.
     }
 }
 
@@ -77,9 +76,8 @@ internal sealed class DeliveryRecordConfiguration : IEntityTypeConfiguration<Del
         // Redeliveries and replays are rare: the rows that are neither are in neither index.
         builder.HasIndex(d => d.RedeliveryOfId).HasFilter("redelivery_of_id IS NOT NULL");
         builder.HasIndex(d => d.ReplayId).HasFilter("replay_id IS NOT NULL");
-        // Retention deletes by age. The log's `since` and a replay's range read (tenant_id, id) or (endpoint_id, id) from
-        // an IdMark's floor, not indexes of their own on created_at (see OutboxMessageConfiguration).
-        builder.HasIndex(d => d.CreatedAt);
+        // No index holds created_at (see OutboxMessageConfiguration): the log's `since` and a replay's range read
+        // (tenant_id, id) or (endpoint_id, id) from an IdMark's floor, and retention walks the primary key up to one.
     }
 }
 

@@ -7,7 +7,8 @@ namespace TechLink.Delivery.Model;
 /// (<see cref="IdMarks"/>). It replaces indexes on <c>created_at</c>: a row's <c>created_at</c> is taken before its
 /// insert and ids only grow (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so every row created at or after a
 /// mark's instant has an id above the mark's. A time range's lower end thus becomes a lower bound on the primary key or
-/// on the <c>(…, id)</c> indexes, and the range itself stays an exact filter on the rows.
+/// on the <c>(…, id)</c> indexes, and the range itself stays an exact filter on the rows; the other way round, every
+/// id at or below a mark's was created before its instant, so retention's cutoff becomes an upper bound on the key.
 /// </summary>
 public sealed class IdMark
 {
@@ -63,6 +64,19 @@ public static class IdMarks
     {
         ArgumentNullException.ThrowIfNull(db);
         return Before(db, since) is { } marks ? await marks.Select(m => (long?)m.EventId).FirstOrDefaultAsync(cancellationToken) ?? 0 : 0;
+    }
+
+    /// <summary>
+    /// Deletes the marks recorded before the one that gives the floors of <paramref name="since"/> (retention's earliest
+    /// cutoff): rows created before <paramref name="since"/> may be gone, so those marks bound nothing kept, while that one
+    /// still bounds what is left (and the sweeps after this one, until a newer mark is old enough).
+    /// </summary>
+    public static async Task<int> DeleteBeforeFloorAsync(DbContext db, DateTime since, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (Before(db, since) is not { } marks) return 0;
+        if (await marks.Select(m => (DateTime?)m.RecordedAt).FirstOrDefaultAsync(cancellationToken) is not { } floor) return 0;
+        return await db.Set<IdMark>().Where(m => m.RecordedAt < floor).ExecuteDeleteAsync(cancellationToken);
     }
 
     /// <summary>The marks old enough for <paramref name="since"/>, newest first; null before year 1 plus the margin.</summary>

@@ -9,7 +9,10 @@ namespace TechLink.Delivery.Retention;
 /// <summary>
 /// Deletes what has outlived <see cref="RetentionOptions"/>, every <see cref="RetentionOptions.SweepInterval"/> (the first
 /// sweep at start-up): finished deliveries with their attempts, events none of whose deliveries is pending (with their
-/// finished deliveries), old stats buckets and <see cref="IdMark"/>s, then the host's <see cref="IRetentionTask"/>s. A
+/// finished deliveries), old stats buckets and <see cref="IdMark"/>s, then the host's <see cref="IRetentionTask"/>s.
+/// Deliveries and events are found along their primary keys up to the id floor of their cutoff, not by an index on
+/// <c>created_at</c>: a row whose id is above the floor although it is old (an <see cref="IdMark"/> is recorded once a
+/// minute) goes at a later sweep, and none goes early. A
 /// pending delivery is never deleted, nor its event. Each batch of <see cref="RetentionOptions.BatchSize"/> rows is its own short transaction that
 /// first takes the <see cref="IRetentionLock"/>: on SQLite the writer is free between batches, on PostgreSQL one node
 /// sweeps at a time (another node's sweep stops at its first refused batch and waits for its next interval).
@@ -43,12 +46,14 @@ public sealed class RetentionSweeper : BackgroundService
         var clock = Stopwatch.StartNew();
         var cutoffs = RetentionCutoffs.At(_time.GetUtcNow().UtcDateTime, _options);
         var batches = 0;
-        var (deliveries, skipped) = await RepeatAsync(db => DeleteDeliveriesAsync(db, cutoffs.Deliveries, cancellationToken), b => batches += b, cancellationToken);
-        var (events, s2) = skipped ? (0, true) : await RepeatAsync(db => DeleteEventsAsync(db, cutoffs.Events, cancellationToken), b => batches += b, cancellationToken);
+        // No index holds created_at: each kind of row is walked along its primary key up to the id floor of its cutoff
+        // (every id at or below it was created before the cutoff, see IdMark), from where the last batch stopped.
+        var (deliveryWalk, eventWalk) = await WalksAsync(cutoffs, cancellationToken);
+        var (deliveries, skipped) = await RepeatAsync(db => DeleteDeliveriesAsync(db, cutoffs.Deliveries, deliveryWalk, cancellationToken), b => batches += b, cancellationToken);
+        var (events, s2) = skipped ? (0, true) : await RepeatAsync(db => DeleteEventsAsync(db, cutoffs.Events, eventWalk, cancellationToken), b => batches += b, cancellationToken);
         var (stats, s3) = s2 ? (0, true) : await OnceAsync(db => db.Set<EndpointStatsBucket>().Where(b => b.BucketStart < cutoffs.Stats).ExecuteDeleteAsync(cancellationToken), cancellationToken);
-        // A mark bounds rows created after it: once both kinds of row before it may be gone, it bounds nothing kept.
         var marksBefore = cutoffs.Deliveries < cutoffs.Events ? cutoffs.Deliveries : cutoffs.Events;
-        var (marks, s4) = s3 ? (0, true) : await OnceAsync(db => db.Set<IdMark>().Where(m => m.RecordedAt < marksBefore).ExecuteDeleteAsync(cancellationToken), cancellationToken);
+        var (marks, s4) = s3 ? (0, true) : await OnceAsync(db => IdMarks.DeleteBeforeFloorAsync(db, marksBefore, cancellationToken), cancellationToken);
         var host = 0;
         skipped = s4;
         foreach (var task in _hostTasks)
@@ -66,6 +71,20 @@ public sealed class RetentionSweeper : BackgroundService
 
         if (deliveries + events + stats + host > 0) _logger.RetentionSwept(deliveries, events, stats, host, batches, clock.ElapsedMilliseconds);
         return new RetentionResult(deliveries, events, stats, host, batches, skipped) { IdMarks = marks };
+    }
+
+    /// <summary>Where one sweep's walk along a primary key is: after <see cref="After"/>, up to <see cref="Ceiling"/>.</summary>
+    private sealed class Walk(long ceiling)
+    {
+        public long Ceiling { get; } = ceiling;
+        public long After { get; set; }
+    }
+
+    private async Task<(Walk Deliveries, Walk Events)> WalksAsync(RetentionCutoffs cutoffs, CancellationToken cancellationToken)
+    {
+        await using var db = _createDb();
+        return (new Walk(await IdMarks.DeliveryFloorAsync(db, cutoffs.Deliveries, cancellationToken)),
+            new Walk(await IdMarks.EventFloorAsync(db, cutoffs.Events, cancellationToken)));
     }
 
     /// <summary>Runs <paramref name="batch"/> in transactions of its own until one deletes less than a full batch.</summary>
@@ -92,10 +111,12 @@ public sealed class RetentionSweeper : BackgroundService
         return (deleted, false);
     }
 
-    private async Task<int> DeleteDeliveriesAsync(DbContext db, DateTime cutoff, CancellationToken cancellationToken)
+    private async Task<int> DeleteDeliveriesAsync(DbContext db, DateTime cutoff, Walk walk, CancellationToken cancellationToken)
     {
+        var (after, ceiling) = (walk.After, walk.Ceiling);
+        // created_at stays a filter: a row is never deleted younger than its age, whatever the marks say.
         var ids = await db.Set<DeliveryRecord>()
-            .Where(d => d.Status != DeliveryStatus.Pending && d.CreatedAt < cutoff)
+            .Where(d => d.Id > after && d.Id <= ceiling && d.Status != DeliveryStatus.Pending && d.CreatedAt < cutoff)
             .OrderBy(d => d.Id).Select(d => d.Id).Take(_options.BatchSize).ToListAsync(cancellationToken);
         if (ids.Count == 0) return 0;
         // The status is asked again: a row made pending again since (a replay) stays, with its attempts.
@@ -103,14 +124,16 @@ public sealed class RetentionSweeper : BackgroundService
             .Where(a => ids.Contains(a.DeliveryId) && db.Set<DeliveryRecord>().Any(d => d.Id == a.DeliveryId && d.Status != DeliveryStatus.Pending))
             .ExecuteDeleteAsync(cancellationToken);
         await db.Set<DeliveryRecord>().Where(d => ids.Contains(d.Id) && d.Status != DeliveryStatus.Pending).ExecuteDeleteAsync(cancellationToken);
+        walk.After = ids[^1];
         return ids.Count;
     }
 
-    private async Task<int> DeleteEventsAsync(DbContext db, DateTime cutoff, CancellationToken cancellationToken)
+    private async Task<int> DeleteEventsAsync(DbContext db, DateTime cutoff, Walk walk, CancellationToken cancellationToken)
     {
+        var (after, ceiling) = (walk.After, walk.Ceiling);
         var deliveries = db.Set<DeliveryRecord>();
         var ids = await db.Set<OutboxMessage>()
-            .Where(m => m.CreatedAt < cutoff && !deliveries.Any(d => d.EventId == m.Id && d.Status == DeliveryStatus.Pending))
+            .Where(m => m.Id > after && m.Id <= ceiling && m.CreatedAt < cutoff && !deliveries.Any(d => d.EventId == m.Id && d.Status == DeliveryStatus.Pending))
             .OrderBy(m => m.Id).Select(m => m.Id).Take(_options.BatchSize).ToListAsync(cancellationToken);
         if (ids.Count == 0) return 0;
         var kept = deliveries.Where(d => ids.Contains(d.EventId) && d.Status == DeliveryStatus.Pending).Select(d => d.EventId);
@@ -119,6 +142,7 @@ public sealed class RetentionSweeper : BackgroundService
             .ExecuteDeleteAsync(cancellationToken);
         await deliveries.Where(d => ids.Contains(d.EventId) && !kept.Contains(d.EventId)).ExecuteDeleteAsync(cancellationToken);
         await db.Set<OutboxMessage>().Where(m => ids.Contains(m.Id) && !kept.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
+        walk.After = ids[^1];
         return ids.Count;
     }
 }

@@ -15,7 +15,8 @@ namespace TechLink.Server.Tests.Webhooks;
 /// <c>Retention:Deliveries</c>, events older than <c>Retention:Events</c> unless a delivery of theirs is pending, stats
 /// buckets older than two days and replays whose deliveries are gone, in batches; pending work and newer rows stay, and
 /// the feed's <c>retained_since</c> is the oldest event it still holds. Ages are short here (one and two hours) and rows
-/// are aged by moving their <c>created_at</c> back.
+/// are aged by moving their <c>created_at</c> back, with the <see cref="IdMark"/>s the recorder would have written had
+/// they been created then: the sweep walks ids up to the floor of its cutoff, so an old row above it waits.
 /// </summary>
 public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgres) : ServerTest(fixture, postgres)
 {
@@ -45,6 +46,22 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
         return 0;
     });
 
+    /// <summary>A mark at <paramref name="at"/> of the given ids (by default the largest of each so far).</summary>
+    internal static async Task MarkAsync(IServiceProvider services, DateTime at, long? deliveryId = null, long? eventId = null)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TechLinkDbContext>();
+        db.Add(new IdMark
+        {
+            RecordedAt = at,
+            DeliveryId = deliveryId ?? await db.Deliveries.MaxAsync(d => d.Id),
+            EventId = eventId ?? await db.Events.MaxAsync(e => e.Id),
+        });
+        await db.SaveChangesAsync();
+    }
+
+    private Task<long> DeliveryOfAsync(long eventId) => WithDbAsync(db => db.Deliveries.Where(d => d.EventId == eventId).Select(d => d.Id).SingleAsync());
+
     private async Task<List<long>> EventIdsAsync(Tenant tenant) => [.. (await tenant.EventsAsync()).Select(e => long.Parse(e.Str("event_id"), CultureInfo.InvariantCulture))];
 
     [Fact]
@@ -54,18 +71,21 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
         var tenant = await App.NewTenantAsync();
         var webhook = (await tenant.CreateWebhookAsync("(any webhooks)", receiver.Url())).Str("webhook_id");
         const int old = 3 * Batch + 2;
-        for (var i = 0; i < old + 3; i++) await tenant.CreateSiteAsync();
-        await receiver.WaitForAsync(old + 3, Deadline);
+        for (var i = 0; i < old + 4; i++) await tenant.CreateSiteAsync();
+        await receiver.WaitForAsync(old + 4, Deadline);
         await WaitAsync(async () => (await tenant.DeliveriesAsync("status=pending")).Count == 0);
         var events = await EventIdsAsync(tenant);
-        Assert.Equal(old + 3, events.Count);
-        var (gone, pendingEvent, youngEvent, fresh) = (events.Take(old).ToList(), events[old], events[old + 1], events[old + 2]);
+        Assert.Equal(old + 4, events.Count);
+        var (gone, pendingEvent, youngEvent, fresh, unmarked) = (events.Take(old).ToList(), events[old], events[old + 1], events[old + 2], events[old + 3]);
 
         // Old: event and delivery past both ages. Pending: as old, but its delivery is waiting. Young: its delivery is
-        // past the deliveries' age, the event not past the events'. Fresh: untouched.
+        // past the deliveries' age, the event not past the events'. Fresh: untouched. Unmarked: as old, but above every
+        // mark's ids (as a row is until the next mark): the first sweep leaves it.
         await AgeAsync(gone, TimeSpan.FromHours(3), TimeSpan.FromHours(3));
-        await AgeAsync([pendingEvent], TimeSpan.FromHours(3), TimeSpan.FromHours(3));
+        await AgeAsync([pendingEvent, unmarked], TimeSpan.FromHours(3), TimeSpan.FromHours(3));
         await AgeAsync([youngEvent], TimeSpan.FromMinutes(90), TimeSpan.FromMinutes(90));
+        await MarkAsync(App.Services, DateTime.UtcNow.AddMinutes(-150), await DeliveryOfAsync(pendingEvent), pendingEvent);
+        await MarkAsync(App.Services, DateTime.UtcNow.AddMinutes(-80), await DeliveryOfAsync(youngEvent), youngEvent);
         var endpointId = long.Parse(webhook, CultureInfo.InvariantCulture);
         var (replayGone, replayKept) = await WithDbAsync(async db =>
         {
@@ -92,9 +112,17 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
         Assert.False(result.Skipped);
         Assert.True(result.Batches >= 4, $"{result.Batches} batches for {old + 1} deliveries of {Batch}");
         Assert.True(result.IdMarks >= 1, $"{result.IdMarks} id marks");
+        var all = gone.Concat([pendingEvent, youngEvent, fresh, unmarked]).ToList();
+        Assert.Equal([unmarked, unmarked], await WithDbAsync(async db =>
+            (await db.Events.Where(e => e.Id == unmarked).Select(e => e.Id).ToListAsync()).Concat(await db.Deliveries.Where(d => d.EventId == unmarked).Select(d => d.EventId).ToListAsync()).ToList()));
+
+        // Once marks bound it (one old enough for each age; the created_at filter keeps the younger rows below them), it goes.
+        await MarkAsync(App.Services, DateTime.UtcNow.AddMinutes(-130));
+        await MarkAsync(App.Services, DateTime.UtcNow.AddMinutes(-65));
+        var late = await App.Services.GetRequiredService<RetentionSweeper>().SweepAsync(CancellationToken.None);
+        Assert.Equal((1, 1), (late.Deliveries, late.Events));
         await WithDbAsync(async db =>
         {
-            var all = gone.Concat([pendingEvent, youngEvent, fresh]).ToList();
             var eventsLeft = await db.Events.Where(e => all.Contains(e.Id)).Select(e => e.Id).OrderBy(id => id).ToListAsync();
             Assert.Equal([pendingEvent, youngEvent, fresh], eventsLeft);
             var deliveriesLeft = await db.Deliveries.Where(d => all.Contains(d.EventId)).Select(d => d.EventId).OrderBy(id => id).ToListAsync();
@@ -107,8 +135,10 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
             var buckets = await db.EndpointStats.Where(b => b.EndpointId == endpointId).Select(b => b.BucketStart).ToListAsync();
             Assert.DoesNotContain(buckets, b => b < DateTime.UtcNow.AddDays(-2));
             Assert.Contains(buckets, b => b > DateTime.UtcNow.AddHours(-2));
+            // The marks older than the one that gives the events' floor are gone; it and the newer ones stay.
             var marks = await db.Set<IdMark>().Where(m => m.DeliveryId == 1 && m.EventId == 1).Select(m => m.RecordedAt).ToListAsync();
             Assert.Equal(DateTime.UtcNow.AddMinutes(-90), Assert.Single(marks), TimeSpan.FromMinutes(5));
+            Assert.Equal(DateTime.UtcNow.AddMinutes(-130), await db.Set<IdMark>().MinAsync(m => m.RecordedAt), TimeSpan.FromMinutes(5));
             return 0;
         });
 
@@ -118,7 +148,7 @@ public abstract class RetentionTests(AppFixture fixture, PostgresFixture? postgr
         Assert.Equal(pendingEvent.ToString(CultureInfo.InvariantCulture), oldest.Str("event_id"));
         Assert.Equal(oldest.Str("created_at"), feed.Str("retained_since"));
 
-        // A second sweep finds nothing more to do.
+        // Another sweep finds nothing more to do.
         var again = await App.Services.GetRequiredService<RetentionSweeper>().SweepAsync(CancellationToken.None);
         Assert.Equal(0, again.Deliveries + again.Events);
     }
@@ -179,6 +209,7 @@ public sealed class RetentionTurnTestsPostgres(AppFixture fixture, PostgresFixtu
             await db.Events.Where(e => e.TenantId == companyId).ExecuteUpdateAsync(s => s.SetProperty(e => e.CreatedAt, old));
             await db.Deliveries.Where(d => d.TenantId == companyId).ExecuteUpdateAsync(s => s.SetProperty(d => d.CreatedAt, old));
         }
+        await RetentionTests.MarkAsync(App.Services, DateTime.UtcNow.AddMinutes(-150));
 
         var sweeper = App.Services.GetRequiredService<RetentionSweeper>();
         await using (var holder = App.Services.CreateAsyncScope())
