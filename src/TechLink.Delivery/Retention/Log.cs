@@ -5,8 +5,8 @@ namespace TechLink.Delivery.Retention;
 internal static partial class Log
 {
     [LoggerMessage(EventId = LogEventIds.RetentionSwept, Level = LogLevel.Information,
-        Message = "Retention deleted {Deliveries} deliveries, {Events} events, {StatsBuckets} stats buckets and {HostRows} other rows in {Batches} batches ({ElapsedMs} ms)")]
-    public static partial void RetentionSwept(this ILogger logger, int deliveries, int events, int statsBuckets, int hostRows, int batches, long elapsedMs);
+        Message = "Retention deleted {Deliveries} deliveries, {Events} events, {StatsBuckets} stats buckets, {IdMarks} id marks and {HostRows} other rows in {Batches} batches ({ElapsedMs} ms)")]
+    public static partial void RetentionSwept(this ILogger logger, int deliveries, int events, int statsBuckets, int idMarks, int hostRows, int batches, long elapsedMs);
 
     [LoggerMessage(EventId = LogEventIds.RetentionFailed, Level = LogLevel.Error, Message = "Retention sweep failed; trying again in {Interval}")]
     public static partial void RetentionFailed(this ILogger logger, Exception exception, TimeSpan interval);

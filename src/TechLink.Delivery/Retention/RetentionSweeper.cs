@@ -69,7 +69,7 @@ public sealed class RetentionSweeper : BackgroundService
             return RetentionResult.None;
         }
 
-        if (deliveries + events + stats + host > 0) _logger.RetentionSwept(deliveries, events, stats, host, batches, clock.ElapsedMilliseconds);
+        if (deliveries + events + stats + marks + host > 0) _logger.RetentionSwept(deliveries, events, stats, marks, host, batches, clock.ElapsedMilliseconds);
         return new RetentionResult(deliveries, events, stats, host, batches, skipped) { IdMarks = marks };
     }
 
@@ -111,13 +111,36 @@ public sealed class RetentionSweeper : BackgroundService
         return (deleted, false);
     }
 
+    /// <summary>
+    /// The next batch of finished deliveries older than <paramref name="cutoff"/>, along the primary key after
+    /// <paramref name="after"/> up to <paramref name="ceiling"/>; created_at stays a filter, so a row is never deleted
+    /// younger than its age whatever the marks say.
+    /// </summary>
+    internal static IQueryable<long> DeliveriesToDelete(DbContext db, DateTime cutoff, long after, long ceiling, int batch) =>
+        db.Set<DeliveryRecord>()
+            .Where(d => d.Id > after && d.Id <= ceiling && d.Status != DeliveryStatus.Pending && d.CreatedAt < cutoff)
+            .OrderBy(d => d.Id).Select(d => d.Id).Take(batch);
+
+    /// <summary>The next batch of events older than <paramref name="cutoff"/> none of whose deliveries is pending, as <see cref="DeliveriesToDelete"/>.</summary>
+    internal static IQueryable<long> EventsToDelete(DbContext db, DateTime cutoff, long after, long ceiling, int batch)
+    {
+        var deliveries = db.Set<DeliveryRecord>();
+        var pending = Pending();
+        return db.Set<OutboxMessage>()
+            .Where(m => m.Id > after && m.Id <= ceiling && m.CreatedAt < cutoff && !deliveries.Any(d => d.EventId == m.Id && d.Status == pending))
+            .OrderBy(m => m.Id).Select(m => m.Id).Take(batch);
+    }
+
+    /// <summary>
+    /// Pending, for a query to send as a parameter rather than a literal: an event's deliveries are then looked up by the
+    /// event, not through the pending-only indexes, which hold every pending row of a backlog (SQLite walked them all
+    /// once per event).
+    /// </summary>
+    private static DeliveryStatus Pending() => DeliveryStatus.Pending;
+
     private async Task<int> DeleteDeliveriesAsync(DbContext db, DateTime cutoff, Walk walk, CancellationToken cancellationToken)
     {
-        var (after, ceiling) = (walk.After, walk.Ceiling);
-        // created_at stays a filter: a row is never deleted younger than its age, whatever the marks say.
-        var ids = await db.Set<DeliveryRecord>()
-            .Where(d => d.Id > after && d.Id <= ceiling && d.Status != DeliveryStatus.Pending && d.CreatedAt < cutoff)
-            .OrderBy(d => d.Id).Select(d => d.Id).Take(_options.BatchSize).ToListAsync(cancellationToken);
+        var ids = await DeliveriesToDelete(db, cutoff, walk.After, walk.Ceiling, _options.BatchSize).ToListAsync(cancellationToken);
         if (ids.Count == 0) return 0;
         // The status is asked again: a row made pending again since (a replay) stays, with its attempts.
         await db.Set<DeliveryAttempt>()
@@ -130,13 +153,11 @@ public sealed class RetentionSweeper : BackgroundService
 
     private async Task<int> DeleteEventsAsync(DbContext db, DateTime cutoff, Walk walk, CancellationToken cancellationToken)
     {
-        var (after, ceiling) = (walk.After, walk.Ceiling);
         var deliveries = db.Set<DeliveryRecord>();
-        var ids = await db.Set<OutboxMessage>()
-            .Where(m => m.Id > after && m.Id <= ceiling && m.CreatedAt < cutoff && !deliveries.Any(d => d.EventId == m.Id && d.Status == DeliveryStatus.Pending))
-            .OrderBy(m => m.Id).Select(m => m.Id).Take(_options.BatchSize).ToListAsync(cancellationToken);
+        var ids = await EventsToDelete(db, cutoff, walk.After, walk.Ceiling, _options.BatchSize).ToListAsync(cancellationToken);
         if (ids.Count == 0) return 0;
-        var kept = deliveries.Where(d => ids.Contains(d.EventId) && d.Status == DeliveryStatus.Pending).Select(d => d.EventId);
+        var pending = Pending();
+        var kept = deliveries.Where(d => ids.Contains(d.EventId) && d.Status == pending).Select(d => d.EventId);
         await db.Set<DeliveryAttempt>()
             .Where(a => deliveries.Any(d => d.Id == a.DeliveryId && ids.Contains(d.EventId) && !kept.Contains(d.EventId)))
             .ExecuteDeleteAsync(cancellationToken);

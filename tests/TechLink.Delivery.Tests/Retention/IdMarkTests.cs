@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using TechLink.Delivery.Model;
+using TechLink.Delivery.Retention;
 using TechLink.Delivery.Tests.Infrastructure;
 using TechLink.Testing;
 
@@ -13,7 +14,7 @@ namespace TechLink.Delivery.Tests.Retention;
 /// </summary>
 public abstract class IdMarkTests : IAsyncLifetime
 {
-    private static readonly DateTime Start = new(2026, 6, 1, 0, 0, 0, DateTimeKind.Utc);
+    protected static readonly DateTime Start = new(2026, 6, 1, 0, 0, 0, DateTimeKind.Utc);
     private const long Endpoint = 41;
     private const long Tenant = 7;
 
@@ -23,9 +24,12 @@ public abstract class IdMarkTests : IAsyncLifetime
 
     protected abstract Task<DbContextOptionsBuilder<TestDbContext>> OptionsAsync();
 
+    private DbContextOptions<TestDbContext> _options = null!;
+
     public virtual async Task InitializeAsync()
     {
-        Db = new TestDbContext((await OptionsAsync()).UseSnakeCaseNamingConvention().Options);
+        _options = (await OptionsAsync()).UseSnakeCaseNamingConvention().Options;
+        Db = new TestDbContext(_options);
         await Db.Database.EnsureCreatedAsync();
     }
 
@@ -89,6 +93,99 @@ public abstract class IdMarkTests : IAsyncLifetime
         Assert.Equal(0, await IdMarks.EventFloorAsync(Db, DateTime.MinValue, CancellationToken.None));
     }
 
+    /// <summary>
+    /// Retention deletes the marks recorded before the one that gives its earliest cutoff's floor: every floor from that
+    /// cutoff on stays what it was, and the marks before it go.
+    /// </summary>
+    [Fact]
+    public async Task DeleteBeforeFloor_KeepsEveryFloorFromTheCutoffOn()
+    {
+        await HistoryAsync();
+        var cutoff = Start.AddMinutes(14);
+        var sinces = Enumerable.Range(0, 80).Select(i => cutoff.AddSeconds(15 * i)).ToList();
+        async Task<List<(long, long)>> FloorsAsync()
+        {
+            var floors = new List<(long, long)>();
+            foreach (var since in sinces)
+            {
+                floors.Add((await IdMarks.DeliveryFloorAsync(Db, since, CancellationToken.None), await IdMarks.EventFloorAsync(Db, since, CancellationToken.None)));
+            }
+
+            return floors;
+        }
+
+        var before = await FloorsAsync();
+        var marks = await Db.Set<IdMark>().CountAsync();
+
+        var deleted = await IdMarks.DeleteBeforeFloorAsync(Db, cutoff, CancellationToken.None);
+
+        Assert.Equal(before, await FloorsAsync());
+        // Marks at 0:30, 3:30, ..., 12:30: the one at 12:30 gives 14:00's floor (a minute's margin), the four before go.
+        Assert.Equal(4, deleted);
+        Assert.Equal(marks - 4, await Db.Set<IdMark>().CountAsync());
+        Assert.Equal(Start.AddMinutes(12.5), await Db.Set<IdMark>().MinAsync(m => m.RecordedAt));
+        Assert.Equal(0, await IdMarks.DeleteBeforeFloorAsync(Db, cutoff, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// The recorder marks at start-up and after each interval of its clock; a run that fails (the database away) is
+    /// logged and the next one, on time, marks. The fake clock is moved an interval at a time until each step is seen.
+    /// </summary>
+    [Fact]
+    public async Task Recorder_MarksAtStartUpAndEachInterval_AndGoesOnAfterAFailure()
+    {
+        var first = await InsertAsync(Start);
+        var failNext = 0;
+        var logger = new FailureLog();
+        DbContext Create() => Interlocked.Exchange(ref failNext, 0) == 1 ? throw new InvalidOperationException("database away") : new TestDbContext(_options);
+        using var recorder = new IdMarkRecorder(Create, _clock, logger);
+        await recorder.StartAsync(CancellationToken.None);
+        try
+        {
+            await UntilAsync(async () => await Db.Set<IdMark>().AnyAsync(), advance: false);
+            var second = await InsertAsync(_clock.GetUtcNow().UtcDateTime);
+            Volatile.Write(ref failNext, 1);
+            await UntilAsync(() => Task.FromResult(logger.Failures == 1), advance: true);
+            await UntilAsync(async () => await Db.Set<IdMark>().CountAsync() == 2, advance: true);
+            var marks = await Db.Set<IdMark>().AsNoTracking().OrderBy(m => m.Id).Select(m => new { m.DeliveryId, m.RecordedAt }).ToListAsync();
+            Assert.Equal([first.Id, second.Id], marks.Select(m => m.DeliveryId));
+            Assert.True(marks[1].RecordedAt >= Start + 2 * IdMarks.Interval, $"second mark at {marks[1].RecordedAt:O}: not after the failed run");
+            Assert.Equal(1, logger.Failures);
+        }
+        finally
+        {
+            await recorder.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task UntilAsync(Func<Task<bool>> condition, bool advance)
+    {
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, "not seen in 20 s");
+            if (advance) _clock.Advance(IdMarks.Interval);
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Counts the recorder's failures (log event IdMarkFailed).</summary>
+    private sealed class FailureLog : Microsoft.Extensions.Logging.ILogger<IdMarkRecorder>
+    {
+        private int _failures;
+
+        public int Failures => Volatile.Read(ref _failures);
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == LogEventIds.IdMarkFailed) Interlocked.Increment(ref _failures);
+        }
+    }
+
     [Fact]
     public async Task Record_WritesNothingWhenNoRowWasAdded()
     {
@@ -144,6 +241,30 @@ public sealed class SqliteIdMarkTests : IdMarkTests
     {
         await base.DisposeAsync();
         _file.Dispose();
+    }
+
+    /// <summary>
+    /// Retention's batches, as EF Core sends them (no index holds created_at): along the primary key from where the last
+    /// batch stopped up to the ceiling; an event's pending deliveries are looked up by the event.
+    /// </summary>
+    [Fact]
+    public async Task RetentionBatches_WalkThePrimaryKeyUpToTheCeiling()
+    {
+        Assert.Equal(["SEARCH d USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"], await PlanAsync(RetentionSweeper.DeliveriesToDelete(Db, Start, 10, 100, 500)));
+        Assert.Equal(["SEARCH o USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)", "CORRELATED SCALAR SUBQUERY 1", "SEARCH d USING INDEX ix_deliveries_message_id (message_id=?)"],
+            await PlanAsync(RetentionSweeper.EventsToDelete(Db, Start, 10, 100, 500)));
+    }
+
+    private async Task<List<string>> PlanAsync(IQueryable<long> query)
+    {
+        var sql = string.Join('\n', query.ToQueryString().Split('\n').Where(line => !line.StartsWith(".param", StringComparison.Ordinal)));
+        await Db.Database.OpenConnectionAsync();
+        await using var command = Db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var plan = new List<string>();
+        while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
+        return plan;
     }
 
     /// <summary>The log's newest-first page of a company since an instant walks (tenant_id, id) from the floor up.</summary>
