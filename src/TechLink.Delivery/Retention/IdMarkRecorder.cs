@@ -7,8 +7,9 @@ namespace TechLink.Delivery.Retention;
 
 /// <summary>
 /// Records an <see cref="IdMark"/> at start-up and then every <see cref="IdMarks.Interval"/>, beside the retention
-/// sweeper (which deletes the marks older than every row they could bound). Several nodes may record: every mark holds.
-/// A failed mark is logged and the next one tried on time; until one is recorded, floors are only less tight.
+/// sweeper (which deletes the marks recorded before the one that gives its earliest cutoff's floor). Several nodes may
+/// record: every mark holds. A failed mark is logged and the next one tried on time; until one is recorded, the log's
+/// and replays' floors are less tight and retention deletes nothing above the last mark's ids.
 /// </summary>
 public sealed class IdMarkRecorder : BackgroundService
 {

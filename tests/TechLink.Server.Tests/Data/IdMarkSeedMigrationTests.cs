@@ -85,4 +85,63 @@ public sealed class IdMarkSeedMigrationTestsPostgres(PostgresFixture postgres) :
 {
     protected override async Task<TechLinkDbContext> OpenAsync() =>
         TechLink.Data.Postgres.PostgresDataProvider.Instance.Open(await postgres.Cluster.CreateDatabaseAsync("idmarkseed"));
+
+    /// <summary>
+    /// A node not yet upgraded has taken an id for its row and not committed while the migration runs; a row committed
+    /// after it is the first the migration sees of the hour. No mark may hold the open row's id: every mark stays at or
+    /// below the largest id created before that transaction began.
+    /// </summary>
+    [Fact]
+    public async Task Migration_WhileAnotherTransactionIsOpen_NoMarkHoldsItsRow()
+    {
+        var connection = await postgres.Cluster.CreateDatabaseAsync("idmarkseed");
+        await using var db = TechLink.Data.Postgres.PostgresDataProvider.Instance.Open(connection);
+        await using var other = TechLink.Data.Postgres.PostgresDataProvider.Instance.Open(connection);
+        await db.GetService<IMigrator>().MigrateAsync("StatsDurationTotal");
+        var now = DateTime.UtcNow;
+        var old = await InsertAsync(db, now.AddHours(-3));
+
+        await using (var open = await other.Database.BeginTransactionAsync())
+        {
+            await InsertAsync(other, now);
+            await InsertAsync(db, now);
+            // The migration writes its marks, then waits for the open transaction to drop the indexes: it commits then.
+            var migration = db.GetService<IMigrator>().MigrateAsync();
+            await using var watcher = TechLink.Data.Postgres.PostgresDataProvider.Instance.Open(connection);
+            var until = DateTime.UtcNow.AddSeconds(30);
+            while (!migration.IsCompleted && await watcher.Database.SqlQueryRaw<int>(
+                "SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").SingleAsync() == 0)
+            {
+                Assert.True(DateTime.UtcNow < until, "the migration never waited for the open transaction");
+                await Task.Delay(20);
+            }
+
+            await open.CommitAsync();
+            await migration;
+        }
+
+        var rows = await db.Deliveries.AsNoTracking().Select(d => new { d.Id, d.CreatedAt }).ToListAsync();
+        var marks = await db.Set<IdMark>().AsNoTracking().ToListAsync();
+        Assert.Equal(3, rows.Count);
+        Assert.NotEmpty(marks);
+        foreach (var mark in marks)
+        {
+            Assert.All(rows.Where(r => r.CreatedAt >= mark.RecordedAt), r => Assert.True(r.Id > mark.DeliveryId, $"row {r.Id} created {r.CreatedAt:O} is under the mark at {mark.RecordedAt:O} ({mark.DeliveryId})"));
+        }
+
+        // The row from before still gets a mark to be deleted by.
+        Assert.Contains(marks, m => m.DeliveryId >= old);
+    }
+
+    private static async Task<long> InsertAsync(TechLinkDbContext db, DateTime at)
+    {
+        var delivery = new DeliveryRecord
+        {
+            Message = new OutboxMessage { TenantId = 1, EventType = "site created", Payload = "{}", CreatedAt = at },
+            EndpointId = 5, TenantId = 1, WebhookMessageId = "msg_" + Guid.NewGuid().ToString("N"), Status = DeliveryStatus.Succeeded, NextAttemptAt = at, CreatedAt = at,
+        };
+        db.Add(delivery);
+        await db.SaveChangesAsync();
+        return delivery.Id;
+    }
 }
