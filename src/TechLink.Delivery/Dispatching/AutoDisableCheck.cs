@@ -9,12 +9,13 @@ namespace TechLink.Delivery.Dispatching;
 /// <see cref="AutoDisableOptions.FailingFor"/> ago), told to the host's <see cref="IEndpointFailureWatcher"/>. The host
 /// checks again against the delivery log and disables once (a conditional update), so telling it twice is harmless.
 /// </summary>
-internal sealed class AutoDisableCheck(IEndpointFailureWatcher watcher, AutoDisableOptions options, TimeProvider time, ILogger logger)
+internal sealed class AutoDisableCheck(IEndpointFailureWatcher watcher, AutoDisableOptions options, ILogger logger)
 {
-    public async Task CheckAsync(IReadOnlyList<HealthRow> rows, CancellationToken cancellationToken)
+    /// <param name="writtenAt">When the batch was written: the rows are judged as of then, not as of whenever this runs.</param>
+    public async Task CheckAsync(IReadOnlyList<HealthRow> rows, DateTime writtenAt, CancellationToken cancellationToken)
     {
         if (options.FailedDeliveries <= 0 || rows.Count == 0) return;
-        var cutoff = time.GetUtcNow().UtcDateTime - options.FailingFor;
+        var cutoff = writtenAt - options.FailingFor;
         var failing = rows
             .Where(r => r.ConsecutiveFailedDeliveries >= options.FailedDeliveries && r.FailingSince is { } since && since <= cutoff)
             .Select(r => new FailingEndpoint(r.EndpointId, r.ConsecutiveFailedDeliveries, r.FailingSince!.Value))

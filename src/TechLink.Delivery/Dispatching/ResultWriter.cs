@@ -29,7 +29,7 @@ internal sealed class ResultWriter
     public ResultWriter(IDeliveryStore store, EndpointScheduler scheduler, DeliverySignal retriesDue, DeliveryMetrics metrics, DeliveryOptions options, TimeProvider time, ILogger logger,
         Health.IEndpointFailureWatcher? watcher = null)
     {
-        _autoDisable = watcher is null ? null : new AutoDisableCheck(watcher, options.AutoDisable, time, logger);
+        _autoDisable = watcher is null ? null : new AutoDisableCheck(watcher, options.AutoDisable, logger);
         _store = store;
         _scheduler = scheduler;
         _retriesDue = retriesDue;
@@ -114,13 +114,14 @@ internal sealed class ResultWriter
         {
             try
             {
+                var writtenAt = _time.GetUtcNow().UtcDateTime;
                 var written = await _store.WriteAsync(batch, hardStop);
                 // A failure here writes the batch again: harmless, its leases are gone so nothing is written twice.
                 if (Recheck is not null) await Recheck.AfterWriteAsync(batch, hardStop);
                 if (written.Lost > 0) _logger.LeaseLost(written.Lost);
                 _metrics.Written(batch.Count);
                 if (_scheduler.Written(batch)) _retriesDue.Notify();
-                if (_autoDisable is not null) await _autoDisable.CheckAsync(written.Health, hardStop);
+                if (_autoDisable is not null) await _autoDisable.CheckAsync(written.Health, writtenAt, hardStop);
                 return;
             }
             catch (Exception ex) when (!hardStop.IsCancellationRequested)

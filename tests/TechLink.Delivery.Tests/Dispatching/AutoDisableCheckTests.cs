@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Health;
 
@@ -25,8 +24,8 @@ public sealed class AutoDisableCheckTests
     {
         var watcher = new Watcher();
         var check = new AutoDisableCheck(watcher, new AutoDisableOptions { FailedDeliveries = failedDeliveries, FailingFor = TimeSpan.FromDays(1) },
-            new FakeTimeProvider(Now), NullLogger.Instance);
-        await check.CheckAsync(rows, default);
+            NullLogger.Instance);
+        await check.CheckAsync(rows, Now.UtcDateTime, default);
         return [.. watcher.Told.Select(t => t.EndpointId)];
     }
 

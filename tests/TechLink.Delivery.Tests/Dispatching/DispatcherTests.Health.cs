@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using TechLink.Delivery.Dispatching;
 using TechLink.Delivery.Health;
 using TechLink.Delivery.Model;
 using TechLink.Delivery.Tests.Infrastructure;
@@ -126,11 +127,42 @@ public abstract partial class DispatcherTests
         Assert.Equal(3, failed.AttemptCount);
     }
 
+    /// <summary>The node's store, moving the clock by <see cref="AfterNextWrite"/> once a result batch has committed.</summary>
+    private sealed class ClockMovingStore(IDeliveryStore inner, FakeTimeProvider time) : IDeliveryStore
+    {
+        public TimeSpan AfterNextWrite { get; set; }
+
+        public async Task<WriteOutcome> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
+        {
+            var outcome = await inner.WriteAsync(results, cancellationToken);
+            time.Advance(AfterNextWrite);
+            AfterNextWrite = TimeSpan.Zero;
+            return outcome;
+        }
+
+        public Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(IReadOnlyList<EndpointClaim> endpoints, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken) =>
+            inner.ClaimAsync(endpoints, now, leaseUntil, cancellationToken);
+
+        public Task<WindowClaims> ClaimWindowAsync(ClaimWindow window, DateTime now, DateTime leaseUntil, CancellationToken cancellationToken) =>
+            inner.ClaimWindowAsync(window, now, leaseUntil, cancellationToken);
+
+        public Task<IReadOnlyList<long>> DiscoverAsync(IReadOnlyCollection<long> excluded, DateTime now, CancellationToken cancellationToken) =>
+            inner.DiscoverAsync(excluded, now, cancellationToken);
+
+        public Task<int> PostponeAsync(IReadOnlyCollection<long> endpoints, DateTime until, DateTime now, CancellationToken cancellationToken) =>
+            inner.PostponeAsync(endpoints, until, now, cancellationToken);
+
+        public Task<int> UnparkAsync(IReadOnlyCollection<long> endpoints, CancellationToken cancellationToken) => inner.UnparkAsync(endpoints, cancellationToken);
+
+        public Task<(long Count, DateTime? Oldest)> BacklogAsync(CancellationToken cancellationToken) => inner.BacklogAsync(cancellationToken);
+    }
+
     [Fact]
     public async Task Dispatcher_AutoDisableRule_TellsTheHostOnlyOnceTheRunIsLongAndOldEnough()
     {
         var time = new FakeTimeProvider(Start);
         var watcher = new RecordingWatcher();
+        ClockMovingStore? store = null;
         Receiver.Respond = _ => Task.FromResult((500, "down"));
         var endpoint = Endpoints.Add(Receiver.Url());
         var node = await StartNodeAsync(new Dictionary<string, string?>
@@ -138,17 +170,24 @@ public abstract partial class DispatcherTests
             ["TechLink:Delivery:MaxAttempts"] = "1",
             ["TechLink:Delivery:AutoDisable:FailedDeliveries"] = "3",
             ["TechLink:Delivery:AutoDisable:FailingFor"] = "01:00:00",
-        }, time, services: s => s.AddSingleton<IEndpointFailureWatcher>(watcher));
+        }, time, services: s =>
+        {
+            s.AddSingleton<IEndpointFailureWatcher>(watcher);
+            // The rule is judged at the time of the write, not whenever the check gets to run after it: the clock
+            // moves between the two here (as it did when this test advanced it right after the row read failed).
+            var registered = s.Single(d => d.ServiceType == typeof(IDeliveryStore));
+            s.Remove(registered);
+            s.AddSingleton<IDeliveryStore>(sp => store = new ClockMovingStore((IDeliveryStore)registered.ImplementationFactory!(sp), time));
+        });
 
         foreach (var id in await AddAndSaveAsync(node, endpoint, 3, time.GetUtcNow().UtcDateTime)) await WaitForRecordAsync(id, r => r.Status == DeliveryStatus.Failed);
         Assert.Empty(watcher.Told);
 
         time.Advance(TimeSpan.FromMinutes(59));
+        store!.AfterNextWrite = TimeSpan.FromMinutes(2);
         var early = (await AddAndSaveAsync(node, endpoint, 1, time.GetUtcNow().UtcDateTime))[0];
         await WaitForRecordAsync(early, r => r.Status == DeliveryStatus.Failed);
-        Assert.Empty(watcher.Told);
 
-        time.Advance(TimeSpan.FromMinutes(2));
         var late = (await AddAndSaveAsync(node, endpoint, 1, time.GetUtcNow().UtcDateTime))[0];
         await WaitForRecordAsync(late, r => r.Status == DeliveryStatus.Failed);
         // The host is told after the result batch commits, so a moment after the row reads failed.
