@@ -11,6 +11,24 @@ public static class Viewports
     public static ViewportSize Phone => new() { Width = 390, Height = 844 };
 }
 
+/// <summary>The login form, as every portal test fills it.</summary>
+public static class PortalLogin
+{
+    /// <summary>
+    /// Fills and submits the login form of the page (on /login), then waits until the page it lands on is shown: its
+    /// <c>main</c> attached. Not the load event: once in CI it never reached the client within 15 s although the
+    /// network was idle (Playwright logged "NetworkIdle" event fired), and the pages themselves are checked by the tests.
+    /// </summary>
+    public static async Task SubmitAsync(IPage page, string userName, string password)
+    {
+        await page.GetByLabel("Username").FillAsync(userName);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await page.Locator("main#main").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+    }
+}
+
 /// <summary>Checks any portal test can run on the page it is on: axe (every rule, any impact) and horizontal overflow.</summary>
 public static class PageChecks
 {

@@ -136,10 +136,7 @@ public sealed class AntiforgeryPortalTests(PortalFixture browser, SweepFixture f
         }
 
         await CheckAsync("/login");
-        await page.GetByLabel("Username").FillAsync(SweepFixture.StaffUser);
-        await page.GetByLabel("Password").FillAsync(PortalServer.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        await PortalLogin.SubmitAsync(page, SweepFixture.StaffUser, PortalServer.Password);
 
         var ids = await fixture.NewIdsAsync(fixture.CompanyA);
         // A named GET handler is not a page with forms: a file (the delivery log's ?handler=Csv) or a fragment (?handler=Live).

@@ -49,10 +49,7 @@ public sealed class PageSweepPortalTests(PortalFixture browser, SweepFixture fix
         }
 
         await CheckAsync("/login");
-        await page.GetByLabel("Username").FillAsync(user);
-        await page.GetByLabel("Password").FillAsync(PortalServer.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        await PortalLogin.SubmitAsync(page, user, PortalServer.Password);
 
         var ids = await fixture.NewIdsAsync(fixture.CompanyA);
         // A named GET handler is a file (the delivery log's ?handler=Csv) or a fragment (?handler=Live), not a page.
