@@ -8,6 +8,15 @@ public sealed record PendingEvent(long TenantId, string EventType, string? Subje
 
     /// <summary>The W3C <c>traceparent</c> of the activity that queued the event; <c>OutboxInterceptor.Enqueue</c> fills it in from <c>Activity.Current</c> when unset.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>
+    /// Makes <see cref="Payload"/> at the save that writes the event, after that save's own changes: so one save can
+    /// insert a row and an event that carries the id the row was given. Null: <see cref="Payload"/> is the payload.
+    /// </summary>
+    public Func<string>? PayloadOnSave { get; init; }
+
+    /// <summary>The event as written: its payload made now when <see cref="PayloadOnSave"/> defers it.</summary>
+    internal PendingEvent WithPayloadMade() => PayloadOnSave is { } make ? this with { Payload = make(), PayloadOnSave = null } : this;
 }
 
 /// <summary>

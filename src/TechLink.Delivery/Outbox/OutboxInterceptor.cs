@@ -162,6 +162,7 @@ public sealed class OutboxInterceptor : ISaveChangesInterceptor, IDbTransactionI
         {
             var transaction = context!.Database.CurrentTransaction?.GetDbTransaction()
                 ?? throw new InvalidOperationException("Outbox events are written inside the unit of work's transaction.");
+            for (var i = 0; i < state.Queued.Count; i++) state.Queued[i] = state.Queued[i].WithPayloadMade();
             var lease = handoff?.Offer(state.Queued);
             state.Handed.AddRange(await Writer(context!).WriteAsync(transaction, state.Queued, lease, async, cancellationToken));
             var index = 0;

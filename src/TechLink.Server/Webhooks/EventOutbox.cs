@@ -87,8 +87,22 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
     public Task AddAsync(TechLinkDbContext db, long companyId, string eventType, long? workOrderId, object payload, CancellationToken cancellationToken = default) =>
         AddAboutAsync(db, companyId, eventType, workOrderId is { } id ? EventSubject.WorkOrder(id) : null, payload, cancellationToken);
 
+    /// <summary>
+    /// Queues an event whose <c>data</c> is a resource made by <paramref name="data"/> at the save that writes the event,
+    /// after the resource's own row: one save inserts the row and an event carrying the id it was given.
+    /// </summary>
+    public Task AddOnSaveAsync<TEvent>(TechLinkDbContext db, long companyId, EventSubject subject, Func<object> data, CancellationToken cancellationToken = default)
+        where TEvent : TechLinkEvent, ITechLinkEventType<TEvent> =>
+        QueueAsync(db, companyId, TEvent.EventName, subject, "", () => Json(EventPayload.For(TEvent.EventName, subject, data())), cancellationToken);
+
     /// <summary>Queues an event about <paramref name="subject"/>: its deliveries carry the subject's next <c>techlink-sequence</c> number per registration.</summary>
-    public async Task AddAboutAsync(TechLinkDbContext db, long companyId, string eventType, EventSubject? subject, object payload, CancellationToken cancellationToken = default)
+    public Task AddAboutAsync(TechLinkDbContext db, long companyId, string eventType, EventSubject? subject, object payload, CancellationToken cancellationToken = default) =>
+        QueueAsync(db, companyId, eventType, subject, Json(payload), null, cancellationToken);
+
+    private static string Json(object payload) => JsonSerializer.Serialize(payload, payload.GetType(), ApiJson.Options);
+
+    /// <summary>The payload is <paramref name="json"/>, or what <paramref name="onSave"/> makes at the save when given.</summary>
+    private async Task QueueAsync(TechLinkDbContext db, long companyId, string eventType, EventSubject? subject, string json, Func<string>? onSave, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var deliveries = new List<PendingDelivery>();
@@ -100,8 +114,11 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
             }
         }
 
-        var payloadJson = JsonSerializer.Serialize(payload, payload.GetType(), ApiJson.Options);
-        outbox.Enqueue(db, new PendingEvent(companyId, eventType, subject?.WorkOrderId, payloadJson, now, deliveries) { SubjectKey = subject?.Key });
+        outbox.Enqueue(db, new PendingEvent(companyId, eventType, subject?.WorkOrderId, json, now, deliveries)
+        {
+            SubjectKey = subject?.Key,
+            PayloadOnSave = onSave,
+        });
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TechLink.Delivery.Outbox;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Webhooks;
@@ -31,14 +32,11 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
         v.Text("content", request.Content, 100_000, required: true);
         if (v.Failed) return v.Refusal();
         var note = new Note { WorkOrderId = w.Id, CompanyId = w.CompanyId, Content = request.Content!, Author = caller.Name, CreatedAt = Formats.Now(clock) };
-        return await db.CommitOnSuccessAsync<NoteResponse>(async () =>
-        {
-            db.Notes.Add(note);
-            await db.SaveChangesAsync(ct);
-            var body = NoteResponse.From(note);
-            await outbox.AddAsync<Events.WorkOrderNoteAdded>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), body, ct);
-            return body;
-        }, ct);
+        // One save: the note, then its event, whose payload is made once the note has its id.
+        db.Notes.Add(note);
+        await outbox.AddOnSaveAsync<Events.WorkOrderNoteAdded>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), () => NoteResponse.From(note), ct);
+        await db.SaveAndPublishAsync(ct);
+        return NoteResponse.From(note);
     }
 
     public async Task<Outcome<Page<QuestionResponse>>> QuestionsAsync(Caller caller, string workOrderId, CancellationToken ct)
@@ -98,14 +96,10 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
         var v = new Validator();
         ApplyTask(task, request, v, required: true, now);
         if (v.Failed) return v.Refusal();
-        return await db.CommitOnSuccessAsync<TaskResponse>(async () =>
-        {
-            db.Tasks.Add(task);
-            await db.SaveChangesAsync(ct);
-            var body = TaskResponse.From(task);
-            await outbox.AddAsync<Events.WorkOrderTaskAdded>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), body, ct);
-            return body;
-        }, ct);
+        db.Tasks.Add(task);
+        await outbox.AddOnSaveAsync<Events.WorkOrderTaskAdded>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), () => TaskResponse.From(task), ct);
+        await db.SaveAndPublishAsync(ct);
+        return TaskResponse.From(task);
     }
 
     private static async Task<WorkTask?> FindTaskAsync(WorkOrderKey w, string taskId, TechLinkDbContext db, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TechLink.Delivery.Outbox;
 using Microsoft.Extensions.Options;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
@@ -98,22 +99,18 @@ public sealed class WorkOrderFileService(TechLinkDbContext db, FileStore files, 
         };
         try
         {
-            var outcome = await db.CommitOnSuccessAsync<T>(async () =>
+            // One save: the row, then its event, whose payload is made once the row has its id.
+            db.Files.Add(row);
+            var subject = EventSubject.WorkOrder(w.Id);
+            Func<object> body = () => map(row)!;
+            await (kind switch
             {
-                db.Files.Add(row);
-                await db.SaveChangesAsync(ct);
-                var body = map(row);
-                var subject = EventSubject.WorkOrder(w.Id);
-                await (kind switch
-                {
-                    FileKind.Photo => outbox.AddAsync<Events.WorkOrderPhotoAdded>(db, w.CompanyId, subject, body, ct),
-                    FileKind.CloseOutDocument => outbox.AddAsync<Events.WorkOrderCloseOutDocumentAdded>(db, w.CompanyId, subject, body, ct),
-                    _ => outbox.AddAsync<Events.WorkOrderClientDocumentAdded>(db, w.CompanyId, subject, body, ct),
-                });
-                return body;
-            }, ct);
-            if (!outcome.Succeeded) files.Delete(stored);
-            return outcome;
+                FileKind.Photo => outbox.AddOnSaveAsync<Events.WorkOrderPhotoAdded>(db, w.CompanyId, subject, body, ct),
+                FileKind.CloseOutDocument => outbox.AddOnSaveAsync<Events.WorkOrderCloseOutDocumentAdded>(db, w.CompanyId, subject, body, ct),
+                _ => outbox.AddOnSaveAsync<Events.WorkOrderClientDocumentAdded>(db, w.CompanyId, subject, body, ct),
+            });
+            await db.SaveAndPublishAsync(ct);
+            return map(row);
         }
         catch
         {

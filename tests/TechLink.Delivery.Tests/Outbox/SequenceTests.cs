@@ -155,6 +155,30 @@ public abstract class SequenceTests : IAsyncLifetime
         Assert.All(received, r => Assert.Equal("1", r.Headers["techlink-sequence"]));
         Assert.Single(received.Select(r => r.Headers["webhook-id"]).Distinct());
     }
+
+    [Fact]
+    public async Task PayloadOnSave_IsMadeAfterTheSavesOwnRows_SoOneSaveWritesARowAndAnEventWithItsId()
+    {
+        var a = Endpoints.Add(Receiver.Url("/a"));
+        long rowId;
+        await using (var db = await Node.CreateDbAsync())
+        {
+            // A row added the EF way (its id is the database's), and an event whose payload names that id.
+            var row = new OutboxMessage { TenantId = 7, EventType = "a row of the host's", Payload = "{\"n\":0}", CreatedAt = DateTime.UtcNow };
+            db.Messages.Add(row);
+            Outbox.Enqueue(db, new PendingEvent(7, "work order note added", "1", "", DateTime.UtcNow, [new PendingDelivery(a, "msg_" + Guid.CreateVersion7().ToString("N"))])
+            {
+                PayloadOnSave = () => $"{{\"n\":{row.Id}}}",
+            });
+            Assert.Equal(1, await db.SaveAndPublishAsync());
+            rowId = row.Id;
+        }
+
+        Assert.True(rowId > 0);
+        var received = Assert.Single(await Receiver.WaitForAsync(1, Wait));
+        Assert.Equal(rowId, N(received.Body));
+        Assert.Contains((a, (string?)null, (int)rowId, (long?)null), await RowsAsync());
+    }
 }
 
 public sealed class SqliteSequenceTests : SequenceTests, IDisposable
