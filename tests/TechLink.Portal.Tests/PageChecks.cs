@@ -15,17 +15,40 @@ public static class Viewports
 public static class PortalLogin
 {
     /// <summary>
-    /// Fills and submits the login form of the page (on /login), then waits until the page it lands on is shown: its
-    /// <c>main</c> attached. Not the load event: once in CI it never reached the client within 15 s although the
-    /// network was idle (Playwright logged "NetworkIdle" event fired), and the pages themselves are checked by the tests.
+    /// Fills and submits the login form of the page (on /login) and waits for the page the answer shows: the login page
+    /// again with its message, or the page it led to. Waits for that document to commit and its <c>main</c> to be there,
+    /// not for its load event: twice in CI, after a successful login, the load state never reached the client (30 s)
+    /// although Playwright logged the network idle, and the pages themselves are checked by the tests that visit them.
     /// </summary>
     public static async Task SubmitAsync(IPage page, string userName, string password)
     {
         await page.GetByLabel("Username").FillAsync(userName);
         await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnNavigated(object? sender, IFrame frame)
+        {
+            if (frame == page.MainFrame) committed.TrySetResult();
+        }
+
+        page.FrameNavigated += OnNavigated;
+        try
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+            await committed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            page.FrameNavigated -= OnNavigated;
+        }
+
         await page.Locator("main#main").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+    }
+
+    /// <summary><see cref="SubmitAsync"/> for a login that must succeed: fails at once, saying so, when it did not.</summary>
+    public static async Task LogInAsync(IPage page, string userName, string password)
+    {
+        await SubmitAsync(page, userName, password);
+        if (page.Url.Contains("/login", StringComparison.Ordinal)) throw new InvalidOperationException($"logging in as {userName} did not succeed: still on {page.Url}");
     }
 }
 

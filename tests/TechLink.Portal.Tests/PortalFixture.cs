@@ -139,7 +139,7 @@ public sealed class PortalFixture : IAsyncLifetime
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         await page.GotoAsync("/login");
-        await PortalLogin.SubmitAsync(page, userName, Password);
+        await PortalLogin.LogInAsync(page, userName, Password);
         return page;
     }
 

@@ -109,10 +109,7 @@ public sealed class SecurityPortalTests(PortalFixture fixture)
         async Task<string> LogInAsync(string user, string password)
         {
             await page.GotoAsync("/login");
-            await page.GetByLabel("Username").FillAsync(user);
-            await page.GetByLabel("Password").FillAsync(password);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-            await page.WaitForLoadStateAsync();
+            await PortalLogin.SubmitAsync(page, user, password);
             return page.Url.Contains("/login", StringComparison.Ordinal) ? await page.GetByRole(AriaRole.Alert).InnerHTMLAsync() : "";
         }
 

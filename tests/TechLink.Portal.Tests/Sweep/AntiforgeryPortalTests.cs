@@ -136,7 +136,7 @@ public sealed class AntiforgeryPortalTests(PortalFixture browser, SweepFixture f
         }
 
         await CheckAsync("/login");
-        await PortalLogin.SubmitAsync(page, SweepFixture.StaffUser, PortalServer.Password);
+        await PortalLogin.LogInAsync(page, SweepFixture.StaffUser, PortalServer.Password);
 
         var ids = await fixture.NewIdsAsync(fixture.CompanyA);
         // A named GET handler is not a page with forms: a file (the delivery log's ?handler=Csv) or a fragment (?handler=Live).

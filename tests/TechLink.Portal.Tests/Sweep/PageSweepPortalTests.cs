@@ -49,7 +49,7 @@ public sealed class PageSweepPortalTests(PortalFixture browser, SweepFixture fix
         }
 
         await CheckAsync("/login");
-        await PortalLogin.SubmitAsync(page, user, PortalServer.Password);
+        await PortalLogin.LogInAsync(page, user, PortalServer.Password);
 
         var ids = await fixture.NewIdsAsync(fixture.CompanyA);
         // A named GET handler is a file (the delivery log's ?handler=Csv) or a fragment (?handler=Live), not a page.
