@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using TechLink.Delivery;
@@ -79,9 +78,8 @@ internal static partial class Orchestrator
 
         Console.WriteLine($"| scenario | result | baseline (same run) | ratio | floor | met |");
         Console.WriteLine($"|---|---|---|---|---|---|");
+        // Stopped on SIGTERM too (the run's timeout, an interrupted bench/ab): PostgresCluster sees to it.
         await using var pg = await PostgresCluster.StartAsync();
-        // pg_ctl's server lives in a session of its own: a SIGTERM (the run's timeout, an interrupted bench/ab) would leave it running.
-        using var stopOnTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => pg.DisposeAsync().AsTask().GetAwaiter().GetResult());
         await using var receiver = await ReceiverProcess.StartAsync();
         var s = new Scenarios(receiver, concurrency);
 

@@ -12,17 +12,26 @@ namespace TechLink.Testing;
 /// command runs through <c>runuser -u postgres --</c>.
 /// When <c>TECHLINK_TEST_PG</c> holds a connection string, that server is used instead (no cluster started).
 /// In CI (<c>CI=true</c>) a missing PostgreSQL is a failure, never a skip.
+/// A cluster of our own is also stopped when this process gets SIGTERM (a run's timeout, an interrupted
+/// <c>bench/ab</c>): pg_ctl starts the server in a session of its own, so it would outlive us.
 /// </summary>
 public sealed class PostgresCluster : IAsyncDisposable
 {
     private readonly string? _dataDir;
+    private readonly System.Runtime.InteropServices.PosixSignalRegistration? _stopOnTerm;
     private int _databaseCounter;
+    private int _disposed;
 
     private PostgresCluster(string adminConnectionString, string? dataDir, int port)
     {
         AdminConnectionString = adminConnectionString;
         _dataDir = dataDir;
         Port = port;
+        if (dataDir is not null)
+        {
+            _stopOnTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
     }
 
     public string AdminConnectionString { get; }
@@ -95,7 +104,8 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_dataDir is null) return;
+        if (_dataDir is null || Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        _stopOnTerm?.Dispose();
         NpgsqlConnection.ClearAllPools();
         try
         {
