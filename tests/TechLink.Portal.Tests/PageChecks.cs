@@ -34,7 +34,14 @@ public static class PortalLogin
         try
         {
             await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-            await committed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            try
+            {
+                await committed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"logging in as {userName}: no page came back within 30 s (still on {page.Url})");
+            }
         }
         finally
         {

@@ -97,12 +97,14 @@ public sealed class WorkOrderFileService(TechLinkDbContext db, FileStore files, 
             WorkOrderId = w.Id, CompanyId = w.CompanyId, Kind = kind, FileName = fileName, ContentType = contentType, SizeBytes = upload.Length,
             Caption = caption, StoragePath = stored, CreatedAt = Formats.Now(clock),
         };
+        var committed = false;
         try
         {
-            // One save: the row, then its event, whose payload is made once the row has its id.
+            // One save: the row, then its event, whose payload (the answer too) is made once the row has its id.
             db.Files.Add(row);
             var subject = EventSubject.WorkOrder(w.Id);
-            Func<object> body = () => map(row)!;
+            T? made = default;
+            Func<object> body = () => (made = map(row))!;
             await (kind switch
             {
                 FileKind.Photo => outbox.AddOnSaveAsync<Events.WorkOrderPhotoAdded>(db, w.CompanyId, subject, body, ct),
@@ -110,9 +112,10 @@ public sealed class WorkOrderFileService(TechLinkDbContext db, FileStore files, 
                 _ => outbox.AddOnSaveAsync<Events.WorkOrderClientDocumentAdded>(db, w.CompanyId, subject, body, ct),
             });
             await db.SaveAndPublishAsync(ct);
-            return map(row);
+            committed = true;
+            return made!;
         }
-        catch
+        catch (Exception) when (!committed)
         {
             // The row did not commit: the bytes must not linger unreferenced.
             files.Delete(stored);

@@ -127,16 +127,23 @@ public abstract partial class DispatcherTests
         Assert.Equal(3, failed.AttemptCount);
     }
 
-    /// <summary>The node's store, moving the clock by <see cref="AfterNextWrite"/> once a result batch has committed.</summary>
+    /// <summary>
+    /// The node's store, moving the clock by <see cref="Move"/>'s time once the first result batch with a delivery
+    /// <see cref="Move"/> picks has committed (picked by the batch, so a write still returning when it is armed is not it).
+    /// </summary>
     private sealed class ClockMovingStore(IDeliveryStore inner, FakeTimeProvider time) : IDeliveryStore
     {
-        public TimeSpan AfterNextWrite { get; set; }
+        public (Func<long, bool> Picks, TimeSpan By)? Move { get; set; }
 
         public async Task<WriteOutcome> WriteAsync(IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
         {
             var outcome = await inner.WriteAsync(results, cancellationToken);
-            time.Advance(AfterNextWrite);
-            AfterNextWrite = TimeSpan.Zero;
+            if (Move is { } move && results.Any(r => move.Picks(r.Claim.Id)))
+            {
+                Move = null;
+                time.Advance(move.By);
+            }
+
             return outcome;
         }
 
@@ -180,11 +187,12 @@ public abstract partial class DispatcherTests
             s.AddSingleton<IDeliveryStore>(sp => store = new ClockMovingStore((IDeliveryStore)registered.ImplementationFactory!(sp), time));
         });
 
-        foreach (var id in await AddAndSaveAsync(node, endpoint, 3, time.GetUtcNow().UtcDateTime)) await WaitForRecordAsync(id, r => r.Status == DeliveryStatus.Failed);
+        var first = await AddAndSaveAsync(node, endpoint, 3, time.GetUtcNow().UtcDateTime);
+        foreach (var id in first) await WaitForRecordAsync(id, r => r.Status == DeliveryStatus.Failed);
         Assert.Empty(watcher.Told);
 
         time.Advance(TimeSpan.FromMinutes(59));
-        store!.AfterNextWrite = TimeSpan.FromMinutes(2);
+        store!.Move = (id => !first.Contains(id), TimeSpan.FromMinutes(2));
         var early = (await AddAndSaveAsync(node, endpoint, 1, time.GetUtcNow().UtcDateTime))[0];
         await WaitForRecordAsync(early, r => r.Status == DeliveryStatus.Failed);
 
