@@ -88,12 +88,25 @@ public sealed class EventOutbox(OutboxInterceptor outbox, TimeProvider clock)
         AddAboutAsync(db, companyId, eventType, workOrderId is { } id ? EventSubject.WorkOrder(id) : null, payload, cancellationToken);
 
     /// <summary>
-    /// Queues an event whose <c>data</c> is a resource made by <paramref name="data"/> at the save that writes the event,
-    /// after the resource's own row: one save inserts the row and an event carrying the id it was given.
+    /// Saves the unit of work (<see cref="OutboxSaving.SaveAndPublishAsync"/>) with an event whose <c>data</c> is the body
+    /// of the row it creates, made by <paramref name="body"/> at that save once the row has its id (so one save writes
+    /// both); answers that body, the event's data and the answer being one.
     /// </summary>
-    public Task AddOnSaveAsync<TEvent>(TechLinkDbContext db, long companyId, EventSubject subject, Func<object> data, CancellationToken cancellationToken = default)
-        where TEvent : TechLinkEvent, ITechLinkEventType<TEvent> =>
-        QueueAsync(db, companyId, TEvent.EventName, subject, "", () => Json(EventPayload.For(TEvent.EventName, subject, data())), cancellationToken);
+    public async Task<T> SaveCreatedAsync<TEvent, T>(TechLinkDbContext db, long companyId, EventSubject subject, Func<T> body, CancellationToken cancellationToken = default)
+        where TEvent : TechLinkEvent, ITechLinkEventType<TEvent>
+        where T : notnull
+    {
+        var made = false;
+        T created = default!;
+        await QueueAsync(db, companyId, TEvent.EventName, subject, "", () =>
+        {
+            created = body();
+            made = true;
+            return Json(EventPayload.For(TEvent.EventName, subject, created));
+        }, cancellationToken);
+        await db.SaveAndPublishAsync(cancellationToken);
+        return made ? created : throw new InvalidOperationException($"The '{TEvent.EventName}' event's payload was not made at the save.");
+    }
 
     /// <summary>Queues an event about <paramref name="subject"/>: its deliveries carry the subject's next <c>techlink-sequence</c> number per registration.</summary>
     public Task AddAboutAsync(TechLinkDbContext db, long companyId, string eventType, EventSubject? subject, object payload, CancellationToken cancellationToken = default) =>

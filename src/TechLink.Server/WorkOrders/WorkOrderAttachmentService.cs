@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using TechLink.Delivery.Outbox;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
 using TechLink.Server.Webhooks;
@@ -32,11 +31,8 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
         v.Text("content", request.Content, 100_000, required: true);
         if (v.Failed) return v.Refusal();
         var note = new Note { WorkOrderId = w.Id, CompanyId = w.CompanyId, Content = request.Content!, Author = caller.Name, CreatedAt = Formats.Now(clock) };
-        // One save: the note, then its event, whose payload is made once the note has its id.
         db.Notes.Add(note);
-        await outbox.AddOnSaveAsync<Events.WorkOrderNoteAdded>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), () => NoteResponse.From(note), ct);
-        await db.SaveAndPublishAsync(ct);
-        return NoteResponse.From(note);
+        return await outbox.SaveCreatedAsync<Events.WorkOrderNoteAdded, NoteResponse>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), () => NoteResponse.From(note), ct);
     }
 
     public async Task<Outcome<Page<QuestionResponse>>> QuestionsAsync(Caller caller, string workOrderId, CancellationToken ct)
@@ -97,9 +93,7 @@ public sealed class WorkOrderAttachmentService(TechLinkDbContext db, EventOutbox
         ApplyTask(task, request, v, required: true, now);
         if (v.Failed) return v.Refusal();
         db.Tasks.Add(task);
-        await outbox.AddOnSaveAsync<Events.WorkOrderTaskAdded>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), () => TaskResponse.From(task), ct);
-        await db.SaveAndPublishAsync(ct);
-        return TaskResponse.From(task);
+        return await outbox.SaveCreatedAsync<Events.WorkOrderTaskAdded, TaskResponse>(db, w.CompanyId, EventSubject.WorkOrder(w.Id), () => TaskResponse.From(task), ct);
     }
 
     private static async Task<WorkTask?> FindTaskAsync(WorkOrderKey w, string taskId, TechLinkDbContext db, CancellationToken ct) =>

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using TechLink.Delivery.Outbox;
 using Microsoft.Extensions.Options;
 using TechLink.Server.Data;
 using TechLink.Server.Infrastructure;
@@ -97,25 +96,19 @@ public sealed class WorkOrderFileService(TechLinkDbContext db, FileStore files, 
             WorkOrderId = w.Id, CompanyId = w.CompanyId, Kind = kind, FileName = fileName, ContentType = contentType, SizeBytes = upload.Length,
             Caption = caption, StoragePath = stored, CreatedAt = Formats.Now(clock),
         };
-        var committed = false;
         try
         {
-            // One save: the row, then its event, whose payload (the answer too) is made once the row has its id.
             db.Files.Add(row);
             var subject = EventSubject.WorkOrder(w.Id);
-            T? made = default;
-            Func<object> body = () => (made = map(row))!;
-            await (kind switch
+            Func<T> body = () => map(row);
+            return await (kind switch
             {
-                FileKind.Photo => outbox.AddOnSaveAsync<Events.WorkOrderPhotoAdded>(db, w.CompanyId, subject, body, ct),
-                FileKind.CloseOutDocument => outbox.AddOnSaveAsync<Events.WorkOrderCloseOutDocumentAdded>(db, w.CompanyId, subject, body, ct),
-                _ => outbox.AddOnSaveAsync<Events.WorkOrderClientDocumentAdded>(db, w.CompanyId, subject, body, ct),
+                FileKind.Photo => outbox.SaveCreatedAsync<Events.WorkOrderPhotoAdded, T>(db, w.CompanyId, subject, body, ct),
+                FileKind.CloseOutDocument => outbox.SaveCreatedAsync<Events.WorkOrderCloseOutDocumentAdded, T>(db, w.CompanyId, subject, body, ct),
+                _ => outbox.SaveCreatedAsync<Events.WorkOrderClientDocumentAdded, T>(db, w.CompanyId, subject, body, ct),
             });
-            await db.SaveAndPublishAsync(ct);
-            committed = true;
-            return made!;
         }
-        catch (Exception) when (!committed)
+        catch
         {
             // The row did not commit: the bytes must not linger unreferenced.
             files.Delete(stored);
